@@ -73,7 +73,9 @@ class BatchSampler:
         for p in range(0, len(perm), self.pool):
             pool = perm[p : p + self.pool]
             pool = pool[np.argsort(self.lengths[pool], kind="stable")]
-            batches.extend(pool[i : i + self.batch_size] for i in range(0, len(pool), self.batch_size))
+            batches.extend(
+                pool[i : i + self.batch_size] for i in range(0, len(pool), self.batch_size)
+            )
         for b in rng.permutation(len(batches)):
             yield self._make(batches[b], device)
 

@@ -107,9 +107,14 @@ def evaluate(
     max_len: int,
     exclude_seen: bool = True,
     device: torch.device | None = None,
-    on_batch: Callable[[int], None] | None = None,
+    on_eval_batch: Callable[[int], None] | None = None,
 ) -> dict[str, float]:
     ranks, tops = rank_targets(
-        scorer, es, max_len=max_len, exclude_seen=exclude_seen, device=device, on_batch=on_batch
+        scorer,
+        es,
+        max_len=max_len,
+        exclude_seen=exclude_seen,
+        device=device,
+        on_batch=on_eval_batch,
     )
     return metrics_from_ranks(ranks, tops, n_items)

@@ -54,7 +54,10 @@ class Block(nn.Module):
         self.ln2 = nn.LayerNorm(cfg.dim)
         hidden = cfg.dim * cfg.ffn_mult
         self.ffn = nn.Sequential(
-            nn.Linear(cfg.dim, hidden), nn.GELU(), nn.Dropout(cfg.dropout), nn.Linear(hidden, cfg.dim)
+            nn.Linear(cfg.dim, hidden),
+            nn.GELU(),
+            nn.Dropout(cfg.dropout),
+            nn.Linear(hidden, cfg.dim),
         )
         self.drop = nn.Dropout(cfg.dropout)
         self.attn_dropout = cfg.dropout
@@ -125,7 +128,7 @@ class Transducer(nn.Module):
         items, actions: (B, T) codes, 0-padded on the right; lengths: (B,).
         Returns (B, T, D); row b, position t summarises items[b, :t+1].
         """
-        B, T = items.shape
+        T = items.shape[1]
         t = torch.arange(T, device=items.device)
         # Position counts back from the newest event, so the state that serves
         # a feed request (the last one) always sits at position 0.

@@ -1,0 +1,78 @@
+"""Checkpoints: weights as safetensors plus a JSON file with everything else.
+
+A checkpoint is a folder:
+  model.safetensors  every parameter and buffer (item kinds, content embeddings, ...)
+  config.json        model config, training config, item and user ids, metrics
+Loading one rebuilds the same model, so it reproduces the same scores.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors.torch import load_file, save_file
+
+from unifeed.model.transducer import ModelConfig, Transducer
+
+FORMAT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint folder is missing, incomplete or of an unknown format."""
+
+
+@dataclass
+class Checkpoint:
+    model: Transducer
+    item_ids: np.ndarray  # (I,) source id of each item code (model code - 1)
+    user_ids: np.ndarray | None = None
+    action_names: tuple[str, ...] = ("interact",)
+    meta: dict[str, Any] = field(default_factory=dict)  # train config, metrics, data summary
+
+    def save(self, folder: str | Path) -> Path:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
+        save_file(state, str(folder / "model.safetensors"))
+        config = {
+            "format_version": FORMAT_VERSION,
+            "model": self.model.cfg.to_dict(),
+            "item_ids": [str(i) for i in self.item_ids],
+            "user_ids": None if self.user_ids is None else [str(u) for u in self.user_ids],
+            "action_names": list(self.action_names),
+            "meta": self.meta,
+        }
+        # Write-then-rename so a server polling the folder never reads half a file.
+        tmp = folder / "config.json.tmp"
+        tmp.write_text(json.dumps(config, indent=1))
+        tmp.replace(folder / "config.json")
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Checkpoint:
+        folder = Path(folder)
+        weights, config_path = folder / "model.safetensors", folder / "config.json"
+        for p in (weights, config_path):
+            if not p.is_file():
+                raise CheckpointError(f"{folder}: not a checkpoint ({p.name} is missing)")
+        config = json.loads(config_path.read_text())
+        if config.get("format_version") != FORMAT_VERSION:
+            raise CheckpointError(
+                f"{folder}: checkpoint format {config.get('format_version')!r}, "
+                f"expected {FORMAT_VERSION}"
+            )
+        model = Transducer(ModelConfig(**config["model"]))
+        model.load_state_dict(load_file(str(weights)))
+        model.eval()
+        user_ids = config.get("user_ids")
+        return cls(
+            model=model,
+            item_ids=np.array(config["item_ids"], dtype=object),
+            user_ids=None if user_ids is None else np.array(user_ids, dtype=object),
+            action_names=tuple(config.get("action_names", ["interact"])),
+            meta=config.get("meta", {}),
+        )
