@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
@@ -23,10 +24,12 @@ class TrainConfig:
     batch_size: int = 128
     lr: float = 1e-3
     weight_decay: float = 0.0
-    negatives: int = 0  # 0: full softmax over the catalogue; K: K shared uniform negatives
+    negatives: int = 0  # 0: full softmax over the catalogue; K: K distinct shared uniform negatives
     patience: int = 20  # epochs without a better validation NDCG@10 before stopping
     eval_every: int = 1
     max_seconds: float | None = None  # wall-clock budget for training, evaluation included
+    schedule: str = "cosine"  # cosine: warm up, then decay over the epochs or the time budget
+    warmup_steps: int = 100
     seed: int = 0
     exclude_seen: bool = True
 
@@ -66,14 +69,31 @@ def loss_on(model: Transducer, batch: Batch, negatives: int, gen: torch.Generato
         logits[:, 0] = -torch.inf
         return F.cross_entropy(logits, pos)
     n_items = model.cfg.n_items
-    neg = torch.randint(1, n_items + 1, (negatives,), generator=gen).to(h.device)  # (K,)
-    # One candidate matrix for the whole batch: the positives plus K negatives
-    # shared by every position, so the cost is one (M, D) × (D, K) product.
+    k = min(negatives, n_items)
+    # K distinct negatives shared by every position of the batch: one (M, D) ×
+    # (D, K) product instead of a gather of K embeddings per position.
+    neg = (torch.randperm(n_items, generator=gen)[:k] + 1).to(h.device)  # (K,)
     pos_logit = model.score(h, pos.unsqueeze(-1)).squeeze(-1)  # (M,)
     neg_logit = model.score(h, neg)  # (M, K)
-    neg_logit = neg_logit.masked_fill(neg.unsqueeze(0) == pos.unsqueeze(1), -torch.inf)
+    # A negative that is the row's own positive would be counted twice; the
+    # negatives are distinct, so a lookup finds the one column to mask.
+    slot = torch.full((n_items + 1,), -1, dtype=torch.long, device=h.device)
+    slot[neg] = torch.arange(k, device=h.device)
+    hit = slot[pos]  # (M,) column of the positive among the negatives, or -1
+    rows = torch.nonzero(hit >= 0).squeeze(1)
+    neg_logit = neg_logit.index_put((rows, hit[rows]), torch.tensor(-torch.inf, device=h.device))
     logits = torch.cat([pos_logit.unsqueeze(1), neg_logit], dim=1)  # (M, 1+K)
     return F.cross_entropy(logits, torch.zeros(len(pos), dtype=torch.long, device=h.device))
+
+
+def lr_factor(cfg: TrainConfig, step: int, progress: float) -> float:
+    """Learning-rate multiplier; `progress` in [0, 1] is how much of the run is spent."""
+    warm = min(1.0, (step + 1) / max(cfg.warmup_steps, 1))
+    if cfg.schedule == "constant":
+        return warm
+    if cfg.schedule != "cosine":
+        raise ValueError(f"unknown schedule {cfg.schedule!r}; expected 'cosine' or 'constant'")
+    return warm * (0.02 + 0.98 * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0))))
 
 
 def fit(
@@ -97,27 +117,45 @@ def fit(
 
     sampler = BatchSampler(split.train, model.cfg.max_len, cfg.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    total_steps = cfg.epochs * len(sampler)
     result = TrainResult(best_epoch=0, best_valid={})
     best_state = copy.deepcopy(model.state_dict())
     best = -1.0
     since_best = 0
+    step = 0
     t0 = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         model.train()
+        epoch_t0 = time.perf_counter()
         if observer:
             observer.epoch_start(epoch, len(sampler))
         total, n = 0.0, 0
         for batch in sampler.epoch(rng, device):
+            # The schedule follows whichever budget binds: epochs or seconds.
+            progress = step / total_steps
+            if cfg.max_seconds:
+                progress = max(progress, (time.perf_counter() - t0) / cfg.max_seconds)
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr * lr_factor(cfg, step, progress)
+            model.resample_id_dropout(gen)
             loss = loss_on(model, batch, cfg.negatives, gen)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            step += 1
             total += loss.item()
             n += 1
             if observer:
                 observer.batch_end(loss.item())
         record: dict[str, float] = {"epoch": epoch, "loss": total / max(n, 1)}
-        if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
+        # Stop before an epoch that would overrun the time budget, not after it.
+        elapsed = time.perf_counter() - t0
+        out_of_time = (
+            cfg.max_seconds is not None
+            and elapsed + (time.perf_counter() - epoch_t0) > cfg.max_seconds
+        )
+        last = epoch == cfg.epochs or out_of_time
+        if epoch % cfg.eval_every == 0 or last:
             model.eval()
             valid = evaluate(
                 model,
@@ -135,13 +173,14 @@ def fit(
             else:
                 since_best += cfg.eval_every
         record["seconds"] = time.perf_counter() - t0
+        record["lr"] = opt.param_groups[0]["lr"]
         result.history.append(record)
         if observer:
             observer.epoch_end(record)
         if since_best >= cfg.patience:
             result.stopped = "patience"
             break
-        if cfg.max_seconds is not None and record["seconds"] >= cfg.max_seconds:
+        if out_of_time:
             result.stopped = "time"
             break
     model.load_state_dict(best_state)

@@ -35,6 +35,9 @@ class ModelConfig:
     n_kinds: int = 5
     content_dim: int = 0  # 0: the model uses no content embeddings
     use_ids: bool = True  # False: a content-only model (no id embeddings at all)
+    # Share of items whose id embedding is hidden in each training step, so the
+    # content projection has to carry the signal that cold items rely on.
+    id_dropout: float = 0.0
     normalize: bool = False  # score by cosine similarity / temperature instead of dot product
     temperature: float = 0.05
 
@@ -92,6 +95,7 @@ class Transducer(nn.Module):
             self.register_buffer("content", torch.zeros(n, cfg.content_dim))
             self.register_buffer("has_content", torch.zeros(n, dtype=torch.bool))
         self.emb_drop = nn.Dropout(cfg.dropout)
+        self._id_keep: torch.Tensor | None = None  # (I+1,) this step's id-dropout mask
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_blocks))
         self.ln_f = nn.LayerNorm(cfg.dim)
         self.apply(self._init)
@@ -113,11 +117,22 @@ class Transducer(nn.Module):
             items = torch.arange(self.cfg.n_items + 1, device=self.kind_emb.weight.device)
         e = self.kind_emb(self.item_kind[items])
         if self.item_emb is not None:
-            e = e + self.item_emb(items) * self.id_known[items].unsqueeze(-1)
+            known = self.id_known
+            if self.training and self._id_keep is not None:
+                known = known & self._id_keep
+            e = e + self.item_emb(items) * known[items].unsqueeze(-1)
         if self.content_proj is not None:
             c = self.content_proj(self.content[items])
             e = e + c * self.has_content[items].unsqueeze(-1)
         return e
+
+    def resample_id_dropout(self, gen: torch.Generator) -> None:
+        """Draw which items hide their id embedding in the next training step."""
+        if self.cfg.id_dropout <= 0:
+            self._id_keep = None
+            return
+        u = torch.rand(self.cfg.n_items + 1, generator=gen)
+        self._id_keep = (u >= self.cfg.id_dropout).to(self.id_known.device)
 
     # ------------------------------------------------------------- sequence
     def forward(

@@ -1,0 +1,184 @@
+"""Sequential recommendation benchmark on the S3-Rec Amazon sets, against published figures.
+
+    python bench/recsys.py [--datasets Beauty ...] [--max-minutes 20] [--no-write]
+
+Leave-one-out, full ranking over all items, seen items excluded. Each data set
+trains in its own process (so time and peak memory are its own) and prints one
+JSON line; the table goes to docs/benchmarks.md beside the published figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from unifeed.bench.report import SHARED_DATA, commit, machine, peak_rss_mb, today, write_section
+
+DATASETS = ("Beauty", "Sports_and_Outdoors", "Toys_and_Games")
+SHORT = {"Beauty": "Beauty", "Sports_and_Outdoors": "Sports", "Toys_and_Games": "Toys"}
+
+# Leave-one-out, full-ranking figures from the eSASRec benchmark
+# (blondered/transformer_benchmark, README): R@10 and N@10 per column.
+PUBLISHED_COLUMNS = (
+    "SASRec (reported)",
+    "HSTU (reported)",
+    "HSTU (recomputed)",
+    "FuXi-α (recomputed)",
+    "SASRec+SS",
+    "eSASRec",
+)
+PUBLISHED: dict[str, dict[str, tuple[float | None, ...]]] = {
+    "Beauty": {
+        "hr@10": (0.0605, 0.0704, 0.0788, 0.0809, 0.0921, 0.0928),
+        "ndcg@10": (0.0318, 0.0389, 0.0439, 0.0451, 0.0531, 0.0523),
+    },
+    "Sports_and_Outdoors": {
+        "hr@10": (0.0350, 0.0414, 0.0437, 0.0437, 0.0569, 0.0560),
+        "ndcg@10": (0.0192, 0.0215, 0.0243, 0.0244, 0.0314, 0.0323),
+    },
+    "Toys_and_Games": {
+        "hr@10": (None, None, 0.0778, 0.0765, 0.0970, 0.0939),
+        "ndcg@10": (None, None, 0.0450, 0.0437, 0.0580, 0.0538),
+    },
+}
+
+# Settings per data set (model and training); see docs/benchmarks.md for how
+# they were chosen.
+MODEL: dict[str, Any] = {"dim": 64, "n_blocks": 2, "n_heads": 1, "max_len": 50, "dropout": 0.3}
+TRAIN: dict[str, Any] = {
+    "batch_size": 512,
+    "lr": 2e-3,
+    "negatives": 2048,
+    "epochs": 300,
+    "patience": 30,
+    "eval_every": 1,
+}
+OVERRIDES: dict[str, dict[str, Any]] = {}
+
+
+def run_one(dataset: str, data_dir: str, max_seconds: float, threads: int) -> dict[str, Any]:
+    import torch
+
+    from unifeed.data import read_sequences
+    from unifeed.model import TrainConfig, train_and_evaluate
+
+    torch.set_num_threads(threads)
+    data = read_sequences(Path(data_dir) / f"{dataset}.txt")
+    over = OVERRIDES.get(dataset, {})
+    model = {**MODEL, **{k: v for k, v in over.items() if k not in TRAIN}}
+    train = {**TRAIN, **{k: v for k, v in over.items() if k in TRAIN}}
+    cfg = TrainConfig(max_seconds=max_seconds, **train)
+    t0 = time.perf_counter()
+    run = train_and_evaluate(data, cfg, model_overrides=model)
+    return {
+        "dataset": dataset,
+        **{k: round(v, 4) for k, v in run.test.items()},
+        "train_seconds": round(run.train.train_seconds, 1),
+        "total_seconds": round(time.perf_counter() - t0, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "epochs": len(run.train.history),
+        "best_epoch": run.train.best_epoch,
+        "stopped": run.train.stopped,
+        "popularity": {k: round(v, 4) for k, v in run.popularity.items()},
+        "model": model,
+        "train": train,
+    }
+
+
+def _fmt(x: float | None) -> str:
+    return "–" if x is None else f"{x:.4f}"
+
+
+def render(results: list[dict[str, Any]], command: str, max_minutes: float) -> str:
+    cols = " | ".join(PUBLISHED_COLUMNS)
+    lines = [
+        "## Sequential recommendation: S3-Rec Amazon sets (`bench/recsys.py`)",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine()}  ",
+        f"Date: {today()}, commit {commit()}; "
+        f"training capped at {max_minutes:g} minutes a data set.",
+        "",
+        "Protocol: leave-one-out (last item test, second-to-last validation, early stopping on "
+        "validation NDCG@10 only), full ranking over all items, items already in the user's "
+        "history excluded (no test target in these sets repeats an earlier item), ties counted "
+        "against the target. Published figures: leave-one-out, full ranking, from the eSASRec "
+        "benchmark (blondered/transformer_benchmark).",
+        "",
+        f"| dataset | metric | {cols} | best published | **Unifeed** | Unifeed / best "
+        "| popularity (same run) |",
+        "|---|---|" + "---|" * len(PUBLISHED_COLUMNS) + "---|---|---|---|",
+    ]
+    for r in results:
+        for metric, label in (("hr@10", "R@10"), ("ndcg@10", "N@10")):
+            pub = PUBLISHED[r["dataset"]][metric]
+            best = max(p for p in pub if p is not None)
+            ours = r[metric]
+            lines.append(
+                f"| {SHORT[r['dataset']]} | {label} | "
+                + " | ".join(_fmt(p) for p in pub)
+                + f" | {best:.4f} | **{ours:.4f}** | {ours / best:.3f} | "
+                f"{r['popularity'][metric]:.4f} |"
+            )
+    lines += [
+        "",
+        "| dataset | HR@50 | NDCG@50 | HR@200 | NDCG@200 | MRR | coverage@10 | train s "
+        "| epochs (best) | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {SHORT[r['dataset']]} | {r['hr@50']:.4f} | {r['ndcg@50']:.4f} | "
+            f"{r['hr@200']:.4f} | {r['ndcg@200']:.4f} | {r['mrr']:.4f} | "
+            f"{r['coverage@10']:.4f} | {r['train_seconds']:.0f} | {r['epochs']} "
+            f"({r['best_epoch']}) | {r['peak_rss_mb']:.0f} |"
+        )
+    if results:
+        lines += [
+            "",
+            "Settings: "
+            + "; ".join(
+                f"{SHORT[r['dataset']]}: model {json.dumps(r['model'])}, "
+                f"train {json.dumps(r['train'])}"
+                for r in results
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="bench/recsys.py", description=__doc__.splitlines()[0])
+    ap.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=DATASETS)
+    ap.add_argument("--data-dir", type=Path, default=SHARED_DATA / "amazon-s3rec")
+    ap.add_argument("--max-minutes", type=float, default=20.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
+    a = ap.parse_args(argv)
+    missing = [d for d in a.datasets if not (a.data_dir / f"{d}.txt").is_file()]
+    if missing:
+        print(
+            f"error: {a.data_dir}: missing {', '.join(m + '.txt' for m in missing)}",
+            file=sys.stderr,
+        )
+        return 2
+    ctx = mp.get_context("spawn")
+    results = []
+    for d in a.datasets:
+        with ctx.Pool(1) as pool:
+            r = pool.apply(run_one, (d, str(a.data_dir), a.max_minutes * 60, a.threads))
+        print(json.dumps(r), flush=True)
+        results.append(r)
+    if not a.no_write:
+        command = "python bench/recsys.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        path = write_section("recsys", render(results, command.strip(), a.max_minutes))
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
