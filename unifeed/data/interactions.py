@@ -150,6 +150,55 @@ class Interactions:
         o = self.offsets
         return self.item[o[user] : o[user + 1]]
 
+    def with_item_order(self, item_ids: Sequence[object] | np.ndarray) -> Interactions:
+        """The same events with items recoded so that code k is ``item_ids[k]``.
+
+        This lines a data set up with a trained model's catalogue (its
+        checkpoint's item ids). Items of `item_ids` that the data never
+        mentions stay in the catalogue with no events, no text and the
+        generic kind. A data item missing from `item_ids` is an error.
+        """
+        # Imported here because readers imports this module.
+        from unifeed.data.readers import DataFormatError
+
+        ids = np.asarray([str(i) for i in item_ids], dtype=object)
+        code_of = {i: k for k, i in enumerate(ids)}
+        if len(code_of) != len(ids):
+            raise ValueError(f"{self.name}: the given item order repeats an item id")
+        mine = [str(i) for i in self.item_ids]
+        unknown = [i for i in mine if i not in code_of]
+        if unknown:
+            examples = ", ".join(repr(i) for i in unknown[:5])
+            more = ", ..." if len(unknown) > 5 else ""
+            raise DataFormatError(
+                f"{self.name}: {len(unknown)} of {self.n_items} items are not among the "
+                f"{len(ids)} known item ids, e.g. {examples}{more}"
+            )
+        new_code = np.array([code_of[i] for i in mine], dtype=np.int64)
+        text = None
+        if self.item_text is not None:
+            text = [None] * len(ids)
+            for old, new in enumerate(new_code):
+                text[new] = self.item_text[old]
+        kinds = None
+        if self.item_kind is not None:
+            kinds = np.zeros(len(ids), dtype=np.int8)
+            kinds[new_code] = self.item_kind
+        return Interactions(
+            user=self.user,
+            item=new_code[self.item],
+            action=self.action,
+            timestamp=self.timestamp,
+            value=self.value,
+            user_ids=self.user_ids,
+            item_ids=ids,
+            action_names=self.action_names,
+            item_text=text,
+            item_kind=kinds,
+            user_attributes=self.user_attributes,
+            name=self.name,
+        )
+
     def summary(self) -> dict[str, float | int | str]:
         lengths = np.diff(self.offsets)
         return {

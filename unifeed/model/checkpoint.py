@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from unifeed.model.transducer import ModelConfig, Transducer
@@ -37,7 +38,10 @@ class Checkpoint:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
-        save_file(state, str(folder / "model.safetensors"))
+        # Write-then-rename, so a server polling the folder never reads half a file.
+        tmp_weights = folder / "model.safetensors.tmp"
+        save_file(state, str(tmp_weights))
+        tmp_weights.replace(folder / "model.safetensors")
         config = {
             "format_version": FORMAT_VERSION,
             "model": self.model.cfg.to_dict(),
@@ -46,7 +50,6 @@ class Checkpoint:
             "action_names": list(self.action_names),
             "meta": self.meta,
         }
-        # Write-then-rename so a server polling the folder never reads half a file.
         tmp = folder / "config.json.tmp"
         tmp.write_text(json.dumps(config, indent=1))
         tmp.replace(folder / "config.json")
@@ -59,14 +62,20 @@ class Checkpoint:
         for p in (weights, config_path):
             if not p.is_file():
                 raise CheckpointError(f"{folder}: not a checkpoint ({p.name} is missing)")
-        config = json.loads(config_path.read_text())
-        if config.get("format_version") != FORMAT_VERSION:
+        try:
+            config = json.loads(config_path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise CheckpointError(f"{config_path}: unreadable ({e})") from None
+        if not isinstance(config, dict) or config.get("format_version") != FORMAT_VERSION:
+            version = config.get("format_version") if isinstance(config, dict) else None
             raise CheckpointError(
-                f"{folder}: checkpoint format {config.get('format_version')!r}, "
-                f"expected {FORMAT_VERSION}"
+                f"{folder}: checkpoint format {version!r}, expected {FORMAT_VERSION}"
             )
-        model = Transducer(ModelConfig(**config["model"]))
-        model.load_state_dict(load_file(str(weights)))
+        try:
+            model = Transducer(ModelConfig(**config["model"]))
+            model.load_state_dict(load_file(str(weights)))
+        except (KeyError, TypeError, ValueError, RuntimeError, OSError, SafetensorError) as e:
+            raise CheckpointError(f"{folder}: damaged or mismatched checkpoint ({e})") from None
         model.eval()
         user_ids = config.get("user_ids")
         return cls(

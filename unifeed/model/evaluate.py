@@ -55,7 +55,7 @@ def rank_targets(
     device: torch.device | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Rank of each target among all items (0 = first) and each user's top-k list.
+    """Rank of each target among all items (0 = first) and each user's top-k list (-1 pads).
 
     With exclude_seen, items already in a user's whole history (not only the
     window the model reads) are removed from the candidates, unless the item
@@ -63,11 +63,11 @@ def rank_targets(
     """
     device = device or torch.device("cpu")
     ranks = np.empty(len(es.targets), dtype=np.int64)
-    tops = np.empty((len(es.targets), topk), dtype=np.int64)
+    tops = np.full((len(es.targets), topk), -1, dtype=np.int64)
     hist = es.histories
     for rows, items, actions, lengths in iterate_eval(es, max_len, batch_size):
         s = scorer.score_histories(items.to(device), actions.to(device), lengths.to(device))
-        s = s.float()
+        s = s.float().clone()  # masked below; the scorer's tensor stays as it was
         s[:, 0] = -torch.inf
         target = torch.from_numpy(es.targets[rows]).to(device)
         if exclude_seen:
@@ -77,7 +77,12 @@ def rank_targets(
             s[torch.from_numpy(seen_rows[keep]), torch.from_numpy(seen_items[keep])] = -torch.inf
         t = s.gather(1, target[:, None])  # (B, 1)
         ranks[rows] = ((s >= t).sum(1) - 1).cpu().numpy()  # ties count against the target
-        tops[rows] = s.topk(topk, dim=1).indices.cpu().numpy()
+        # A top list holds only real candidates: when fewer than k remain, the
+        # rest of the row stays -1 rather than padding or excluded items.
+        k = min(topk, s.shape[1])
+        top_s, top_i = s.topk(k, dim=1)
+        top_i[~torch.isfinite(top_s)] = -1
+        tops[rows, :k] = top_i.cpu().numpy()
         if on_batch is not None:
             on_batch(len(rows))
     return ranks, tops
@@ -95,7 +100,8 @@ def metrics_from_ranks(
         out[f"ndcg@{k}"] = float(np.where(hit, 1.0 / np.log2(r + 2.0), 0.0).mean())
     out["mrr"] = float((1.0 / (r + 1.0)).mean())
     if tops is not None and n_items:
-        out["coverage@10"] = float(len(np.unique(tops[:, :10])) / n_items)
+        shown = np.unique(tops[:, :10])
+        out["coverage@10"] = float(np.count_nonzero(shown > 0) / n_items)
     return out
 
 

@@ -82,6 +82,7 @@ def train_and_evaluate(
             f"{data.name}: no user has 3 or more events, so leave-one-out has nothing to test"
         )
     cfg = model_config(data.n_items, len(data.action_names), **overrides)
+    torch.manual_seed(train_cfg.seed)  # the initial weights are part of the seeded run
     model = build_model(data, cfg, content, has_content)
     log.info("training %s: %d parameters", data.name, model.n_params())
     result = fit(model, split, train_cfg, device=device, observer=observer)

@@ -141,7 +141,8 @@ class Transducer(nn.Module):
         """States after each position of right-padded histories.
 
         items, actions: (B, T) codes, 0-padded on the right; lengths: (B,).
-        Returns (B, T, D); row b, position t summarises items[b, :t+1].
+        Returns (B, T, D); state [b, t] reads only items[b, :t+1] (causal), with
+        positions counted back from the history's newest event.
         """
         T = items.shape[1]
         t = torch.arange(T, device=items.device)

