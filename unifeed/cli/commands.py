@@ -150,9 +150,6 @@ def _train(
 ) -> RunResult:
     observer = TrainProgress(progress, tcfg.epochs, f"train {label}")
     on_eval = counter(progress, f"test {label}", evaluable_users(data))
-    # The model is initialised before training seeds itself; seed it here too
-    # so that one seed gives one run.
-    torch.manual_seed(tcfg.seed)
     result = train_and_evaluate(
         data,
         tcfg,

@@ -51,7 +51,7 @@ def run_progress() -> Progress:
         BarColumn(bar_width=20, table_column=Column(no_wrap=True)),
         MofNCompleteColumn(table_column=Column(no_wrap=True)),
         TimeElapsedColumn(table_column=Column(no_wrap=True)),
-        TextColumn("{task.fields[info]}", markup=False),
+        TextColumn("{task.fields[info]}", markup=False, table_column=Column(no_wrap=False)),
         console=console,
     )
 
