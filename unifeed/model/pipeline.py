@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ from unifeed.data.interactions import ITEM_KINDS, Interactions
 from unifeed.model.checkpoint import Checkpoint
 from unifeed.model.evaluate import evaluate
 from unifeed.model.popularity import Popularity
-from unifeed.model.split import Split, leave_one_out
+from unifeed.model.split import Split, leave_one_out, with_validation_in_train
 from unifeed.model.train import TrainConfig, TrainObserver, TrainResult, fit
 from unifeed.model.transducer import ModelConfig, Transducer
 
@@ -26,8 +26,10 @@ class RunResult:
     checkpoint: Checkpoint
     train: TrainResult
     split: Split
-    test: dict[str, float]
+    test: dict[str, float]  # the final model (the refit when there is one)
     popularity: dict[str, float]
+    test_selected: dict[str, float]  # the model selected on validation, before any refit
+    refit: TrainResult | None = None
 
 
 def model_config(n_items: int, n_actions: int, **overrides: Any) -> ModelConfig:
@@ -70,6 +72,10 @@ def train_and_evaluate(
 ) -> RunResult:
     """Leave-one-out split, train with early stopping on validation, score the test set.
 
+    With `train_cfg.refit`, a fresh model then trains on train + validation
+    events for the selected number of epochs (the classic select-then-refit);
+    both models' test metrics are returned.
+
     `content`/`has_content` are per-item text embeddings (see unifeed.text);
     without them the model is id + kind only.
     """
@@ -85,9 +91,37 @@ def train_and_evaluate(
     torch.manual_seed(train_cfg.seed)  # the initial weights are part of the seeded run
     model = build_model(data, cfg, content, has_content)
     log.info("training %s: %d parameters", data.name, model.n_params())
-    result = fit(model, split, train_cfg, device=device, observer=observer)
+    select_cfg = train_cfg
+    if train_cfg.refit and train_cfg.max_seconds is not None:
+        # max_seconds bounds the whole call: half to select, half to refit.
+        select_cfg = replace(train_cfg, max_seconds=train_cfg.max_seconds / 2)
+    result = fit(model, split, select_cfg, device=device, observer=observer)
     kw = {"max_len": cfg.max_len, "exclude_seen": train_cfg.exclude_seen, "device": device}
-    test = evaluate(model, split.test, split.n_items, on_eval_batch=on_eval_batch, **kw)
+    test = selected = evaluate(model, split.test, split.n_items, **kw)
+    refit = None
+    if train_cfg.refit:
+        # Replay the selected run's schedule up to its best epoch, now with the
+        # validation events as training data. Test events stay unseen.
+        budget = None
+        if train_cfg.max_seconds is not None:
+            budget = max(train_cfg.max_seconds - result.train_seconds, 1.0)
+        refit_cfg = replace(
+            train_cfg,
+            epochs=result.best_epoch,
+            schedule_epochs=len(result.history),
+            max_seconds=budget,
+        )
+        torch.manual_seed(train_cfg.seed)
+        model = build_model(data, cfg, content, has_content)
+        refit = fit(
+            model,
+            with_validation_in_train(split),
+            refit_cfg,
+            device=device,
+            observer=observer,
+            validate=False,
+        )
+        test = evaluate(model, split.test, split.n_items, on_eval_batch=on_eval_batch, **kw)
     pop = evaluate(Popularity(split.train, split.n_items), split.test, split.n_items, **kw)
     model.cpu()
     ckpt = Checkpoint(
@@ -102,8 +136,11 @@ def train_and_evaluate(
             "train_seconds": result.train_seconds,
             "valid": result.best_valid,
             "test": test,
+            "test_selected": selected,
+            "refit_epochs": None if refit is None else refit.best_epoch,
+            "refit_seconds": None if refit is None else refit.train_seconds,
             "popularity_test": pop,
             "exclude_seen": train_cfg.exclude_seen,
         },
     )
-    return RunResult(ckpt, result, split, test, pop)
+    return RunResult(ckpt, result, split, test, pop, selected, refit)

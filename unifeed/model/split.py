@@ -72,6 +72,29 @@ class Split:
     n_actions: int
 
 
+def with_validation_in_train(split: Split) -> Split:
+    """The same split with each user's validation event moved into training (for a refit)."""
+    train = split.train
+    lengths = train.lengths.copy()
+    users = split.test.users
+    lengths[users] += 1
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    items = np.zeros(offsets[-1], dtype=np.int64)
+    actions = np.zeros(offsets[-1], dtype=np.int64)
+    # Evaluable users: their test history is exactly train + validation event.
+    dst = rows_of(offsets, users)
+    items[dst] = split.test.histories.items
+    actions[dst] = split.test.histories.actions
+    others = np.setdiff1d(np.arange(len(train)), users)
+    dst = rows_of(offsets, others)
+    src = rows_of(train.offsets, others)
+    items[dst] = train.items[src]
+    actions[dst] = train.actions[src]
+    return Split(
+        Sequences(offsets, items, actions), split.valid, split.test, split.n_items, split.n_actions
+    )
+
+
 def leave_one_out(data: Interactions) -> Split:
     off = data.offsets
     items = data.item.astype(np.int64) + 1

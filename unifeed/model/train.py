@@ -30,6 +30,12 @@ class TrainConfig:
     max_seconds: float | None = None  # wall-clock budget for training, evaluation included
     schedule: str = "cosine"  # cosine: warm up, then decay over the epochs or the time budget
     warmup_steps: int = 100
+    # Length of the schedule in epochs when it differs from `epochs` (a refit that
+    # replays the first `epochs` of a longer run); it is then step-based only.
+    schedule_epochs: int | None = None
+    # After early stopping, train a fresh model on train + validation events for
+    # the selected number of epochs; the test events are never trained on.
+    refit: bool = False
     seed: int = 0
     exclude_seen: bool = True
 
@@ -103,8 +109,13 @@ def fit(
     *,
     device: torch.device | None = None,
     observer: TrainObserver | None = None,
+    validate: bool = True,
 ) -> TrainResult:
-    """Train in place; leaves the model at its best validation epoch."""
+    """Train in place; leaves the model at its best validation epoch.
+
+    With validate=False (a refit, whose validation events are training data)
+    nothing is evaluated and the model keeps its last epoch.
+    """
     device = device or torch.device("cpu")
     rng = seed_everything(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -117,7 +128,7 @@ def fit(
 
     sampler = BatchSampler(split.train, model.cfg.max_len, cfg.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    total_steps = cfg.epochs * len(sampler)
+    total_steps = (cfg.schedule_epochs or cfg.epochs) * len(sampler)
     result = TrainResult(best_epoch=0, best_valid={})
     best_state = copy.deepcopy(model.state_dict())
     best = -1.0
@@ -133,7 +144,7 @@ def fit(
         for batch in sampler.epoch(rng, device):
             # The schedule follows whichever budget binds: epochs or seconds.
             progress = step / total_steps
-            if cfg.max_seconds:
+            if cfg.max_seconds and cfg.schedule_epochs is None:
                 progress = max(progress, (time.perf_counter() - t0) / cfg.max_seconds)
             for group in opt.param_groups:
                 group["lr"] = cfg.lr * lr_factor(cfg, step, progress)
@@ -155,7 +166,10 @@ def fit(
             and elapsed + (time.perf_counter() - epoch_t0) > cfg.max_seconds
         )
         last = epoch == cfg.epochs or out_of_time
-        if epoch % cfg.eval_every == 0 or last:
+        if not validate:
+            result.best_epoch = epoch
+            best_state = model.state_dict()
+        elif epoch % cfg.eval_every == 0 or last:
             model.eval()
             valid = evaluate(
                 model,
