@@ -2,4 +2,5 @@
 
 from unifeed.bench.coldstart import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # the benchmark spawns worker processes that import this file
+    raise SystemExit(main())
