@@ -211,9 +211,21 @@ def train(
     patience: Annotated[
         int, typer.Option(min=1, help="Stop after this many epochs without a better valid NDCG@10.")
     ] = TRAIN.patience,
+    eval_every: Annotated[
+        int, typer.Option(min=1, help="Validate every this many epochs.")
+    ] = TRAIN.eval_every,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit/--no-refit",
+            help="After selecting the epoch on validation, train a fresh model on train + "
+            "validation events for that many epochs (test events are never trained on).",
+        ),
+    ] = TRAIN.refit,
     seed: Annotated[int, typer.Option(help="Random seed.")] = TRAIN.seed,
     max_minutes: Annotated[
-        float | None, typer.Option(help="Wall-clock budget for training, validation included.")
+        float | None,
+        typer.Option(help="Wall-clock budget for training (validation and refit included)."),
     ] = None,
     content: Annotated[
         bool | None,
@@ -254,6 +266,8 @@ def train(
             lr=lr,
             negatives=negatives,
             patience=patience,
+            eval_every=eval_every,
+            refit=refit,
             max_seconds=None if max_minutes is None else max_minutes * 60.0,
             seed=seed,
             exclude_seen=not include_seen,
@@ -287,7 +301,10 @@ def train(
             )
         result.checkpoint.meta["content_encoder"] = None if enc is None else enc.name
         result.checkpoint.save(out)
-        rows = [("model", result.test), ("popularity", result.popularity)]
+        rows = [("model", result.test)]
+        if result.refit is not None:
+            rows.append(("model before the refit", result.test_selected))
+        rows.append(("popularity", result.popularity))
         caption = seen_caption(tcfg.exclude_seen, len(result.split.test.targets))
         console.print(metrics_table(f"test metrics on {data.name}", rows, caption))
         t = result.train

@@ -20,13 +20,15 @@ from unifeed.model.transducer import Transducer
 
 @dataclass
 class TrainConfig:
-    epochs: int = 200
-    batch_size: int = 128
-    lr: float = 1e-3
+    epochs: int = 100
+    batch_size: int = 256
+    lr: float = 3e-3
     weight_decay: float = 0.0
-    negatives: int = 0  # 0: full softmax over the catalogue; K: K distinct shared uniform negatives
+    # 0: full softmax over the catalogue; K: K distinct uniform negatives shared by
+    # the batch (a catalogue of at most K items is then a full softmax).
+    negatives: int = 2048
     patience: int = 20  # epochs without a better validation NDCG@10 before stopping
-    eval_every: int = 1
+    eval_every: int = 2
     max_seconds: float | None = None  # wall-clock budget for training, evaluation included
     schedule: str = "cosine"  # cosine: warm up, then decay over the epochs or the time budget
     warmup_steps: int = 100
@@ -38,6 +40,21 @@ class TrainConfig:
     refit: bool = False
     seed: int = 0
     exclude_seen: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "patience", "eval_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if self.negatives < 0:
+            raise ValueError(
+                f"negatives must be 0 (full softmax) or positive, got {self.negatives}"
+            )
+        if self.max_seconds is not None and self.max_seconds <= 0:
+            raise ValueError(f"max_seconds must be positive, got {self.max_seconds}")
+        if self.schedule not in ("cosine", "constant"):
+            raise ValueError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -97,8 +114,6 @@ def lr_factor(cfg: TrainConfig, step: int, progress: float) -> float:
     warm = min(1.0, (step + 1) / max(cfg.warmup_steps, 1))
     if cfg.schedule == "constant":
         return warm
-    if cfg.schedule != "cosine":
-        raise ValueError(f"unknown schedule {cfg.schedule!r}; expected 'cosine' or 'constant'")
     return warm * (0.02 + 0.98 * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0))))
 
 
