@@ -72,6 +72,24 @@ _YEAR_IN_TITLE = re.compile(r"\(\d{4}\)\s*$")
 
 
 # ---------------------------------------------------------------- ML-100K
+def _read_ratings(
+    path: Path, sep: str, layout: str
+) -> tuple[list[str], list[str], list[float], list[int]]:
+    """The user, item, rating and time columns of a MovieLens ratings file."""
+    users: list[str] = []
+    items: list[str] = []
+    ratings: list[float] = []
+    times: list[int] = []
+    for lineno, (user, item, rating, ts) in _records(path, sep, 4, layout):
+        users.append(user)
+        items.append(item)
+        ratings.append(float(_integer(path, lineno, rating, "rating")))
+        times.append(_integer(path, lineno, ts, "timestamp"))
+    if not users:
+        raise DataFormatError(f"{path}: no interactions found")
+    return users, items, ratings, times
+
+
 def read_movielens_100k(folder: str | Path, *, name: str | None = None) -> Interactions:
     """Read an ML-100K folder: ``u.data`` (required), ``u.item``, ``u.user``, ``u.genre``.
 
@@ -81,19 +99,9 @@ def read_movielens_100k(folder: str | Path, *, name: str | None = None) -> Inter
     """
     folder = Path(folder)
     data = _require_file(folder / "u.data")
-    users: list[str] = []
-    items: list[str] = []
-    ratings: list[float] = []
-    times: list[int] = []
-    for lineno, (user, item, rating, ts) in _records(
-        data, "\t", 4, "user<TAB>item<TAB>rating<TAB>timestamp"
-    ):
-        users.append(user)
-        items.append(item)
-        ratings.append(float(_integer(data, lineno, rating, "rating")))
-        times.append(_integer(data, lineno, ts, "timestamp"))
-    if not users:
-        raise DataFormatError(f"{data}: no interactions found")
+    users, items, ratings, times = _read_ratings(
+        data, "\t", "user<TAB>item<TAB>rating<TAB>timestamp"
+    )
 
     text = None
     if (folder / "u.item").is_file():
@@ -155,19 +163,9 @@ def read_movielens_1m(folder: str | Path, *, name: str | None = None) -> Interac
     """
     folder = Path(folder)
     ratings_path = _require_file(folder / "ratings.dat")
-    users: list[str] = []
-    items: list[str] = []
-    ratings: list[float] = []
-    times: list[int] = []
-    for lineno, (user, item, rating, ts) in _records(
-        ratings_path, "::", 4, "UserID::MovieID::Rating::Timestamp"
-    ):
-        users.append(user)
-        items.append(item)
-        ratings.append(float(_integer(ratings_path, lineno, rating, "rating")))
-        times.append(_integer(ratings_path, lineno, ts, "timestamp"))
-    if not users:
-        raise DataFormatError(f"{ratings_path}: no interactions found")
+    users, items, ratings, times = _read_ratings(
+        ratings_path, "::", "UserID::MovieID::Rating::Timestamp"
+    )
 
     text = None
     movies = folder / "movies.dat"

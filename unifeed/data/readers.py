@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import gzip
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -29,22 +29,27 @@ def _require_file(path: Path) -> Path:
     return path
 
 
+def _token_lines(path: Path) -> Iterator[tuple[int, list[str], str]]:
+    """(line number, whitespace-separated tokens, raw line) of each non-empty line."""
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            parts = line.split()
+            if parts:
+                yield lineno, parts, line
+
+
 def read_sequences(path: str | Path, *, name: str | None = None) -> Interactions:
     """One user per line, ``user item item ...`` in chronological order."""
     path = _require_file(Path(path))
     users: list[str] = []
     items: list[str] = []
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) < 2:
-                raise DataFormatError(
-                    f"{path}:{lineno}: expected 'user item [item ...]', got {line.strip()!r}"
-                )
-            users.extend([parts[0]] * (len(parts) - 1))
-            items.extend(parts[1:])
+    for lineno, parts, line in _token_lines(path):
+        if len(parts) < 2:
+            raise DataFormatError(
+                f"{path}:{lineno}: expected 'user item [item ...]', got {line.strip()!r}"
+            )
+        users.extend([parts[0]] * (len(parts) - 1))
+        items.extend(parts[1:])
     if not users:
         raise DataFormatError(f"{path}: no interactions found")
     return Interactions.from_events(users, items, name=name or path.stem)
@@ -55,17 +60,11 @@ def read_pairs(path: str | Path, *, name: str | None = None) -> Interactions:
     path = _require_file(Path(path))
     users: list[str] = []
     items: list[str] = []
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) != 2:
-                raise DataFormatError(
-                    f"{path}:{lineno}: expected 'user item', got {line.strip()!r}"
-                )
-            users.append(parts[0])
-            items.append(parts[1])
+    for lineno, parts, line in _token_lines(path):
+        if len(parts) != 2:
+            raise DataFormatError(f"{path}:{lineno}: expected 'user item', got {line.strip()!r}")
+        users.append(parts[0])
+        items.append(parts[1])
     if not users:
         raise DataFormatError(f"{path}: no interactions found")
     return Interactions.from_events(users, items, name=name or path.stem)
