@@ -38,7 +38,7 @@ def test_render_puts_published_best_and_ratio_beside_ours() -> None:
         "model": {},
         "train": {},
     }
-    text = render([result], "python bench/recsys.py", 20)
+    text = render([result])
     best = max(PUBLISHED["Beauty"]["hr@10"])
     assert f"| {best:.4f} | **0.1000** | {0.1 / best:.3f} |" in text
     assert "0.0110" in text  # popularity from the same run

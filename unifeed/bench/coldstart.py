@@ -30,7 +30,7 @@ from unifeed.model.evaluate import Scorer
 from unifeed.model.split import EvalSet, Sequences, Split, rows_of
 
 MODEL: dict[str, Any] = {"dim": 64, "n_blocks": 2, "max_len": 200, "dropout": 0.3}
-TRAIN: dict[str, Any] = {"batch_size": 128, "lr": 2e-3, "negatives": 0, "epochs": 60, "patience": 8}
+TRAIN: dict[str, Any] = {"batch_size": 64, "lr": 2e-3, "negatives": 0, "epochs": 60, "patience": 10}
 
 
 def cold_split(
