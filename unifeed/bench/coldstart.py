@@ -198,10 +198,12 @@ def render(r: dict[str, Any], command: str) -> str:
         "Popularity and the id-only model have nothing to go on for an item without events "
         "(ties count against the target), which is the point: only content places it. "
         "Warm NDCG@10 is the same model on the warm validation events (each user's newest "
-        "training-period event): what the cold-start ability costs on items with history.",
+        "training-period event): what the cold-start ability costs, or gains, on items with "
+        "history.",
         "",
         f"Settings: model {json.dumps(MODEL)}, train {json.dumps(TRAIN)}; "
-        f"rankers {json.dumps(RANKERS)} (content: MiniLM embeddings of title and genres).",
+        f"rankers {json.dumps(RANKERS)} (content_dim is set to the encoder's width; "
+        "content: MiniLM embeddings of title and genres).",
     ]
     return "\n".join(lines)
 
