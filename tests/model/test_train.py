@@ -20,7 +20,7 @@ from unifeed.model.train import TrainConfig, TrainResult, fit
 from unifeed.model.transducer import Transducer
 
 MODEL = {"dim": 32, "n_blocks": 1, "max_len": 20, "dropout": 0.1}
-TRAIN = TrainConfig(epochs=8, batch_size=32, lr=5e-3, patience=100, warmup_steps=10)
+TRAIN = TrainConfig(epochs=8, batch_size=32, lr=5e-3, patience=100, warmup_steps=10, eval_every=1)
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +164,7 @@ def test_early_stopping_restores_the_best_epoch(shuffled: tuple[Interactions, Sp
 
 def test_max_seconds_stops_training(chains: tuple[Interactions, Split]) -> None:
     data, split = chains
-    cfg = dataclasses.replace(TRAIN, epochs=50, max_seconds=0.0)
+    cfg = dataclasses.replace(TRAIN, epochs=50, max_seconds=1e-9)
     _, result, _ = train(data, split, cfg)
     assert result.stopped == "time"
     assert len(result.history) == 1
@@ -176,7 +176,7 @@ def test_max_seconds_keeps_the_epochs_it_trained(chains: tuple[Interactions, Spl
     # Running out of time at an epoch that eval_every skips must still evaluate it;
     # otherwise fit would restore the untrained initial weights (best_epoch 0).
     data, split = chains
-    cfg = dataclasses.replace(TRAIN, epochs=50, eval_every=5, max_seconds=0.0)
+    cfg = dataclasses.replace(TRAIN, epochs=50, eval_every=5, max_seconds=1e-9)
     model, result, _ = train(data, split, cfg)
     assert result.stopped == "time"
     assert result.best_epoch == 1
@@ -209,3 +209,20 @@ def test_a_time_budget_bounds_training(chains: tuple[Interactions, Split]) -> No
     assert result.stopped == "time"
     assert result.train_seconds < 10  # the budget plus about an epoch, not 100k epochs
     assert result.best_epoch >= 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("epochs", 0),
+        ("batch_size", 0),
+        ("lr", 0.0),
+        ("negatives", -1),
+        ("max_seconds", 0.0),
+        ("schedule", "linear"),
+        ("eval_every", 0),
+    ],
+)
+def test_bad_settings_are_refused_with_the_field_named(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field):
+        TrainConfig(**{field: value})
