@@ -17,7 +17,7 @@ BEAUTY = (
 def test_a_few_epochs_on_beauty_beat_popularity_by_far() -> None:
     data = read_sequences(BEAUTY)
     run = train_and_evaluate(
-        data, TrainConfig(epochs=8, eval_every=4), model_overrides={"dropout": 0.5}
+        data, TrainConfig(epochs=20, eval_every=10), model_overrides={"dropout": 0.5}
     )
     assert run.test["hr@10"] > 3 * run.popularity["hr@10"]
     assert run.test["ndcg@10"] > 3 * run.popularity["ndcg@10"]
