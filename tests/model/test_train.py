@@ -226,3 +226,13 @@ def test_a_time_budget_bounds_training(chains: tuple[Interactions, Split]) -> No
 def test_bad_settings_are_refused_with_the_field_named(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=field):
         TrainConfig(**{field: value})
+
+
+def test_training_without_any_sequence_is_a_clear_error() -> None:
+    from unifeed.model.split import leave_one_out
+
+    data = Interactions.from_events(["u1", "u2"], ["a", "b"])
+    split = leave_one_out(data)
+    model = new_model(data)
+    with pytest.raises(ValueError, match="nothing to train on"):
+        fit(model, split, TRAIN)

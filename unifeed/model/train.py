@@ -142,6 +142,8 @@ def fit(
     model.id_known.copy_(known.to(device))
 
     sampler = BatchSampler(split.train, model.cfg.max_len, cfg.batch_size)
+    if len(sampler) == 0:
+        raise ValueError("nothing to train on: no user has two or more training events")
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     total_steps = (cfg.schedule_epochs or cfg.epochs) * len(sampler)
     result = TrainResult(best_epoch=0, best_valid={})
@@ -169,10 +171,11 @@ def fit(
             loss.backward()
             opt.step()
             step += 1
-            total += loss.item()
+            value = loss.item()
+            total += value
             n += 1
             if observer:
-                observer.batch_end(loss.item())
+                observer.batch_end(value)
         record: dict[str, float] = {"epoch": epoch, "loss": total / max(n, 1)}
         # Stop before an epoch that would overrun the time budget, not after it.
         elapsed = time.perf_counter() - t0
