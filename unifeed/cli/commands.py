@@ -350,6 +350,13 @@ def eval_(
     """
     with reported_errors():
         ckpt = Checkpoint.load(checkpoint)
+        if split is SplitName.valid and ckpt.meta.get("refit_epochs"):
+            err_console.print(
+                "warning: this checkpoint was refit on the validation events, so its "
+                "validation metrics are not a held-out measure",
+                markup=False,
+                soft_wrap=True,
+            )
         data = read_dataset(data_path)
         console.print(data_summary(data, str(data_path)))
         data = aligned(data, ckpt, checkpoint)
