@@ -28,7 +28,7 @@ from unifeed.bench.report import SHARED_DATA, commit, machine, today, write_sect
 from unifeed.data import Interactions, read_movielens_100k
 from unifeed.model import Popularity, TrainConfig, build_model, evaluate, fit, model_config
 from unifeed.model.evaluate import Scorer
-from unifeed.model.split import EvalSet, Sequences, Split, rows_of
+from unifeed.model.split import EvalSet, Sequences, Split, gather, offsets_from_lengths
 
 MODEL: dict[str, Any] = {"dim": 64, "n_blocks": 2, "max_len": 200, "dropout": 0.3}
 # content_dim is filled in with the encoder's width. Id dropout hides a share
@@ -63,38 +63,20 @@ def cold_split(
     train_idx = np.setdiff1d(idx, valid_idx)
     train = _csr(data.user[train_idx], items[train_idx], actions[train_idx], data.n_users)
     vusers = np.flatnonzero(has_valid)
-    vh = train.offsets
-    valid = EvalSet(
-        vusers,
-        Sequences(
-            np.concatenate([[0], np.cumsum(vh[vusers + 1] - vh[vusers])]).astype(np.int64),
-            train.items[rows_of(vh, vusers)],
-            train.actions[rows_of(vh, vusers)],
-        ),
-        items[valid_idx],
-    )
+    valid = EvalSet(vusers, train.select(vusers), items[valid_idx])
 
     # Test: later events on cold items, with everything the user did before them.
     test_idx = np.flatnonzero((data.timestamp >= t0) & cold[data.item])
     test_idx = test_idx[test_idx > off[data.user[test_idx]]]  # needs a history
     starts = off[data.user[test_idx]]
-    lengths = test_idx - starts
-    flat = np.repeat(starts, lengths) + (
-        np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    )
-    test = EvalSet(
-        data.user[test_idx],
-        Sequences(
-            np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), items[flat], actions[flat]
-        ),
-        items[test_idx],
-    )
+    history = gather(items, actions, starts, test_idx - starts)
+    test = EvalSet(data.user[test_idx], history, items[test_idx])
     return Split(train, valid, test, data.n_items, len(data.action_names)), cold
 
 
 def _csr(user: np.ndarray, items: np.ndarray, actions: np.ndarray, n_users: int) -> Sequences:
     counts = np.bincount(user, minlength=n_users)
-    return Sequences(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), items, actions)
+    return Sequences(offsets_from_lengths(counts), items, actions)
 
 
 class Restricted:

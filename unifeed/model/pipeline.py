@@ -88,8 +88,12 @@ def train_and_evaluate(
             f"{data.name}: no user has 3 or more events, so leave-one-out has nothing to test"
         )
     cfg = model_config(data.n_items, len(data.action_names), **overrides)
-    torch.manual_seed(train_cfg.seed)  # the initial weights are part of the seeded run
-    model = build_model(data, cfg, content, has_content)
+
+    def fresh_model() -> Transducer:
+        torch.manual_seed(train_cfg.seed)  # the initial weights are part of the seeded run
+        return build_model(data, cfg, content, has_content)
+
+    model = fresh_model()
     log.info("training %s: %d parameters", data.name, model.n_params())
     select_cfg = train_cfg
     if train_cfg.refit and train_cfg.max_seconds is not None:
@@ -111,8 +115,7 @@ def train_and_evaluate(
             schedule_epochs=len(result.history),
             max_seconds=budget,
         )
-        torch.manual_seed(train_cfg.seed)
-        model = build_model(data, cfg, content, has_content)
+        model = fresh_model()
         refit = fit(
             model,
             with_validation_in_train(split),

@@ -31,11 +31,37 @@ class Sequences:
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
 
+    def select(self, rows: np.ndarray) -> Sequences:
+        """The given rows, in that order, as their own Sequences."""
+        start = self.offsets[rows]
+        return gather(self.items, self.actions, start, self.offsets[rows + 1] - start)
+
     def padded(self, rows: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The newest `max_len` events of each row, right-padded: (B, T), (B, T), (B,)."""
         end = self.offsets[rows + 1]
         start = np.maximum(self.offsets[rows], end - max_len)
         return pad_windows(self.items, self.actions, start, end - start)
+
+
+def offsets_from_lengths(lengths: np.ndarray) -> np.ndarray:
+    """(S+1,) CSR offsets of rows with the given lengths."""
+    return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+
+
+def spans(start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Flat indices of the ranges start[i]:start[i]+length[i], one after another."""
+    if len(start) == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = np.repeat(start - offsets_from_lengths(length)[:-1], length)
+    return np.arange(int(length.sum())) + shift
+
+
+def gather(
+    items: np.ndarray, actions: np.ndarray, start: np.ndarray, length: np.ndarray
+) -> Sequences:
+    """Sequences whose row i is items[start[i] : start[i] + length[i]]."""
+    flat = spans(start, length)
+    return Sequences(offsets_from_lengths(length), items[flat], actions[flat])
 
 
 def pad_windows(
@@ -78,7 +104,7 @@ def with_validation_in_train(split: Split) -> Split:
     lengths = train.lengths.copy()
     users = split.test.users
     lengths[users] += 1
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    offsets = offsets_from_lengths(lengths)
     items = np.zeros(offsets[-1], dtype=np.int64)
     actions = np.zeros(offsets[-1], dtype=np.int64)
     # Evaluable users: their test history is exactly train + validation event.
@@ -108,38 +134,16 @@ def leave_one_out(data: Interactions) -> Split:
     last = off[users_e + 1] - 1
     keep[last] = False
     keep[last - 1] = False
-    train_off = np.concatenate([[0], np.cumsum(lengths - n_hold)]).astype(np.int64)
-    train = Sequences(train_off, items[keep], actions[keep])
+    train = Sequences(offsets_from_lengths(lengths - n_hold), items[keep], actions[keep])
 
     # Validation history = training history; test history = it plus the
     # validation event, which sits in the full table's rows.
-    valid = EvalSet(
-        users_e,
-        Sequences(
-            np.concatenate([[0], np.cumsum(lengths[users_e] - 2)]).astype(np.int64),
-            train.items[rows_of(train.offsets, users_e)],
-            train.actions[rows_of(train.offsets, users_e)],
-        ),
-        items[last - 1],
-    )
-    test_rows = rows_of(off, users_e, drop_last=1)
-    test = EvalSet(
-        users_e,
-        Sequences(
-            np.concatenate([[0], np.cumsum(lengths[users_e] - 1)]).astype(np.int64),
-            items[test_rows],
-            actions[test_rows],
-        ),
-        items[last],
-    )
+    valid = EvalSet(users_e, train.select(users_e), items[last - 1])
+    test = EvalSet(users_e, gather(items, actions, off[users_e], lengths[users_e] - 1), items[last])
     return Split(train, valid, test, data.n_items, len(data.action_names))
 
 
 def rows_of(offsets: np.ndarray, rows: np.ndarray, drop_last: int = 0) -> np.ndarray:
     """Flat indices of the given CSR rows (minus `drop_last` events at each row's end)."""
     start = offsets[rows]
-    length = offsets[rows + 1] - start - drop_last
-    if len(rows) == 0:
-        return np.zeros(0, dtype=np.int64)
-    rep = np.repeat(start - np.concatenate([[0], np.cumsum(length)[:-1]]), length)
-    return np.arange(int(length.sum())) + rep
+    return spans(start, offsets[rows + 1] - start - drop_last)

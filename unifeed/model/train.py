@@ -147,7 +147,7 @@ def fit(
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     total_steps = (cfg.schedule_epochs or cfg.epochs) * len(sampler)
     result = TrainResult(best_epoch=0, best_valid={})
-    best_state = copy.deepcopy(model.state_dict())
+    best_state = copy.deepcopy(model.state_dict()) if validate else {}
     best = -1.0
     since_best = 0
     step = 0
@@ -186,7 +186,6 @@ def fit(
         last = epoch == cfg.epochs or out_of_time
         if not validate:
             result.best_epoch = epoch
-            best_state = model.state_dict()
         elif epoch % cfg.eval_every == 0 or last:
             model.eval()
             valid = evaluate(
@@ -215,7 +214,8 @@ def fit(
         if out_of_time:
             result.stopped = "time"
             break
-    model.load_state_dict(best_state)
+    if validate:  # without validation the last epoch is the result
+        model.load_state_dict(best_state)
     model.eval()
     result.train_seconds = time.perf_counter() - t0
     return result
