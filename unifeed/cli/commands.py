@@ -1,5 +1,8 @@
 """The ``unifeed`` commands. Only the `unifeed.cli` package prints.
 
+`demo` (the marketplace simulator) lives in `unifeed.cli.demo`; it is
+registered here so that every command hangs off one app.
+
 Every command turns the errors a user can cause (a missing or malformed file,
 a bad checkpoint, a bad setting) into one red ``error:`` line and exit code 2.
 """
@@ -18,6 +21,7 @@ import numpy as np
 import torch
 import typer
 
+from unifeed.cli.demo import demo
 from unifeed.cli.display import (
     TrainProgress,
     console,
@@ -27,8 +31,6 @@ from unifeed.cli.display import (
     err_console,
     evaluable_users,
     metrics_table,
-    print_error,
-    recommendations_table,
     run_progress,
     seen_caption,
 )
@@ -37,9 +39,8 @@ from unifeed.cli.support import (
     available_benchmarks,
     cpu_budget,
     reported_errors,
-    top_next_items,
 )
-from unifeed.data import Interactions, make_synthetic, read_dataset
+from unifeed.data import Interactions, read_dataset
 from unifeed.model import (
     Checkpoint,
     ModelConfig,
@@ -54,10 +55,6 @@ from unifeed.model import (
 # Option defaults come from the dataclasses, so the CLI cannot drift from the library.
 TRAIN = TrainConfig()
 MODEL: dict[str, Any] = {f.name: f.default for f in fields(ModelConfig) if f.default is not MISSING}
-
-# The demo is small enough to finish in seconds on two cores.
-DEMO_MODEL: dict[str, Any] = {"dim": 32, "n_blocks": 1}
-DEMO_TRAIN: dict[str, Any] = {"epochs": 20, "patience": 5, "negatives": 0, "batch_size": 32}
 
 app = typer.Typer(
     name="unifeed",
@@ -98,43 +95,8 @@ def _root(
 
 
 # ---------------------------------------------------------------- demo
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the trained checkpoint.")] = Path(
-        "runs/demo"
-    ),
-    seed: Annotated[int, typer.Option(help="Seed of the generated data and of training.")] = 0,
-) -> None:
-    """Train on generated data and show that the model learns: a smoke check of an install.
-
-    Generated users walk chains of items, so the next item is predictable. A
-    small model is trained on them and on a shuffled control (where nothing is
-    predictable), both are compared with popularity, the checkpoint is saved
-    and one user's next-item recommendations are shown. Exits with code 1 when
-    the model does not beat popularity.
-    """
-    with reported_errors():
-        data = make_synthetic(seed=seed)
-        control = make_synthetic(seed=seed, shuffled=True)
-        console.print(data_summary(data, "generated (make_synthetic)"))
-        tcfg = TrainConfig(seed=seed, **DEMO_TRAIN)
-        with run_progress() as progress:
-            result = _train(progress, data, tcfg, DEMO_MODEL, label=data.name)
-            shuffled = _train(progress, control, tcfg, DEMO_MODEL, label="shuffled control")
-        rows = [
-            ("model", result.test),
-            ("popularity", result.popularity),
-            ("model on the shuffled control", shuffled.test),
-            ("popularity on the shuffled control", shuffled.popularity),
-        ]
-        caption = seen_caption(tcfg.exclude_seen, len(result.split.test.targets))
-        console.print(metrics_table("test metrics", rows, caption))
-        result.checkpoint.save(out)
-        console.print(_example(result, data))
-        console.print(f"checkpoint saved to {out}", markup=False, soft_wrap=True)
-    if not result.test["ndcg@10"] > result.popularity["ndcg@10"]:
-        print_error("the model did not beat popularity on the generated data")
-        raise typer.Exit(1)
+# Registered first so that `unifeed --help` lists it first.
+app.command("demo")(demo)
 
 
 def _train(
@@ -162,21 +124,6 @@ def _train(
     )
     observer.finish(result.train)
     return result
-
-
-def _example(result: RunResult, data: Interactions, k: int = 5) -> Any:
-    """The first test user's recent items and the model's top k next items."""
-    es = result.split.test
-    top = top_next_items(result.checkpoint, es, 0, k)
-    seen = es.histories.items[es.histories.offsets[0] : es.histories.offsets[1]]
-
-    def describe(code: int) -> str:
-        text = data.item_text[code - 1] if data.item_text else None
-        return f"{data.item_ids[code - 1]}: {text}" if text else str(data.item_ids[code - 1])
-
-    user = data.user_ids[es.users[0]]
-    title = f"user {user}: last {min(3, len(seen))} items, then the model's top {k} next items"
-    return recommendations_table(title, seen[-3:].tolist(), top, int(es.targets[0]), describe)
 
 
 # ---------------------------------------------------------------- train

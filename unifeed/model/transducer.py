@@ -136,11 +136,18 @@ class Transducer(nn.Module):
 
     # ------------------------------------------------------------- sequence
     def forward(
-        self, items: torch.Tensor, actions: torch.Tensor, lengths: torch.Tensor
+        self,
+        items: torch.Tensor,
+        actions: torch.Tensor,
+        lengths: torch.Tensor,
+        item_vectors: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """States after each position of right-padded histories.
 
         items, actions: (B, T) codes, 0-padded on the right; lengths: (B,).
+        item_vectors (B, T, D), when given, replaces item_repr(items): the
+        server passes it for items that arrived after training (and so have no
+        code), built from their content.
         Returns (B, T, D); state [b, t] reads only items[b, :t+1] (causal), with
         positions counted back from the history's newest event.
         """
@@ -149,7 +156,8 @@ class Transducer(nn.Module):
         # Position counts back from the newest event, so the state that serves
         # a feed request (the last one) always sits at position 0.
         recency = (lengths.unsqueeze(1) - 1 - t).clamp(0, self.cfg.max_len - 1)  # (B, T)
-        x = self.item_repr(items) + self.action_emb(actions) + self.pos_emb(recency)  # (B, T, D)
+        e = self.item_repr(items) if item_vectors is None else item_vectors  # (B, T, D)
+        x = e + self.action_emb(actions) + self.pos_emb(recency)  # (B, T, D)
         x = self.emb_drop(x * (items > 0).unsqueeze(-1))
         for block in self.blocks:
             x = block(x)
@@ -170,10 +178,14 @@ class Transducer(nn.Module):
         return (h.unsqueeze(-2) * e).sum(-1)
 
     def last_state(
-        self, items: torch.Tensor, actions: torch.Tensor, lengths: torch.Tensor
+        self,
+        items: torch.Tensor,
+        actions: torch.Tensor,
+        lengths: torch.Tensor,
+        item_vectors: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """(B, D) state after each history's newest event: what ranks the next item."""
-        h = self.forward(items, actions, lengths)  # (B, T, D)
+        h = self.forward(items, actions, lengths, item_vectors)  # (B, T, D)
         return h[torch.arange(len(lengths), device=h.device), lengths - 1]
 
     def n_params(self) -> int:

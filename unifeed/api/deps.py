@@ -1,0 +1,98 @@
+"""What every request needs: the services, and the API key check."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+import numpy as np
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from unifeed.serving.feed import FeedService
+from unifeed.settings import Settings
+from unifeed.store import Store
+from unifeed.text.embeddings import HashingEncoder, MiniLMEncoder, TextEncoder
+
+log = logging.getLogger(__name__)
+
+KEY_CACHE_SECONDS = 30.0  # a revoked key stops working within this long
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    feed: FeedService
+    encoder: TextEncoder
+    _keys: dict[str, tuple[str | None, float]]
+    _encode_lock: threading.Lock
+
+    @classmethod
+    def start(cls, settings: Settings) -> Services:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(settings.resolved_database_url)
+        applied = store.migrate()
+        if applied:
+            log.info("database migrated to version %d", max(applied))
+        if settings.operator_key:
+            store.add_api_key("operator", settings.operator_key, role="operator")
+        encoder: TextEncoder = MiniLMEncoder() if settings.encoder == "minilm" else HashingEncoder()
+        feed = FeedService(store, settings)
+        feed.reload(force=True)
+        return cls(settings, store, feed, encoder, {}, threading.Lock())
+
+    def role_of(self, key: str) -> str | None:
+        hit = self._keys.get(key)
+        if hit is not None and time.monotonic() - hit[1] < KEY_CACHE_SECONDS:
+            return hit[0]
+        role = self.store.role_of(key)
+        self._keys[key] = (role, time.monotonic())
+        return role
+
+    def embed(self, texts: list[str | None]) -> list[bytes | None]:
+        """float32 bytes of each text's embedding; None where there is no text."""
+        todo = [i for i, t in enumerate(texts) if t and t.strip()]
+        out: list[bytes | None] = [None] * len(texts)
+        if todo:
+            # One encode at a time: a model call already uses every core.
+            with self._encode_lock:
+                vecs = self.encoder.encode([str(texts[i]).strip() for i in todo])
+            for i, v in zip(todo, np.asarray(vecs, dtype=np.float32), strict=True):
+                out[i] = v.tobytes()
+        return out
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+_bearer = HTTPBearer(auto_error=False, description="an operator API key")
+
+
+def require_operator(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing API key: send 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    role = services.role_of(credentials.credentials)
+    if role is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "unknown API key", headers={"WWW-Authenticate": "Bearer"}
+        )
+    if role != "operator":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this endpoint needs an operator key")
+    return role
+
+
+OperatorDep = Annotated[str, Depends(require_operator)]

@@ -1,0 +1,133 @@
+"""Request and response bodies of the /v1 API, one family per resource.
+
+Every constraint the store relies on is stated here, so bad input is turned
+away with a 422 that names the field instead of failing in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from unifeed.data.interactions import ITEM_KINDS
+from unifeed.serving.actions import ACTIONS
+
+
+def _no_nul(v: str) -> str:
+    # PostgreSQL cannot store NUL in text; refuse it on every back-end alike.
+    if "\x00" in v:
+        raise ValueError("must not contain NUL characters")
+    return v
+
+
+def _plausible_time(v: datetime) -> datetime:
+    t = v.astimezone(UTC) if v.tzinfo else v.replace(tzinfo=UTC)
+    if not (datetime(1970, 1, 1, tzinfo=UTC) <= t <= datetime(2200, 1, 1, tzinfo=UTC)):
+        raise ValueError("must lie between 1970 and 2200")
+    return t
+
+
+Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)]
+Text = Annotated[str, Field(max_length=20_000), AfterValidator(_no_nul)]
+Tag = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_no_nul)]
+Time = Annotated[datetime, AfterValidator(_plausible_time)]
+ItemKind = Literal[ITEM_KINDS]  # type: ignore[valid-type]
+Action = Literal[ACTIONS]  # type: ignore[valid-type]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------- users
+class UserUpsert(Strict):
+    id: Id
+    age: int | None = Field(default=None, ge=0, le=130)
+    gender: Annotated[str, Field(max_length=32), AfterValidator(_no_nul)] | None = None
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1")
+    language: str | None = Field(
+        default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", description="BCP 47, e.g. en"
+    )
+
+
+class UserBatch(Strict):
+    users: list[UserUpsert] = Field(min_length=1, max_length=1000)
+
+
+class UpsertResult(BaseModel):
+    upserted: int
+
+
+# ------------------------------------------------------------------- items
+class ItemUpsert(Strict):
+    id: Id
+    kind: ItemKind = "post"
+    author: Id | None = None
+    text: Text | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    created_at: Time | None = None
+
+
+class ItemBatch(Strict):
+    items: list[ItemUpsert] = Field(min_length=1, max_length=1000)
+
+
+# ------------------------------------------------------------------ events
+class EventCreate(Strict):
+    event_id: Id = Field(description="client event id; a re-sent id is counted as a duplicate")
+    user_id: Id
+    item_id: Id
+    action: Action
+    timestamp: Time
+    value: float | None = Field(default=None, allow_inf_nan=False, ge=-1e12, le=1e12)
+    request_id: (
+        Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_no_nul)] | None
+    ) = None
+
+
+class EventBatch(Strict):
+    events: list[EventCreate] = Field(min_length=1, max_length=5000)
+
+
+class EventBatchResult(BaseModel):
+    accepted: int = Field(description="events stored now")
+    duplicates: int = Field(description="events whose event_id was already stored or repeated")
+
+
+# -------------------------------------------------------------------- feed
+class FeedItemPublic(BaseModel):
+    item_id: str
+    score: float
+    kind: str
+
+
+class FeedPublic(BaseModel):
+    request_id: str = Field(description="name it in events to join what was shown and done")
+    user_id: str
+    ranker: Literal["model", "popularity", "random", "fallback"]
+    model_version: str | None
+    items: list[FeedItemPublic]
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null at the end")
+
+
+# ------------------------------------------------------------------ status
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "unavailable"]
+    database: bool
+    schema_version: int | None
+    ranker: str
+    model_version: str | None
+    model_error: str | None
+    items: int
+    index: str | None
+
+
+class ReloadResult(BaseModel):
+    reloaded: bool
+    model_version: str | None

@@ -1,0 +1,44 @@
+"""Running the API with uvicorn: in the foreground (the CLI) or in a thread (the demo)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from unifeed.api.app import create_app
+from unifeed.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@contextmanager
+def running_server(settings: Settings, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve on a free port in a background thread; yields the base URL."""
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=0, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="unifeed-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the API server failed to start (see the log above)")
+        if time.monotonic() > deadline:
+            raise TimeoutError("the API server did not start within 120 s")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -1,0 +1,1 @@
+"""Serving: the live catalogue, the rankers, the feed, training from the store."""

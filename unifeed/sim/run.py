@@ -1,0 +1,330 @@
+"""The day loop: simulated users use the real feed API, one arm per ranker.
+
+Each arm gets its own data folder (store, checkpoints) and its own server,
+started in a background thread, and is driven only through HTTP, exactly as
+an app would drive it. All arms share one seeded world and one seeded
+behaviour (`unifeed.sim.response`), so they differ only in what their rankers
+chose to show. Each simulated day:
+
+1. the day's new posts are uploaded (fresh items no model has trained on);
+2. each of the day's active users fetches a feed, looks at it and reacts:
+   an ``impression`` event for every item shown, plus ``click``, ``like``,
+   ``long_view`` or ``hide`` events drawn from the hidden response model;
+   events go to the API in batches while the day runs;
+3. the model arm retrains on everything in its store and reloads the new
+   checkpoint, so the next day is ranked by it (the other arms need no
+   training).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import httpx
+
+from unifeed.sim.response import ResponseModel
+from unifeed.sim.world import START, SimConfig, World, build_world
+
+logger = logging.getLogger(__name__)
+
+Arm = Literal["model", "popularity", "random"]
+ARMS: tuple[Arm, ...] = ("model", "popularity", "random")
+
+# The service's operator key for the simulation's private servers; it never
+# leaves 127.0.0.1.
+OPERATOR_KEY = "unifeed-sim-operator-key"
+
+# Largest batches the API takes, and how many events to collect before sending.
+USERS_PER_BATCH = 1000
+ITEMS_PER_BATCH = 1000
+EVENTS_PER_BATCH = 2000
+
+# Users open the app from 08:00 on, SESSION_GAP apart, so event times are ordered.
+FIRST_SESSION = dt.timedelta(hours=8)
+SESSION_GAP = dt.timedelta(seconds=10)
+# Seconds after the impression at which each response happens.
+RESPONSE_DELAY = {"click": 2, "long_view": 3, "like": 4, "hide": 2}
+
+
+@dataclass
+class DayStats:
+    """What one arm served and what its users did on one simulated day."""
+
+    day: int
+    feeds: int = 0
+    fallback_feeds: int = 0  # feeds the service answered with its fallback ranking
+    impressions: int = 0
+    fresh_impressions: int = 0  # impressions of items posted that same day
+    clicks: int = 0
+    likes: int = 0
+    long_views: int = 0
+    hides: int = 0
+    train_seconds: float | None = None
+    seconds: float = 0.0
+
+    @property
+    def engaged(self) -> int:
+        """Engagement actions: clicks + likes + long views."""
+        return self.clicks + self.likes + self.long_views
+
+    @property
+    def engagement(self) -> float:
+        """Engagement actions per impression."""
+        return self.engaged / self.impressions if self.impressions else 0.0
+
+    @property
+    def click_rate(self) -> float:
+        return self.clicks / self.impressions if self.impressions else 0.0
+
+    @property
+    def hide_rate(self) -> float:
+        return self.hides / self.impressions if self.impressions else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.update(engagement=self.engagement, click_rate=self.click_rate, hide_rate=self.hide_rate)
+        return d
+
+
+@dataclass
+class ArmResult:
+    name: str
+    days: list[DayStats] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def overall_engagement(self) -> float:
+        shown = sum(d.impressions for d in self.days)
+        return sum(d.engaged for d in self.days) / shown if shown else 0.0
+
+
+@dataclass
+class SimResult:
+    config: SimConfig
+    world: dict[str, Any]  # World.summary()
+    response: dict[str, Any]  # the hidden response model's weights
+    encoder: str
+    arms: dict[str, ArmResult]
+    seconds: float = 0.0
+
+
+class SimObserver(Protocol):
+    """Progress callbacks; the command line draws them as bars."""
+
+    def arm_start(self, arm: str, days: int) -> None: ...
+    def day_start(self, arm: str, day: int, n_users: int) -> None: ...
+    def feeds_done(self, n: int) -> None: ...
+    def training(self, arm: str, day: int) -> None: ...
+    def day_end(self, arm: str, stats: DayStats) -> None: ...
+
+
+class _Quiet:
+    def arm_start(self, arm: str, days: int) -> None:
+        pass
+
+    def day_start(self, arm: str, day: int, n_users: int) -> None:
+        pass
+
+    def feeds_done(self, n: int) -> None:
+        pass
+
+    def training(self, arm: str, day: int) -> None:
+        pass
+
+    def day_end(self, arm: str, stats: DayStats) -> None:
+        pass
+
+
+def run_simulation(
+    config: SimConfig,
+    out_dir: Path,
+    *,
+    arms: Sequence[Arm] = ARMS,
+    encoder: Literal["minilm", "hashing"] = "minilm",
+    response: ResponseModel | None = None,
+    observer: SimObserver | None = None,
+) -> SimResult:
+    """Run every arm over the same world; stores go to ``out_dir/arms/<arm>``.
+
+    An arm's folder is emptied first, so a rerun starts from a clean store.
+    """
+    unknown = [a for a in arms if a not in ARMS]
+    if unknown or not arms:
+        raise ValueError(f"arms must be some of {list(ARMS)}, got {list(arms)}")
+    response = response or ResponseModel()
+    observer = observer or _Quiet()
+    start = time.perf_counter()
+    world = build_world(config)
+    results: dict[str, ArmResult] = {}
+    for arm in arms:
+        data_dir = out_dir / "arms" / arm
+        if data_dir.exists():
+            logger.info("removing the previous run's store %s", data_dir)
+            shutil.rmtree(data_dir)
+        data_dir.mkdir(parents=True)
+        results[arm] = run_arm(world, arm, data_dir, encoder=encoder, response=response,
+                               observer=observer)  # fmt: skip
+    return SimResult(
+        config=config,
+        world=world.summary(),
+        response=asdict(response),
+        encoder=encoder,
+        arms=results,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def run_arm(
+    world: World,
+    arm: Arm,
+    data_dir: Path,
+    *,
+    encoder: Literal["minilm", "hashing"] = "minilm",
+    response: ResponseModel | None = None,
+    observer: SimObserver | None = None,
+) -> ArmResult:
+    """Run one arm for all of the world's days against a fresh server on `data_dir`."""
+    # Imported here: the simulator is a client of the service, and a world or
+    # a report must not need the service's dependencies to load.
+    from unifeed.api.server import running_server
+    from unifeed.settings import Settings
+
+    response = response or ResponseModel()
+    observer = observer or _Quiet()
+    cfg = world.config
+    settings = Settings(data_dir=data_dir, operator_key=OPERATOR_KEY, ranker=arm, encoder=encoder)
+    result = ArmResult(arm)
+    start = time.perf_counter()
+    observer.arm_start(arm, cfg.days)
+    with running_server(settings) as base_url, _client(base_url) as client:
+        users = [world.user_payload(u) for u in range(world.n_users)]
+        for chunk in _chunks(users, USERS_PER_BATCH):
+            _post(client, "/v1/users", {"users": chunk})
+        for day in range(cfg.days):
+            stats = _simulate_day(world, day, client, response, observer, arm)
+            if arm == "model":
+                observer.training(arm, day)
+                stats.train_seconds = _retrain(settings, client, cfg, day)
+            result.days.append(stats)
+            observer.day_end(arm, stats)
+    result.seconds = time.perf_counter() - start
+    logger.info("arm %s: %d days in %.1fs", arm, cfg.days, result.seconds)
+    return result
+
+
+def _simulate_day(
+    world: World,
+    day: int,
+    client: httpx.Client,
+    response: ResponseModel,
+    observer: SimObserver,
+    arm: str,
+) -> DayStats:
+    start = time.perf_counter()
+    cfg = world.config
+    stats = DayStats(day)
+    fresh = world.items_of_day(day)
+    for chunk in _chunks([world.item_payload(int(i)) for i in fresh], ITEMS_PER_BATCH):
+        _post(client, "/v1/items", {"items": chunk})
+    fresh_ids = {world.item_ids[int(i)] for i in fresh}
+    code = {item_id: i for i, item_id in enumerate(world.item_ids)}
+
+    users = world.active_users(day)
+    observer.day_start(arm, day, len(users))
+    events: list[dict[str, Any]] = []
+    day_start = START + dt.timedelta(days=day) + FIRST_SESSION
+    for k, u in enumerate(users):
+        user_id = world.user_ids[int(u)]
+        feed = client.get("/v1/feed", params={"user_id": user_id, "n": cfg.feed_size})
+        _check(feed)
+        body = feed.json()
+        stats.feeds += 1
+        stats.fallback_feeds += body.get("ranker") == "fallback"
+        shown = [entry["item_id"] for entry in body["items"]]
+        items = [code[item_id] for item_id in shown]
+        acts = response.respond(world, int(u), items)
+        seen_at = day_start + k * SESSION_GAP
+        for item_id, actions in zip(shown, acts, strict=True):
+            stats.impressions += 1
+            stats.fresh_impressions += item_id in fresh_ids
+            events.append(_event(user_id, item_id, "impression", seen_at, body["request_id"]))
+            for action in actions:
+                when = seen_at + dt.timedelta(seconds=RESPONSE_DELAY[action])
+                events.append(_event(user_id, item_id, action, when, body["request_id"]))
+            stats.clicks += "click" in actions
+            stats.likes += "like" in actions
+            stats.long_views += "long_view" in actions
+            stats.hides += "hide" in actions
+        if len(events) >= EVENTS_PER_BATCH:
+            _post(client, "/v1/events", {"events": events})
+            events = []
+        observer.feeds_done(1)
+    if events:
+        _post(client, "/v1/events", {"events": events})
+    stats.seconds = time.perf_counter() - start
+    return stats
+
+
+def _retrain(settings: Any, client: httpx.Client, cfg: SimConfig, day: int) -> float:
+    """Train on the arm's whole store, publish, and make the server load it now."""
+    from unifeed.serving.training import train_from_store
+
+    start = time.perf_counter()
+    train_from_store(
+        settings,
+        epochs=cfg.train_epochs,
+        max_seconds=cfg.train_max_seconds,
+        seed=cfg.seed * 1000 + day,
+        dim=cfg.train_dim,
+    )
+    _post(client, "/v1/admin/reload", {})
+    return time.perf_counter() - start
+
+
+def _event(
+    user_id: str, item_id: str, action: str, when: dt.datetime, request_id: str
+) -> dict[str, Any]:
+    # A user sees an item at most once (feeds exclude seen items), so this id is
+    # unique per store and a resent batch is deduplicated by the service.
+    return {
+        "event_id": f"{user_id}:{item_id}:{action}",
+        "user_id": user_id,
+        "item_id": item_id,
+        "action": action,
+        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "request_id": request_id,
+        "value": None,
+    }
+
+
+def _client(base_url: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
+        timeout=httpx.Timeout(120.0),
+    )
+
+
+def _post(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    r = client.post(path, json=body)
+    _check(r)
+    return r.json()
+
+
+def _check(r: httpx.Response) -> None:
+    if r.is_error:
+        raise RuntimeError(
+            f"{r.request.method} {r.request.url.path} failed with {r.status_code}: {r.text[:500]}"
+        )
+
+
+def _chunks(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]

@@ -1,0 +1,459 @@
+"""The store: every read and write the service makes, over one SQLAlchemy engine.
+
+SQLite (WAL, fsync on commit) is the embedded default; PostgreSQL the
+production back-end. Every write is one transaction, so a batch is stored
+whole or not at all, and a write the API acknowledged has been committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+from unifeed.store import migrate, schema
+
+log = logging.getLogger(__name__)
+
+
+class UnknownReference(ValueError):
+    """A write names an item (or request) the store does not have."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def as_utc(t: datetime) -> datetime:
+    """Naive UTC; a naive input is taken to be UTC already."""
+    return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
+
+
+def hash_key(key: str) -> str:
+    # Keys are 32 random bytes, so a fast hash is enough: there is nothing to
+    # brute-force that a slow password hash would protect.
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def normalize_url(url: str) -> str:
+    u = make_url(url)
+    if u.drivername == "postgresql":
+        u = u.set(drivername="postgresql+psycopg")
+    return u.render_as_string(hide_password=False)
+
+
+@dataclass
+class Catalogue:
+    """Every item, in primary-key order: what the rankers score."""
+
+    pk: np.ndarray  # (I,) int64
+    external_id: np.ndarray  # (I,) object
+    kind: np.ndarray  # (I,) object
+    embedding: np.ndarray | None  # (I, C) float32, zero rows where has_embedding is False
+    has_embedding: np.ndarray  # (I,) bool
+    encoder: str | None
+    updated_at: list[datetime] | None = None
+
+
+@dataclass
+class EventTable:
+    """Events in (user, time) order, for training."""
+
+    user: np.ndarray  # (N,) user pk
+    item: np.ndarray  # (N,) item pk
+    action: np.ndarray  # (N,) object
+    timestamp: np.ndarray  # (N,) int64 unix seconds
+
+
+class Store:
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+        self.url = normalize_url(url)
+        self.dialect = make_url(self.url).get_backend_name()
+        if self.dialect == "sqlite":
+            self.engine = create_engine(
+                self.url, connect_args={"timeout": 60, "check_same_thread": False}
+            )
+            _sqlite_pragmas(self.engine)
+        elif self.dialect == "postgresql":
+            self.engine = create_engine(
+                self.url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True
+            )
+        else:
+            raise ValueError(f"unsupported database {self.dialect!r}: use SQLite or PostgreSQL")
+        # Write transactions: on SQLite they take the write lock at BEGIN, so a
+        # read-then-write never fails half-way on a lock upgrade.
+        self.writer = self.engine.execution_options(unifeed_write=True)
+        self._insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def migrate(self) -> list[int]:
+        return migrate.upgrade(self.writer)
+
+    def schema_version(self) -> int:
+        versions = migrate.applied_versions(self.engine)
+        return max(versions, default=0)
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            return True
+        except Exception as e:  # readiness reports any failure, whatever its kind
+            log.warning("database ping failed: %s", e)
+            return False
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self.writer.begin() as conn:
+            yield conn
+
+    # ----------------------------------------------------------------- keys
+    def add_api_key(self, name: str, key: str, role: str = "operator") -> bool:
+        """Store a key's hash; False when that key is already registered."""
+        stmt = self._insert(schema.api_keys).values(
+            name=name, key_hash=hash_key(key), role=role, created_at=utcnow()
+        )
+        stmt = stmt.on_conflict_do_nothing(index_elements=["key_hash"]).returning(
+            schema.api_keys.c.id
+        )
+        with self.write() as conn:
+            return conn.execute(stmt).first() is not None
+
+    def role_of(self, key: str) -> str | None:
+        q = select(schema.api_keys.c.role).where(schema.api_keys.c.key_hash == hash_key(key))
+        with self.engine.connect() as conn:
+            return conn.execute(q).scalar()
+
+    # --------------------------------------------------------------- writes
+    def upsert_users(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        now = utcnow()
+        values = [
+            {
+                "external_id": r["id"],
+                "age": r.get("age"),
+                "gender": r.get("gender"),
+                "country": r.get("country"),
+                "language": r.get("language"),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for r in rows
+        ]
+        return self._upsert(schema.users, values, ["age", "gender", "country", "language"])
+
+    def upsert_items(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Rows carry id, kind, author, text, tags, created_at, embedding (bytes), encoder."""
+        now = utcnow()
+        values = [
+            {
+                "external_id": r["id"],
+                "kind": r["kind"],
+                "author": r.get("author"),
+                "text": r.get("text"),
+                "tags": json.dumps(list(r.get("tags") or [])),
+                "created_at": as_utc(r.get("created_at") or now),
+                "updated_at": now,
+                "embedding": r.get("embedding"),
+                "encoder": r.get("encoder"),
+            }
+            for r in rows
+        ]
+        cols = ["kind", "author", "text", "tags", "created_at", "embedding", "encoder"]
+        return self._upsert(schema.items, values, cols)
+
+    def _upsert(self, table: Any, values: list[dict[str, Any]], update: list[str]) -> int:
+        if not values:
+            return 0
+        # The last row for an id wins, as if the batch were applied in order.
+        values = list({v["external_id"]: v for v in values}.values())
+        stmt = self._insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["external_id"],
+            set_={c: stmt.excluded[c] for c in [*update, "updated_at"]},
+        )
+        with self.write() as conn:
+            conn.execute(stmt, values)
+        return len(values)
+
+    def add_events(self, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+        """Insert events not stored yet; returns (accepted, duplicates).
+
+        Rows carry event_id, user_id, item_id (external ids), action, timestamp,
+        value, request_id. Unknown items reject the whole batch; unknown users
+        are created. Duplicates (by event_id, within the batch or already
+        stored) are counted and ignored, so a re-sent batch changes nothing.
+        """
+        if not rows:
+            return 0, 0
+        unique: dict[str, Mapping[str, Any]] = {}
+        for r in rows:
+            unique.setdefault(r["event_id"], r)
+        now = utcnow()
+        with self.write() as conn:
+            item_pk = self._item_pks(conn, {r["item_id"] for r in unique.values()})
+            missing = [
+                f"events[{i}].item_id: unknown item {r['item_id']!r}"
+                for i, r in enumerate(rows)
+                if r["item_id"] not in item_pk
+            ]
+            if missing:
+                raise UnknownReference(missing[:20])
+            user_pk = self._ensure_users(conn, {r["user_id"] for r in unique.values()}, now)
+            values = [
+                {
+                    "event_id": r["event_id"],
+                    "user_id": user_pk[r["user_id"]],
+                    "item_id": item_pk[r["item_id"]],
+                    "action": r["action"],
+                    "timestamp": as_utc(r["timestamp"]),
+                    "value": r.get("value"),
+                    "request_id": r.get("request_id"),
+                    "received_at": now,
+                }
+                for r in unique.values()
+            ]
+            stmt = (
+                self._insert(schema.events)
+                .on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(schema.events.c.event_id)
+            )
+            accepted = len(conn.execute(stmt, values).all())
+        return accepted, len(rows) - accepted
+
+    def _item_pks(self, conn: Connection, external: set[str]) -> dict[str, int]:
+        t = schema.items
+        out: dict[str, int] = {}
+        ids = sorted(external)
+        for start in range(0, len(ids), 2000):
+            q = select(t.c.external_id, t.c.id).where(
+                t.c.external_id.in_(ids[start : start + 2000])
+            )
+            out.update(conn.execute(q).tuples().all())
+        return out
+
+    def _ensure_users(self, conn: Connection, external: set[str], now: datetime) -> dict[str, int]:
+        t = schema.users
+        found = self._user_pks(conn, external)
+        new = sorted(external - found.keys())
+        if new:
+            stmt = self._insert(t).on_conflict_do_nothing(index_elements=["external_id"])
+            conn.execute(
+                stmt, [{"external_id": u, "created_at": now, "updated_at": now} for u in new]
+            )
+            found.update(self._user_pks(conn, set(new)))
+        return found
+
+    def _user_pks(self, conn: Connection, external: set[str]) -> dict[str, int]:
+        t = schema.users
+        out: dict[str, int] = {}
+        ids = sorted(external)
+        for start in range(0, len(ids), 2000):
+            q = select(t.c.external_id, t.c.id).where(
+                t.c.external_id.in_(ids[start : start + 2000])
+            )
+            out.update(conn.execute(q).tuples().all())
+        return out
+
+    def record_feed(
+        self,
+        *,
+        request_id: str,
+        root_request_id: str,
+        page: int,
+        user_external_id: str,
+        ranker: str,
+        model_version: str | None,
+        item_pks: Sequence[int],
+        scores: Sequence[float],
+    ) -> None:
+        with self.write() as conn:
+            pk = conn.execute(
+                insert(schema.feed_requests)
+                .values(
+                    request_id=request_id,
+                    root_request_id=root_request_id,
+                    page=page,
+                    user_external_id=user_external_id,
+                    n=len(item_pks),
+                    ranker=ranker,
+                    model_version=model_version,
+                    created_at=utcnow(),
+                )
+                .returning(schema.feed_requests.c.id)
+            ).scalar_one()
+            if item_pks:
+                conn.execute(
+                    insert(schema.feed_items),
+                    [
+                        {
+                            "feed_request_id": pk,
+                            "position": i,
+                            "item_id": int(it),
+                            "score": float(s),
+                        }
+                        for i, (it, s) in enumerate(zip(item_pks, scores, strict=True))
+                    ],
+                )
+
+    # ---------------------------------------------------------------- reads
+    def user_pk(self, external_id: str) -> int | None:
+        with self.engine.connect() as conn:
+            return self._user_pks(conn, {external_id}).get(external_id)
+
+    def history(self, user_pk: int, actions: Sequence[str], limit: int) -> list[tuple[int, str]]:
+        """The user's newest `limit` events with these actions, oldest first."""
+        e = schema.events
+        q = (
+            select(e.c.item_id, e.c.action)
+            .where(e.c.user_id == user_pk, e.c.action.in_(list(actions)))
+            .order_by(e.c.timestamp.desc(), e.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).tuples().all()
+        return rows[::-1]
+
+    def seen_items(self, user_pk: int) -> set[int]:
+        """Items the user has any event on (an impression counts: they saw it)."""
+        q = select(schema.events.c.item_id).where(schema.events.c.user_id == user_pk).distinct()
+        with self.engine.connect() as conn:
+            return set(conn.execute(q).scalars())
+
+    def feed_request(self, request_id: str) -> Mapping[str, Any] | None:
+        q = select(schema.feed_requests).where(schema.feed_requests.c.request_id == request_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).mappings().first()
+        return dict(row) if row else None
+
+    def chain_items(self, root_request_id: str) -> tuple[int, set[int]]:
+        """(pages served, items shown) of a paginated feed."""
+        r, fi = schema.feed_requests, schema.feed_items
+        with self.engine.connect() as conn:
+            pages = conn.execute(
+                select(func.count()).where(r.c.root_request_id == root_request_id)
+            ).scalar_one()
+            shown = conn.execute(
+                select(fi.c.item_id)
+                .join(r, r.c.id == fi.c.feed_request_id)
+                .where(r.c.root_request_id == root_request_id)
+            ).scalars()
+            return int(pages), set(shown)
+
+    def catalogue_version(self) -> tuple[int, datetime | None]:
+        t = schema.items
+        with self.engine.connect() as conn:
+            n, last = conn.execute(select(func.count(), func.max(t.c.updated_at))).one()
+        return int(n), last
+
+    def catalogue(self, since: datetime | None = None) -> Catalogue:
+        """Every item in key order, or those updated at or after `since`."""
+        t = schema.items
+        q = select(
+            t.c.id, t.c.external_id, t.c.kind, t.c.embedding, t.c.encoder, t.c.updated_at
+        ).order_by(t.c.id)
+        if since is not None:
+            q = q.where(t.c.updated_at >= since)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).tuples().all()
+        encoders = {r[4] for r in rows if r[4]}
+        if len(encoders) > 1:
+            log.warning("items embedded by several encoders %s; using the newest", encoders)
+        encoder = rows[-1][4] if rows and rows[-1][4] else (encoders.pop() if encoders else None)
+        dim = 0
+        for r in rows:
+            if r[3] is not None and r[4] == encoder:
+                dim = len(r[3]) // 4
+                break
+        emb = np.zeros((len(rows), dim), dtype=np.float32) if dim else None
+        has = np.zeros(len(rows), dtype=bool)
+        if emb is not None:
+            for i, r in enumerate(rows):
+                if r[3] is not None and r[4] == encoder and len(r[3]) == 4 * dim:
+                    emb[i] = np.frombuffer(r[3], dtype=np.float32)
+                    has[i] = True
+        return Catalogue(
+            pk=np.array([r[0] for r in rows], dtype=np.int64),
+            external_id=np.array([r[1] for r in rows], dtype=object),
+            kind=np.array([r[2] for r in rows], dtype=object),
+            embedding=emb,
+            has_embedding=has,
+            encoder=encoder,
+            updated_at=[r[5] for r in rows],
+        )
+
+    def item_counts(self, actions: Sequence[str]) -> dict[int, int]:
+        """Events per item with these actions."""
+        e = schema.events
+        q = (
+            select(e.c.item_id, func.count())
+            .where(e.c.action.in_(list(actions)))
+            .group_by(e.c.item_id)
+        )
+        with self.engine.connect() as conn:
+            return dict(conn.execute(q).tuples().all())
+
+    def event_table(self, actions: Sequence[str]) -> EventTable:
+        e = schema.events
+        q = (
+            select(e.c.user_id, e.c.item_id, e.c.action, e.c.timestamp)
+            .where(e.c.action.in_(list(actions)))
+            .order_by(e.c.user_id, e.c.timestamp, e.c.id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).tuples().all()
+        epoch = datetime(1970, 1, 1)
+        return EventTable(
+            user=np.array([r[0] for r in rows], dtype=np.int64),
+            item=np.array([r[1] for r in rows], dtype=np.int64),
+            action=np.array([r[2] for r in rows], dtype=object),
+            timestamp=np.array([int((r[3] - epoch).total_seconds()) for r in rows], dtype=np.int64),
+        )
+
+    def count(self, table: str) -> int:
+        t = schema.metadata.tables[table]
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take over transaction control from the driver (SQLAlchemy's recipe):
+        # the "begin" hook below then chooses DEFERRED or IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit is on disk before the API answers, even on power loss.
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("unifeed_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
