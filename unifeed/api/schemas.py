@@ -33,6 +33,7 @@ Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)
 Text = Annotated[str, Field(max_length=20_000), AfterValidator(_no_nul)]
 Tag = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_no_nul)]
 Time = Annotated[datetime, AfterValidator(_plausible_time)]
+RequestId = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_no_nul)]
 ItemKind = Literal[ITEM_KINDS]  # type: ignore[valid-type]
 Action = Literal[ACTIONS]  # type: ignore[valid-type]
 

@@ -72,10 +72,15 @@ class LiveCatalogue:
         for i in np.flatnonzero(~new_mask):
             r = self.row_of_pk[int(rows.pk[i])]
             self.kind[r] = rows.kind[i]
-            if rows.embedding is not None and self.embedding is not None:
-                if rows.embedding.shape[1] == self.embedding.shape[1]:
-                    self.embedding[r] = rows.embedding[i]
-                    self.has_embedding[r] = rows.has_embedding[i]
+            same_dim = (
+                rows.embedding is not None
+                and self.embedding is not None
+                and rows.embedding.shape[1] == self.embedding.shape[1]
+            )
+            if same_dim:
+                assert rows.embedding is not None and self.embedding is not None
+                self.embedding[r] = rows.embedding[i]
+                self.has_embedding[r] = rows.has_embedding[i]
             changed = True
         if new_mask.any():
             start = len(self.pk)

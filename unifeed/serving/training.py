@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from unifeed.data.interactions import ITEM_KINDS, Interactions
 from unifeed.model.checkpoint import Checkpoint
@@ -75,6 +76,18 @@ def store_interactions(store: Store) -> tuple[Interactions, np.ndarray | None, n
     return data, cat.embedding, cat.has_embedding, cat.encoder or ""
 
 
+def _everything_in_train(data: Interactions) -> Split:
+    """A split with every event in training and nothing held out."""
+    none = np.zeros(0, np.int64)
+    train = Sequences(
+        data.offsets.astype(np.int64),
+        data.item.astype(np.int64) + 1,
+        data.action.astype(np.int64),
+    )
+    empty = EvalSet(none, Sequences(np.zeros(1, np.int64), none, none), none)
+    return Split(train, empty, empty, data.n_items, len(data.action_names))
+
+
 def train_from_store(
     settings: Settings,
     cfg: StoreTrainConfig | None = None,
@@ -106,8 +119,6 @@ def train_from_store(
     else:
         content = None
     model_cfg = model_config(data.n_items, max(len(data.action_names), 1), **overrides)
-    import torch
-
     torch.manual_seed(cfg.seed)
     model = build_model(data, model_cfg, content, has_content if content is not None else None)
     off = data.offsets

@@ -214,7 +214,7 @@ class Store:
             unique.setdefault(r["event_id"], r)
         now = utcnow()
         with self.write() as conn:
-            item_pk = self._item_pks(conn, {r["item_id"] for r in unique.values()})
+            item_pk = self._pks(conn, schema.items, {r["item_id"] for r in unique.values()})
             missing = [
                 f"events[{i}].item_id: unknown item {r['item_id']!r}"
                 for i, r in enumerate(rows)
@@ -244,39 +244,28 @@ class Store:
             accepted = len(conn.execute(stmt, values).all())
         return accepted, len(rows) - accepted
 
-    def _item_pks(self, conn: Connection, external: set[str]) -> dict[str, int]:
-        t = schema.items
+    @staticmethod
+    def _pks(conn: Connection, table: Any, external: set[str]) -> dict[str, int]:
+        """external id -> primary key, for the ids that exist."""
         out: dict[str, int] = {}
         ids = sorted(external)
-        for start in range(0, len(ids), 2000):
-            q = select(t.c.external_id, t.c.id).where(
-                t.c.external_id.in_(ids[start : start + 2000])
-            )
+        for start in range(0, len(ids), 2000):  # keep each IN list well under bind limits
+            chunk = ids[start : start + 2000]
+            q = select(table.c.external_id, table.c.id).where(table.c.external_id.in_(chunk))
             out.update(conn.execute(q).tuples().all())
         return out
 
     def _ensure_users(self, conn: Connection, external: set[str], now: datetime) -> dict[str, int]:
         t = schema.users
-        found = self._user_pks(conn, external)
+        found = self._pks(conn, schema.users, external)
         new = sorted(external - found.keys())
         if new:
             stmt = self._insert(t).on_conflict_do_nothing(index_elements=["external_id"])
             conn.execute(
                 stmt, [{"external_id": u, "created_at": now, "updated_at": now} for u in new]
             )
-            found.update(self._user_pks(conn, set(new)))
+            found.update(self._pks(conn, schema.users, set(new)))
         return found
-
-    def _user_pks(self, conn: Connection, external: set[str]) -> dict[str, int]:
-        t = schema.users
-        out: dict[str, int] = {}
-        ids = sorted(external)
-        for start in range(0, len(ids), 2000):
-            q = select(t.c.external_id, t.c.id).where(
-                t.c.external_id.in_(ids[start : start + 2000])
-            )
-            out.update(conn.execute(q).tuples().all())
-        return out
 
     def record_feed(
         self,
@@ -322,7 +311,7 @@ class Store:
     # ---------------------------------------------------------------- reads
     def user_pk(self, external_id: str) -> int | None:
         with self.engine.connect() as conn:
-            return self._user_pks(conn, {external_id}).get(external_id)
+            return self._pks(conn, schema.users, {external_id}).get(external_id)
 
     def history(self, user_pk: int, actions: Sequence[str], limit: int) -> list[tuple[int, str]]:
         """The user's newest `limit` events with these actions, oldest first."""
