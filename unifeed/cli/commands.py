@@ -34,6 +34,7 @@ from unifeed.cli.display import (
     run_progress,
     seen_caption,
 )
+from unifeed.cli.service import DatabaseUrl, DataDir, serve, train_store
 from unifeed.cli.support import (
     aligned,
     available_benchmarks,
@@ -126,18 +127,23 @@ def _train(
     return result
 
 
+# ---------------------------------------------------------------- serve
+app.command("serve")(serve)
+
+
 # ---------------------------------------------------------------- train
 @app.command()
 def train(
     data_path: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
-            metavar="DATA",
+            metavar="[DATA]",
             help="A data file or folder: sequence or pair .txt, a MovieLens folder, "
-            "or a .csv/.csv.gz/.parquet event table.",
+            "or a .csv/.csv.gz/.parquet event table. Leave out to train the feed "
+            "service's model on its store.",
             show_default=False,
         ),
-    ],
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(help="Folder for the checkpoint.", show_default="runs/<data name>"),
@@ -187,14 +193,38 @@ def train(
         bool, typer.Option("--include-seen", help="Keep items a user has seen among candidates.")
     ] = False,
     device: Annotated[Device, typer.Option(help="Where to train.")] = Device.cpu,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Train the model on DATA, evaluate it leave-one-out and save a checkpoint.
 
     The last event of each user is the test target and the one before it the
     validation target; training stops early on validation NDCG@10. Test
     metrics are shown next to the popularity baseline.
+
+    Without DATA: train on every event in the feed service's store (--data-dir,
+    --database-url) and publish the checkpoint, which running servers load
+    without a restart. Nothing is held out in that mode.
     """
     with reported_errors():
+        if data_path is None:
+            train_store(
+                data_dir,
+                database_url,
+                {
+                    "epochs": epochs,
+                    "batch_size": batch_size,
+                    "lr": lr,
+                    "negatives": negatives,
+                    "dim": dim,
+                    "n_blocks": blocks,
+                    "dropout": dropout,
+                    "max_len": max_len,
+                    "seed": seed,
+                    "max_seconds": None if max_minutes is None else max_minutes * 60.0,
+                },
+            )
+            return
         if dim % heads:
             raise ValueError(f"--dim {dim} is not a multiple of --heads {heads}")
         if lr <= 0:

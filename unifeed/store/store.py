@@ -143,6 +143,10 @@ class Store:
         with self.write() as conn:
             return conn.execute(stmt).first() is not None
 
+    def has_api_keys(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(schema.api_keys.c.id).limit(1)).first() is not None
+
     def role_of(self, key: str) -> str | None:
         q = select(schema.api_keys.c.role).where(schema.api_keys.c.key_hash == hash_key(key))
         with self.engine.connect() as conn:
