@@ -256,7 +256,7 @@ class Store:
         for start in range(0, len(ids), 2000):  # keep each IN list well under bind limits
             chunk = ids[start : start + 2000]
             q = select(table.c.external_id, table.c.id).where(table.c.external_id.in_(chunk))
-            out.update(conn.execute(q).tuples().all())
+            out.update(conn.execute(q).all())
         return out
 
     def _ensure_users(self, conn: Connection, external: set[str], now: datetime) -> dict[str, int]:
@@ -327,7 +327,7 @@ class Store:
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            rows = conn.execute(q).tuples().all()
+            rows = conn.execute(q).all()
         return rows[::-1]
 
     def seen_items(self, user_pk: int) -> set[int]:
@@ -371,7 +371,7 @@ class Store:
         if since is not None:
             q = q.where(t.c.updated_at >= since)
         with self.engine.connect() as conn:
-            rows = conn.execute(q).tuples().all()
+            rows = conn.execute(q).all()
         encoders = {r[4] for r in rows if r[4]}
         if len(encoders) > 1:
             log.warning("items embedded by several encoders %s; using the newest", encoders)
@@ -407,7 +407,7 @@ class Store:
             .group_by(e.c.item_id)
         )
         with self.engine.connect() as conn:
-            return dict(conn.execute(q).tuples().all())
+            return dict(conn.execute(q).all())
 
     def event_table(self, actions: Sequence[str]) -> EventTable:
         e = schema.events
@@ -417,7 +417,7 @@ class Store:
             .order_by(e.c.user_id, e.c.timestamp, e.c.id)
         )
         with self.engine.connect() as conn:
-            rows = conn.execute(q).tuples().all()
+            rows = conn.execute(q).all()
         epoch = datetime(1970, 1, 1)
         return EventTable(
             user=np.array([r[0] for r in rows], dtype=np.int64),

@@ -1,0 +1,139 @@
+"""The store on SQLite and PostgreSQL: migrations, upserts, idempotent events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from unifeed.store import Store, UnknownReference
+from unifeed.store.migrate import available
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(database_url: str) -> Store:
+    s = Store(database_url)
+    s.migrate()
+    yield s
+    s.close()
+
+
+def event(eid: str, user: str = "u1", item: str = "i1", action: str = "click", minute: int = 0):
+    return {
+        "event_id": eid,
+        "user_id": user,
+        "item_id": item,
+        "action": action,
+        "timestamp": T0 + timedelta(minutes=minute),
+    }
+
+
+def items(*ids: str) -> list[dict]:
+    return [{"id": i, "kind": "post", "text": f"text of {i}"} for i in ids]
+
+
+def test_migrations_are_numbered_and_apply_once(database_url: str) -> None:
+    versions = [m.version for m in available()]
+    assert versions == list(range(1, len(versions) + 1))
+    s = Store(database_url)
+    assert s.migrate() == versions
+    assert s.migrate() == []
+    assert s.schema_version() == versions[-1]
+    s.close()
+
+
+def test_upsert_replaces_and_counts_each_id_once(store: Store) -> None:
+    assert store.upsert_users([{"id": "u1", "age": 30}, {"id": "u1", "age": 31}]) == 1
+    assert store.upsert_users([{"id": "u1", "country": "DE"}, {"id": "u2"}]) == 2
+    assert store.count("users") == 2
+    assert store.upsert_items(items("a", "b")) == 2
+    store.upsert_items([{"id": "a", "kind": "video", "text": "new"}])
+    cat = store.catalogue()
+    assert list(cat.external_id) == ["a", "b"]
+    assert list(cat.kind) == ["video", "post"]
+
+
+def test_events_are_idempotent_by_event_id(store: Store) -> None:
+    store.upsert_items(items("i1", "i2"))
+    batch = [event("e1"), event("e2", item="i2"), event("e1")]  # e1 twice in one batch
+    assert store.add_events(batch) == (2, 1)
+    assert store.add_events(batch) == (0, 3)
+    assert store.count("events") == 2
+    assert store.count("users") == 1  # created by its first event
+
+
+def test_unknown_item_rejects_the_whole_batch(store: Store) -> None:
+    store.upsert_items(items("i1"))
+    with pytest.raises(UnknownReference, match=r"events\[1\]\.item_id: unknown item 'zz'"):
+        store.add_events([event("e1"), event("e2", item="zz")])
+    assert store.count("events") == 0
+    assert store.count("users") == 0  # nothing of the batch was written
+
+
+def test_history_is_newest_events_oldest_first(store: Store) -> None:
+    store.upsert_items(items("a", "b", "c", "d"))
+    store.add_events(
+        [
+            event("1", item="a", minute=1),
+            event("2", item="b", minute=3),
+            event("3", item="c", minute=2, action="impression"),
+            event("4", item="d", minute=4, action="like"),
+        ]
+    )
+    pk = store.user_pk("u1")
+    assert pk is not None
+    cat = store.catalogue()
+    ext = dict(zip(cat.pk.tolist(), cat.external_id, strict=True))
+    hist = store.history(pk, ["click", "like"], limit=2)
+    assert [(ext[i], a) for i, a in hist] == [("b", "click"), ("d", "like")]
+    assert {ext[i] for i in store.seen_items(pk)} == {"a", "b", "c", "d"}
+    assert store.user_pk("nobody") is None
+
+
+def test_event_table_for_training_is_sorted_by_user_then_time(store: Store) -> None:
+    store.upsert_items(items("a", "b"))
+    store.add_events(
+        [event("1", "u2", "a", minute=5), event("2", "u1", "b", minute=9), event("3", "u2", "b")]
+    )
+    t = store.event_table(["click"])
+    assert len(t.user) == 3
+    assert np.all(np.diff(t.user) >= 0)
+    u2 = t.timestamp[t.user == t.user[-1]]
+    assert np.all(np.diff(u2) >= 0)
+
+
+def test_api_keys_are_stored_hashed(store: Store, database_url: str) -> None:
+    key = "a-very-secret-operator-key"
+    assert store.add_api_key("op", key)
+    assert not store.add_api_key("op", key)
+    assert store.role_of(key) == "operator"
+    assert store.role_of("wrong-key-wrong-key") is None
+    with store.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT key_hash FROM api_keys").scalars().all()
+    assert key not in stored and len(stored[0]) == 64
+
+
+def test_feed_chain_collects_every_page(store: Store) -> None:
+    store.upsert_items(items("a", "b", "c"))
+    pks = store.catalogue().pk.tolist()
+    common = {"user_external_id": "u1", "ranker": "random", "model_version": None}
+    store.record_feed(
+        request_id="r1", root_request_id="r1", page=0, item_pks=pks[:2], scores=[2, 1], **common
+    )
+    store.record_feed(
+        request_id="r2", root_request_id="r1", page=1, item_pks=pks[2:], scores=[0.5], **common
+    )
+    assert store.chain_items("r1") == (2, set(pks))
+    assert store.feed_request("r2")["root_request_id"] == "r1"
+
+
+def test_catalogue_since_returns_only_recent_writes(store: Store) -> None:
+    store.upsert_items(items("a"))
+    _, first = store.catalogue_version()
+    assert first is not None
+    store.upsert_items(items("b"))
+    recent = store.catalogue(since=first + timedelta(microseconds=1))
+    assert list(recent.external_id) == ["b"]
