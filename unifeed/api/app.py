@@ -6,6 +6,7 @@ current checkpoint loaded at start-up, so a bad setting fails there.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -54,10 +55,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="One learned model ranks every item of a feed.",
         lifespan=lifespan,
     )
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(UnknownReference, _unknown_reference)
     app.add_exception_handler(CursorError, _bad_cursor)
     _routes(app)
     return app
+
+
+def _json_safe(value: object) -> object:
+    try:
+        json.dumps(value, allow_nan=False)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 body, minus what JSON cannot carry (NaN, bytes) echoed back."""
+    assert isinstance(exc, RequestValidationError)
+    detail = []
+    for err in exc.errors():
+        item = {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
+        if "input" in err:
+            item["input"] = _json_safe(err["input"])
+        if "ctx" in err:
+            item["ctx"] = {k: _json_safe(v) for k, v in err["ctx"].items()}
+        detail.append(item)
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail}
+    )
 
 
 async def _unknown_reference(_: Request, exc: Exception) -> JSONResponse:
