@@ -100,8 +100,14 @@ def train_from_store(
     (`unifeed train DATA`) is where held-out metrics come from.
     """
     cfg = cfg or StoreTrainConfig()
+    if settings.database_url is None and not (settings.data_dir / "unifeed.db").is_file():
+        raise ValueError(
+            f"no store in {settings.data_dir}: start `unifeed serve` there and send data first"
+        )
     store = Store(settings.resolved_database_url)
     try:
+        if store.schema_version() == 0:
+            raise ValueError(f"{store.url}: the database has no Unifeed tables yet")
         data, content, has_content, encoder = store_interactions(store)
     finally:
         store.close()
