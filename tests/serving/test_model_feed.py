@@ -113,6 +113,8 @@ def test_faiss_index_serves_the_same_feed(world, tmp_path: Path) -> None:
     exact = [i["item_id"] for i in feed(client, "u2")["items"]]
     approx_settings = settings.model_copy(update={"faiss_threshold": 1})
     with TestClient(create_app(approx_settings), headers=AUTH) as approx:
+        model = approx.app.state.services.feed.model
+        assert model is not None and model.wait_for_index() == "faiss"
         assert approx.get("/v1/ready").json()["index"] == "faiss"
         got = [i["item_id"] for i in feed(approx, "u2")["items"]]
     assert len(set(exact) & set(got)) >= 8

@@ -35,6 +35,7 @@ class LiveCatalogue:
         self.version = 0  # bumped on every change
         self.row_of_pk: dict[int, int] = {}
         self._since: datetime | None = None
+        self._updated: list[datetime | None] = []  # (I,) updated_at of each row
         self._checked = 0.0
         self._lock = threading.Lock()
 
@@ -68,9 +69,14 @@ class LiveCatalogue:
         self.encoder = rows.encoder or self.encoder
         new_mask = np.array([int(p) not in self.row_of_pk for p in rows.pk], dtype=bool)
         changed = False
-        # Rows already known: overwrite in place (an upsert changed them).
+        stamps = rows.updated_at or [None] * len(rows.pk)
+        # Rows already known: overwrite in place when an upsert changed them
+        # (the overlap window re-reads rows that did not change).
         for i in np.flatnonzero(~new_mask):
             r = self.row_of_pk[int(rows.pk[i])]
+            if stamps[i] is not None and self._updated[r] == stamps[i]:
+                continue
+            self._updated[r] = stamps[i]
             self.kind[r] = rows.kind[i]
             same_dim = (
                 rows.embedding is not None
@@ -97,6 +103,7 @@ class LiveCatalogue:
                 self.embedding = np.concatenate([self.embedding, add])
             for k, p in enumerate(rows.pk[new_mask]):
                 self.row_of_pk[int(p)] = start + k
+            self._updated.extend(stamps[i] for i in np.flatnonzero(new_mask))
             changed = True
         if changed:
             self.version += 1

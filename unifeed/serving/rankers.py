@@ -56,14 +56,35 @@ class ModelRanker:
                 return
             version = cat.version
             vectors = self._vectors(cat)
-            scored = (
-                F.normalize(torch.from_numpy(vectors), dim=-1).numpy()
-                if (self.model.cfg.normalize)
-                else vectors
-            )
-            self.index = build_index(scored, self.faiss_threshold)
+            scored = vectors
+            if self.model.cfg.normalize:
+                scored = F.normalize(torch.from_numpy(vectors), dim=-1).numpy()
+            if len(scored) >= self.faiss_threshold:
+                # Building HNSW over a large catalogue takes seconds: serve
+                # exactly meanwhile and swap the graph in when it is ready.
+                self.index = ExactIndex(scored)
+                threading.Thread(
+                    target=self._build_faiss, args=(scored, version), daemon=True
+                ).start()
+            else:
+                self.index = ExactIndex(scored)
             self.item_vectors = vectors
             self.catalogue_version = version
+
+    def _build_faiss(self, scored: np.ndarray, version: int) -> None:
+        index = build_index(scored, self.faiss_threshold)
+        with self._lock:
+            if self.catalogue_version == version:
+                self.index = index
+
+    def wait_for_index(self, timeout: float = 120.0) -> str:
+        """Block until a pending faiss build is in (tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while self.index.kind == "exact" and len(self.index) >= self.faiss_threshold:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        return self.index.kind
 
     @torch.no_grad()
     def _vectors(self, cat: LiveCatalogue) -> np.ndarray:
