@@ -17,6 +17,7 @@ import numpy as np
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from unifeed.data.interactions import Interactions
 from unifeed.model.transducer import ModelConfig, Transducer
 
 FORMAT_VERSION = 1
@@ -33,6 +34,17 @@ class Checkpoint:
     user_ids: np.ndarray | None = None
     action_names: tuple[str, ...] = ("interact",)
     meta: dict[str, Any] = field(default_factory=dict)  # train config, metrics, data summary
+
+    @classmethod
+    def of(cls, model: Transducer, data: Interactions, meta: dict[str, Any]) -> Checkpoint:
+        """A checkpoint of `model` trained on `data`, with its id tables."""
+        return cls(
+            model=model,
+            item_ids=data.item_ids,
+            user_ids=data.user_ids,
+            action_names=data.action_names,
+            meta=meta,
+        )
 
     def save(self, folder: str | Path) -> Path:
         folder = Path(folder)

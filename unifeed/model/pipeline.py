@@ -127,12 +127,10 @@ def train_and_evaluate(
         test = evaluate(model, split.test, split.n_items, on_eval_batch=on_eval_batch, **kw)
     pop = evaluate(Popularity(split.train, split.n_items), split.test, split.n_items, **kw)
     model.cpu()
-    ckpt = Checkpoint(
-        model=model,
-        item_ids=data.item_ids,
-        user_ids=data.user_ids,
-        action_names=data.action_names,
-        meta={
+    ckpt = Checkpoint.of(
+        model,
+        data,
+        {
             "data": data.summary(),
             "train": train_cfg.to_dict(),
             "best_epoch": result.best_epoch,

@@ -148,12 +148,10 @@ def train_from_store(
     )
     result = fit(model, split, train_cfg, observer=observer, validate=False)
     model.cpu().eval()
-    ckpt = Checkpoint(
-        model=model,
-        item_ids=data.item_ids,
-        user_ids=data.user_ids,
-        action_names=data.action_names,
-        meta={
+    ckpt = Checkpoint.of(
+        model,
+        data,
+        {
             "source": "store",
             "encoder": encoder if content is not None else None,
             "data": data.summary(),
