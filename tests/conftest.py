@@ -27,7 +27,9 @@ def postgres_server() -> str:
     import psycopg
 
     try:
-        with psycopg.connect(POSTGRES.replace("postgresql+psycopg", "postgresql"), connect_timeout=5):
+        with psycopg.connect(
+            POSTGRES.replace("postgresql+psycopg", "postgresql"), connect_timeout=5
+        ):
             pass
     except psycopg.OperationalError as e:
         message = f"PostgreSQL is not reachable at {POSTGRES}: {e}".strip()

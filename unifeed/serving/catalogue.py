@@ -7,6 +7,7 @@ Only items written since the last refresh are read back, so a catalogue of
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from datetime import datetime, timedelta
@@ -36,7 +37,7 @@ class LiveCatalogue:
         self.row_of_pk: dict[int, int] = {}
         self._since: datetime | None = None
         self._updated: list[datetime | None] = []  # (I,) updated_at of each row
-        self._checked = 0.0
+        self._checked = -math.inf
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -44,7 +45,7 @@ class LiveCatalogue:
 
     def invalidate(self) -> None:
         """Check the store on the next `refresh` (this process just wrote items)."""
-        self._checked = 0.0
+        self._checked = -math.inf
 
     def refresh(self) -> bool:
         """Pull items changed since the last refresh; True when anything changed."""

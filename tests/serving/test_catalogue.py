@@ -1,0 +1,49 @@
+"""The server's catalogue copy follows the store incrementally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from unifeed.serving.catalogue import LiveCatalogue
+from unifeed.store import Store
+
+
+def row(item_id: str, value: float) -> dict:
+    vec = np.full(4, value, dtype=np.float32)
+    return {"id": item_id, "kind": "post", "embedding": vec.tobytes(), "encoder": "test"}
+
+
+def test_refresh_reads_new_and_changed_items_only(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.migrate()
+    store.upsert_items([row("a", 1.0), row("b", 2.0)])
+    cat = LiveCatalogue(store, refresh_seconds=0.0)
+    assert cat.refresh()
+    assert list(cat.external_id) == ["a", "b"] and cat.version == 1
+    assert cat.embedding is not None and cat.embedding[1, 0] == 2.0
+    # The overlap window re-reads both rows; nothing changed, so no new version.
+    assert not cat.refresh()
+    assert cat.version == 1
+
+    store.upsert_items([row("a", 5.0), {"id": "c", "kind": "video"}])
+    assert cat.refresh()
+    assert list(cat.external_id) == ["a", "b", "c"]
+    assert cat.embedding[0, 0] == 5.0  # a's new text embedding replaced the old
+    assert not cat.has_embedding[2] and cat.kind[2] == "video"
+    assert cat.row_of_pk[int(cat.pk[2])] == 2
+    store.close()
+
+
+def test_refresh_waits_for_its_interval_unless_invalidated(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.migrate()
+    cat = LiveCatalogue(store, refresh_seconds=3600)
+    store.upsert_items([row("a", 1.0)])
+    assert cat.refresh()
+    store.upsert_items([row("b", 1.0)])
+    assert not cat.refresh()  # within the interval: not looked at
+    cat.invalidate()
+    assert cat.refresh() and len(cat) == 2
+    store.close()
