@@ -1,4 +1,4 @@
-"""The command line: demo, train, eval and bench, and its one-line errors."""
+"""The command line: train, eval and bench, and its one-line errors (demo: tests/sim)."""
 
 from __future__ import annotations
 
@@ -73,17 +73,6 @@ def one_error_line(result, *needles: str) -> str:
     for needle in needles:
         assert needle in lines[0]
     return lines[0]
-
-
-def test_demo_beats_popularity_and_saves_a_checkpoint(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    for text in ("test metrics", "popularity", "model on the shuffled control", "NDCG@10"):
-        assert text in result.output
-    assert "actual next" in result.output
-    meta = Checkpoint.load(out).meta
-    assert meta["test"]["ndcg@10"] > meta["popularity_test"]["ndcg@10"]
 
 
 def test_train_then_eval_reproduces_the_test_metrics(

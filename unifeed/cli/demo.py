@@ -129,16 +129,19 @@ def demo(
 
 
 def _summary_table(summary: dict) -> Table:
-    table = Table(title=f"after {summary['days']} simulated days", title_justify="left")
+    table = Table(
+        title=f"engagement per impression after {summary['days']} simulated days",
+        title_justify="left",
+    )
     table.add_column("ranker")
-    for name in ("last-day engagement", "last-day click rate", "last-day hide rate", "all days"):
+    for name in ("last day", "all days", "click rate\nlast day", "hide rate\nlast day"):
         table.add_column(name, justify="right")
     for name, arm in summary["arms"].items():
         table.add_row(
             Text(LABELS.get(name, name)),
             f"{arm['last_day_engagement']:.3f}",
+            f"{arm['overall_engagement']:.3f}",
             f"{arm['last_day_click_rate']:.3f}",
             f"{arm['last_day_hide_rate']:.3f}",
-            f"{arm['overall_engagement']:.3f}",
         )
     return table

@@ -7,7 +7,7 @@ these helpers turn the callbacks into rich bars.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from rich.console import Console
@@ -177,27 +177,6 @@ def seen_caption(exclude_seen: bool, n_users: int, split: str = "test") -> str:
         f"{split}: {n_users:,} users, {held} held out, full ranking over all items; "
         f"items a user has seen are {seen}"
     )
-
-
-def recommendations_table(
-    title: str,
-    history: Sequence[int],
-    top: Sequence[int],
-    target: int,
-    describe: Callable[[int], str],
-) -> Table:
-    """A user's recent items, the model's top list, and the held-out next item."""
-    table = Table(title=Text(title), title_justify="left")
-    table.add_column("", style="dim")
-    table.add_column("item")
-    for i, code in enumerate(history):
-        table.add_row("recent" if i == 0 else "", Text(describe(code)))
-    for rank, code in enumerate(top, start=1):
-        mark = "  <- actual next item" if code == target else ""
-        table.add_row(f"#{rank}", Text(describe(code) + mark), style="green" if mark else None)
-    if target not in list(top):
-        table.add_row("next", Text(describe(target) + "  <- actual next item"), style="yellow")
-    return table
 
 
 def evaluable_users(data: Interactions) -> int:

@@ -12,13 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import torch
 import typer
 
 from unifeed.cli.display import print_error
 from unifeed.data import DataFormatError, Interactions
 from unifeed.model import Checkpoint, CheckpointError
-from unifeed.model.split import EvalSet
 
 
 @contextmanager
@@ -54,26 +52,6 @@ def aligned(data: Interactions, ckpt: Checkpoint, path: Path) -> Interactions:
         recode = np.array([known[a] for a in data.action_names], dtype=np.int16)
         data = replace(data, action=recode[data.action], action_names=ckpt.action_names)
     return data
-
-
-def top_next_items(
-    ckpt: Checkpoint, es: EvalSet, row: int, k: int, exclude_seen: bool = True
-) -> list[int]:
-    """The model's top k next items (model codes) for one evaluation row.
-
-    Mirrors evaluation: items in the history are skipped, except the target.
-    """
-    model = ckpt.model
-    items, actions, lengths = es.histories.padded(np.array([row]), model.cfg.max_len)
-    with torch.no_grad():
-        scores = model.score_histories(
-            torch.from_numpy(items), torch.from_numpy(actions), torch.from_numpy(lengths)
-        )[0]
-    scores[0] = -torch.inf
-    if exclude_seen:
-        seen = es.histories.items[es.histories.offsets[row] : es.histories.offsets[row + 1]]
-        scores[torch.from_numpy(seen[seen != es.targets[row]])] = -torch.inf
-    return scores.topk(min(k, len(scores) - 1)).indices.tolist()
 
 
 def available_benchmarks() -> dict[str, str]:

@@ -86,7 +86,13 @@ def write_report(result: SimResult, out_dir: Path, target: float = TARGET_RATIO)
 def render_html(result: SimResult, summary: dict[str, Any]) -> str:
     arms = result.arms
     plots = [
-        _plot(arms, "Engagement per impression, by day", "engagement per impression", _daily),
+        _plot(
+            arms,
+            "Engagement per impression, by day",
+            "engagement per impression",
+            _daily,
+            summary["target_ratio"],
+        ),
         _plot(arms, "Cumulative engagement actions", "clicks + likes + long views", _cumulative),
         _plot(arms, "Hide rate, by day", "hides per impression", _hides),
     ]
@@ -123,10 +129,16 @@ def _hides(arm: ArmResult) -> list[float]:
     return [d.hide_rate for d in arm.days]
 
 
-def _plot(arms: dict[str, ArmResult], title: str, ylabel: str, series: Any) -> tuple[str, str]:
+def _plot(
+    arms: dict[str, ArmResult],
+    title: str,
+    ylabel: str,
+    series: Any,
+    target: float | None = None,
+) -> tuple[str, str]:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7.5, 3.6), dpi=100, layout="constrained")
+    fig = Figure(figsize=(8.5, 3.6), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     for name, arm in arms.items():
         days = [d.day + 1 for d in arm.days]
@@ -138,6 +150,16 @@ def _plot(arms: dict[str, ArmResult], title: str, ylabel: str, series: Any) -> t
             color=COLOURS.get(name),
             label=LABELS.get(name, name),
         )
+    if target is not None and "popularity" in arms:
+        pop = arms["popularity"]
+        ax.plot(
+            [d.day + 1 for d in pop.days],
+            [target * v for v in series(pop)],
+            linestyle="--",
+            linewidth=1.2,
+            color=COLOURS["popularity"],
+            label=f"target: {target:g} × popularity",
+        )
     ax.set_title(title)
     ax.set_xlabel("simulated day")
     ax.set_ylabel(ylabel)
@@ -146,7 +168,8 @@ def _plot(arms: dict[str, ArmResult], title: str, ylabel: str, series: Any) -> t
     if arms:
         n_days = max(len(a.days) for a in arms.values())
         ax.set_xticks(range(1, n_days + 1))
-    ax.legend(loc="best", frameon=False)
+    # Outside the axes, so it never hides a line.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return title, base64.b64encode(buf.getvalue()).decode("ascii")
@@ -184,11 +207,11 @@ def _summary_table(summary: dict[str, Any]) -> str:
 
 
 def _daily_table(arms: dict[str, ArmResult]) -> str:
-    head = (
-        "<tr><th>arm</th><th>day</th><th>feeds</th><th>fallback feeds</th><th>impressions</th>"
-        "<th>fresh</th><th>clicks</th><th>likes</th><th>long views</th><th>hides</th>"
-        "<th>engagement</th><th>hide rate</th><th>train s</th></tr>"
-    )
+    columns = (
+        "arm", "day", "feeds", "fallback feeds", "impressions", "fresh", "organic", "clicks",
+        "likes", "long views", "hides", "engagement", "hide rate", "train s",
+    )  # fmt: skip
+    head = "<tr>" + "".join(f"<th>{c}</th>" for c in columns) + "</tr>"
     rows = []
     for name, arm in arms.items():
         for d in arm.days:
@@ -196,7 +219,7 @@ def _daily_table(arms: dict[str, ArmResult]) -> str:
             rows.append(
                 f"<tr><td>{html.escape(LABELS.get(name, name))}</td><td>{d.day + 1}</td>"
                 f"<td>{d.feeds}</td><td>{d.fallback_feeds}</td><td>{d.impressions}</td>"
-                f"<td>{d.fresh_impressions}</td><td>{d.clicks}</td><td>{d.likes}</td><td>{d.long_views}</td><td>{d.hides}</td>"
+                f"<td>{d.fresh_impressions}</td><td>{d.organic}</td><td>{d.clicks}</td><td>{d.likes}</td><td>{d.long_views}</td><td>{d.hides}</td>"
                 f"<td>{d.engagement:.3f}</td><td>{d.hide_rate:.3f}</td><td>{train}</td></tr>"
             )
     return f"<table>{head}{''.join(rows)}</table>"
@@ -208,6 +231,9 @@ def _world_table(result: SimResult) -> str:
         ("users", f"{w['users']:,}"),
         ("creators", f"{w['creators']:,}"),
         ("items (all days)", f"{w['items']:,} ({w['items_per_day']} new per day)"),
+        ("feed size", str(result.config.feed_size)),
+        ("share of users active on a day", f"{result.config.active_share:.0%}"),
+        ("items a user finds outside the feed per day", str(result.config.organic_per_day)),
         ("topics", ", ".join(w["topics"])),
         ("mean share of a user's interest in their top topic", f"{w['mean_top_interest']:.2f}"),
         (
@@ -240,7 +266,8 @@ were run three times against the real feed API, each arm with its own store and 
 Unifeed's learned model (retrained at the end of every simulated day), a popularity
 ranker and a random ranker. Each day creators post new items, the day's active users
 fetch a feed, and their responses (drawn from a hidden ground-truth model the service
-never sees) are sent back as events.</p>
+never sees) are sent back as events, along with what they did with a few items they found
+outside the feed.</p>
 {verdict}
 <h2>Engagement</h2>
 <p>{definition}</p>
@@ -249,7 +276,10 @@ never sees) are sent back as events.</p>
 <h2>Per day</h2>
 <p>Fallback feeds: feeds the service answered with its fallback ranking (popularity),
 e.g. for the model arm before its first checkpoint. Fresh: impressions of items posted
-that same day, which no model has trained on; they are ranked from their text.</p>
+that same day, which no model has trained on; they are ranked from their text. Organic:
+items users found outside the feed (search, shares, creators they follow), drawn the
+same way in every arm; their events go to the service (so popularity and the model
+learn from them) but they are not feed impressions and do not count in engagement.</p>
 {daily_table}
 <h2>World</h2>
 {world_table}

@@ -16,6 +16,10 @@ so interest in the item's topic drives everything, quality matters to every
 user alike (which is what popularity can exploit), and hides come mostly from
 items far from a user's interests.
 
+Besides their feed, users find a few recent items by themselves each day
+(`organic_items`: search, shares, creators they follow), more often in the
+topics they like. Those are the same in every arm.
+
 The uniforms that decide each response are a hash of (seed, user, item), not
 draws from a shared stream: the same user shown the same item reacts the same
 way in every arm, whatever else the arm showed before, so arms differ only in
@@ -110,6 +114,26 @@ class ResponseModel:
                 acts = ["hide"] if u[3] < p["hide"][j] else []
             out.append(acts)
         return out
+
+
+# Weight of a topic nobody cares for in organic discovery, so users stumble
+# on some items outside their interests too.
+ORGANIC_FLOOR = 0.02
+
+
+def organic_items(world: World, user: int, day: int) -> np.ndarray:
+    """Items `user` finds outside the feed on `day`: posted that day or the day before.
+
+    Drawn from (seed, user, day) alone, with odds proportional to the user's
+    interest in the item's topic (plus a floor), so it is the same in every arm.
+    """
+    k = world.config.organic_per_day
+    recent = np.flatnonzero((world.item_day <= day) & (world.item_day >= day - 1))
+    if k == 0 or len(recent) == 0:
+        return np.zeros(0, dtype=np.int64)
+    rng = np.random.default_rng([world.config.seed, 2, day, user])
+    p = world.interests[user][world.item_topic[recent]] + ORGANIC_FLOOR
+    return rng.choice(recent, size=min(k, len(recent)), replace=False, p=p / p.sum())
 
 
 def response_uniforms(seed: int, user_id: str, item_id: str) -> np.ndarray:

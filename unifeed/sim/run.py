@@ -10,7 +10,9 @@ chose to show. Each simulated day:
 2. each of the day's active users fetches a feed, looks at it and reacts:
    an ``impression`` event for every item shown, plus ``click``, ``like``,
    ``long_view`` or ``hide`` events drawn from the hidden response model;
-   events go to the API in batches while the day runs;
+   then finds a few recent items outside the feed (the same in every arm)
+   and reacts to those too; events go to the API in batches while the day
+   runs;
 3. the model arm retrains on everything in its store and reloads the new
    checkpoint, so the next day is ranked by it (the other arms need no
    training).
@@ -29,7 +31,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from unifeed.sim.response import ResponseModel
+from unifeed.sim.response import ResponseModel, organic_items
 from unifeed.sim.world import START, SimConfig, World, build_world
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ class DayStats:
     likes: int = 0
     long_views: int = 0
     hides: int = 0
+    organic: int = 0  # items users found outside the feed (not counted in engagement)
     train_seconds: float | None = None
     seconds: float = 0.0
 
@@ -169,8 +172,9 @@ def run_simulation(
             logger.info("removing the previous run's store %s", data_dir)
             shutil.rmtree(data_dir)
         data_dir.mkdir(parents=True)
-        results[arm] = run_arm(world, arm, data_dir, encoder=encoder, response=response,
-                               observer=observer)  # fmt: skip
+        results[arm] = run_arm(
+            world, arm, data_dir, encoder=encoder, response=response, observer=observer
+        )
     return SimResult(
         config=config,
         world=world.summary(),
@@ -202,13 +206,14 @@ def run_arm(
     settings = Settings(data_dir=data_dir, operator_key=OPERATOR_KEY, ranker=arm, encoder=encoder)
     result = ArmResult(arm)
     start = time.perf_counter()
+    seen: set[tuple[int, int]] = set()
     observer.arm_start(arm, cfg.days)
     with running_server(settings) as base_url, _client(base_url) as client:
         users = [world.user_payload(u) for u in range(world.n_users)]
         for chunk in _chunks(users, USERS_PER_BATCH):
             _post(client, "/v1/users", {"users": chunk})
         for day in range(cfg.days):
-            stats = _simulate_day(world, day, client, response, observer, arm)
+            stats = _simulate_day(world, day, client, response, observer, arm, seen)
             if arm == "model":
                 observer.training(arm, day)
                 stats.train_seconds = _retrain(settings, client, cfg, day)
@@ -226,42 +231,47 @@ def _simulate_day(
     response: ResponseModel,
     observer: SimObserver,
     arm: str,
+    seen: set[tuple[int, int]],
 ) -> DayStats:
+    """One day of one arm; `seen` holds the (user, item) pairs this arm has shown."""
     start = time.perf_counter()
     cfg = world.config
     stats = DayStats(day)
     fresh = world.items_of_day(day)
     for chunk in _chunks([world.item_payload(int(i)) for i in fresh], ITEMS_PER_BATCH):
         _post(client, "/v1/items", {"items": chunk})
-    fresh_ids = {world.item_ids[int(i)] for i in fresh}
+    fresh_set = set(fresh.tolist())
     code = {item_id: i for i, item_id in enumerate(world.item_ids)}
 
     users = world.active_users(day)
     observer.day_start(arm, day, len(users))
     events: list[dict[str, Any]] = []
     day_start = START + dt.timedelta(days=day) + FIRST_SESSION
-    for k, u in enumerate(users):
-        user_id = world.user_ids[int(u)]
-        feed = client.get("/v1/feed", params={"user_id": user_id, "n": cfg.feed_size})
-        _check(feed)
-        body = feed.json()
+    for k, u in enumerate(users.tolist()):
+        user_id = world.user_ids[u]
+        r = client.get("/v1/feed", params={"user_id": user_id, "n": cfg.feed_size})
+        _check(r)
+        feed = r.json()
         stats.feeds += 1
-        stats.fallback_feeds += body.get("ranker") == "fallback"
-        shown = [entry["item_id"] for entry in body["items"]]
-        items = [code[item_id] for item_id in shown]
-        acts = response.respond(world, int(u), items)
+        stats.fallback_feeds += feed.get("ranker") == "fallback"
+        shown = [code[entry["item_id"]] for entry in feed["items"]]
         seen_at = day_start + k * SESSION_GAP
-        for item_id, actions in zip(shown, acts, strict=True):
+        for i, actions in zip(shown, response.respond(world, u, shown), strict=True):
+            seen.add((u, i))
             stats.impressions += 1
-            stats.fresh_impressions += item_id in fresh_ids
-            events.append(_event(user_id, item_id, "impression", seen_at, body["request_id"]))
-            for action in actions:
-                when = seen_at + dt.timedelta(seconds=RESPONSE_DELAY[action])
-                events.append(_event(user_id, item_id, action, when, body["request_id"]))
+            stats.fresh_impressions += i in fresh_set
             stats.clicks += "click" in actions
             stats.likes += "like" in actions
             stats.long_views += "long_view" in actions
             stats.hides += "hide" in actions
+            events += _events(world, u, i, actions, seen_at, feed["request_id"])
+        # Then what the user finds by themselves; never counted as feed engagement.
+        found = [i for i in organic_items(world, u, day).tolist() if (u, i) not in seen]
+        later = seen_at + SESSION_GAP / 2
+        for i, actions in zip(found, response.respond(world, u, found), strict=True):
+            seen.add((u, i))
+            stats.organic += 1
+            events += _events(world, u, i, actions, later, None)
         if len(events) >= EVENTS_PER_BATCH:
             _post(client, "/v1/events", {"events": events})
             events = []
@@ -272,27 +282,45 @@ def _simulate_day(
     return stats
 
 
+def _events(
+    world: World,
+    u: int,
+    i: int,
+    actions: list[str],
+    seen_at: dt.datetime,
+    request_id: str | None,
+) -> list[dict[str, Any]]:
+    """The impression of item i and the user's responses to it, as API events."""
+    user_id, item_id = world.user_ids[u], world.item_ids[i]
+    out = [_event(user_id, item_id, "impression", seen_at, request_id)]
+    for action in actions:
+        when = seen_at + dt.timedelta(seconds=RESPONSE_DELAY[action])
+        out.append(_event(user_id, item_id, action, when, request_id))
+    return out
+
+
 def _retrain(settings: Any, client: httpx.Client, cfg: SimConfig, day: int) -> float:
     """Train on the arm's whole store, publish, and make the server load it now."""
-    from unifeed.serving.training import train_from_store
+    from unifeed.serving.training import StoreTrainConfig, train_from_store
 
     start = time.perf_counter()
-    train_from_store(
-        settings,
+    train_cfg = StoreTrainConfig(
         epochs=cfg.train_epochs,
         max_seconds=cfg.train_max_seconds,
-        seed=cfg.seed * 1000 + day,
         dim=cfg.train_dim,
+        seed=cfg.seed * 1000 + day,
     )
+    train_from_store(settings, train_cfg)
     _post(client, "/v1/admin/reload", {})
     return time.perf_counter() - start
 
 
 def _event(
-    user_id: str, item_id: str, action: str, when: dt.datetime, request_id: str
+    user_id: str, item_id: str, action: str, when: dt.datetime, request_id: str | None
 ) -> dict[str, Any]:
-    # A user sees an item at most once (feeds exclude seen items), so this id is
-    # unique per store and a resent batch is deduplicated by the service.
+    # A user sees an item at most once in an arm (feeds exclude seen items, and
+    # organic finds skip them), so this id is unique per store and a resent
+    # batch is deduplicated by the service.
     return {
         "event_id": f"{user_id}:{item_id}:{action}",
         "user_id": user_id,

@@ -158,6 +158,10 @@ class SimConfig:
     feed_size: int = 10
     # Share of users who open the app on a given day (drawn per user and day).
     active_share: float = 0.8
+    # Items an active user also finds outside the feed each day (search, shares,
+    # followed creators); the same in every arm. Without them a count-based
+    # popularity ranker only ever learns about the items it chose to show.
+    organic_per_day: int = 3
     # Dirichlet concentration of a user's interests, summed over topics: small
     # means a user cares about one to three topics.
     interest_concentration: float = 1.2
@@ -183,6 +187,8 @@ class SimConfig:
             raise ValueError(f"n_topics must be between 2 and {len(TOPICS)}, got {self.n_topics}")
         if self.feed_size > 100:
             raise ValueError(f"feed_size must be at most 100, got {self.feed_size}")
+        if self.organic_per_day < 0:
+            raise ValueError(f"organic_per_day must not be negative, got {self.organic_per_day}")
         if not 0 < self.active_share <= 1:
             raise ValueError(f"active_share must be in (0, 1], got {self.active_share}")
         if self.interest_concentration <= 0:
