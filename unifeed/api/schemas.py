@@ -23,7 +23,10 @@ def _no_nul(v: str) -> str:
 
 
 def _plausible_time(v: datetime) -> datetime:
-    t = v.astimezone(UTC) if v.tzinfo else v.replace(tzinfo=UTC)
+    try:
+        t = v.astimezone(UTC) if v.tzinfo else v.replace(tzinfo=UTC)
+    except OverflowError:  # an offset that carries it past year 1 or 9999
+        raise ValueError("must lie between 1970 and 2200") from None
     if not (datetime(1970, 1, 1, tzinfo=UTC) <= t <= datetime(2200, 1, 1, tzinfo=UTC)):
         raise ValueError("must lie between 1970 and 2200")
     return t
