@@ -115,3 +115,115 @@ feed_items = Table(
     Column("item_id", ID, nullable=False),
     Column("score", Float, nullable=False),
 )
+
+# ------------------------------------------------------------------- ads
+advertisers = Table(
+    "advertisers",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("external_id", String(200), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# An advertiser's key sees only that advertiser's campaigns.
+advertiser_keys = Table(
+    "advertiser_keys",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("advertiser_id", ID, ForeignKey("advertisers.id"), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("advertiser_id", ID, ForeignKey("advertisers.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("objective", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("budget_kind", String(16), nullable=False),  # lifetime | daily
+    Column("budget_minor", BigInteger, nullable=False),
+    Column("start_at", DateTime, nullable=False),
+    Column("end_at", DateTime, nullable=False),
+    Column("bid_strategy", String(32), nullable=False),
+    Column("cost_goal_minor", BigInteger),  # cost per result goal
+    Column("roas_goal", Float),
+    Column("bid_cap_minor", BigInteger),
+    Column("brief", Text, nullable=False),  # JSON
+    Column("constraints", Text, nullable=False),  # JSON: countries, min_age
+    Column("audience_hint", Text),  # JSON; a hint, never a filter
+    Column("click_window_days", Integer, nullable=False),
+    Column("view_window_days", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # active | paused
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+Index("ix_campaigns_advertiser", campaigns.c.advertiser_id)
+
+creatives = Table(
+    "creatives",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), nullable=False),
+    Column("item_id", ID, ForeignKey("items.id"), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# What the campaign has spent, kept in step with the ledger in the same
+# transaction; a conditional update on it is what makes overspend impossible.
+campaign_spend = Table(
+    "campaign_spend",
+    metadata,
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD (UTC); "all" for lifetime
+    Column("spent_minor", BigInteger, nullable=False),
+)
+
+# Append-only. `entry_key` makes each charge idempotent: the same impression
+# or click reported twice hits the unique constraint instead of the budget.
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("entry_key", String(300), nullable=False, unique=True),
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # impression | click
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("user_id", ID),
+    Column("item_id", ID),
+    Column("request_id", String(64)),
+    Column("event_time", DateTime, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+Index("ix_ledger_campaign_time", ledger.c.campaign_id, ledger.c.event_time)
+
+# Which feed slots held ads, at what price: the auction's record, which the
+# charge for the slot's impression or click later reads.
+ad_slots = Table(
+    "ad_slots",
+    metadata,
+    Column("feed_request_id", ID, ForeignKey("feed_requests.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), nullable=False),
+    Column("item_id", ID, nullable=False),
+    Column("price_minor", BigInteger, nullable=False),  # per charged unit
+    Column("charge_on", String(16), nullable=False),  # impression | click
+    Column("p_result", Float, nullable=False),
+    Column("bid_minor", Float, nullable=False),
+)
+
+# A result (purchase, lead, install, ...) credited to at most one campaign.
+attributions = Table(
+    "attributions",
+    metadata,
+    Column("event_id", ID, ForeignKey("events.id"), primary_key=True),
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), nullable=False),
+    Column("touch", String(16), nullable=False),  # click | view
+    Column("value", Float),
+    Column("created_at", DateTime, nullable=False),
+)
+Index("ix_attributions_campaign", attributions.c.campaign_id)

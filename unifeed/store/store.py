@@ -105,7 +105,7 @@ class Store:
         # Write transactions: on SQLite they take the write lock at BEGIN, so a
         # read-then-write never fails half-way on a lock upgrade.
         self.writer = self.engine.execution_options(unifeed_write=True)
-        self._insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
+        self.insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
 
     def close(self) -> None:
         self.engine.dispose()
@@ -134,7 +134,7 @@ class Store:
     # ----------------------------------------------------------------- keys
     def add_api_key(self, name: str, key: str, role: str = "operator") -> bool:
         """Store a key's hash; False when that key is already registered."""
-        stmt = self._insert(schema.api_keys).values(
+        stmt = self.insert(schema.api_keys).values(
             name=name, key_hash=hash_key(key), role=role, created_at=utcnow()
         )
         stmt = stmt.on_conflict_do_nothing(index_elements=["key_hash"]).returning(
@@ -194,7 +194,7 @@ class Store:
             return 0
         # The last row for an id wins, as if the batch were applied in order.
         values = list({v["external_id"]: v for v in values}.values())
-        stmt = self._insert(table)
+        stmt = self.insert(table)
         stmt = stmt.on_conflict_do_update(
             index_elements=["external_id"],
             set_={c: stmt.excluded[c] for c in [*update, "updated_at"]},
@@ -241,7 +241,7 @@ class Store:
                 for r in unique.values()
             ]
             stmt = (
-                self._insert(schema.events)
+                self.insert(schema.events)
                 .on_conflict_do_nothing(index_elements=["event_id"])
                 .returning(schema.events.c.event_id)
             )
@@ -264,7 +264,7 @@ class Store:
         found = self._pks(conn, schema.users, external)
         new = sorted(external - found.keys())
         if new:
-            stmt = self._insert(t).on_conflict_do_nothing(index_elements=["external_id"])
+            stmt = self.insert(t).on_conflict_do_nothing(index_elements=["external_id"])
             conn.execute(
                 stmt, [{"external_id": u, "created_at": now, "updated_at": now} for u in new]
             )

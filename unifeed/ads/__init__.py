@@ -1,0 +1,1 @@
+"""Ads: campaigns from an objective and a budget; auction, pacing, ledger, reports."""

@@ -1,0 +1,192 @@
+"""Advertisers, their keys and their campaigns.
+
+Every read takes the caller's advertiser (None for the operator), so a query
+for another advertiser's campaign finds nothing rather than something to hide.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+
+from unifeed.ads.ledger import Budget
+from unifeed.store import schema
+from unifeed.store.store import Store, as_utc, hash_key, utcnow
+
+# The event each objective buys, as advertisers name objectives.
+OBJECTIVES: dict[str, tuple[str, ...]] = {
+    "awareness": ("impression",),
+    "traffic": ("click",),
+    "engagement": ("like", "share", "long_view"),
+    "leads": ("lead",),
+    "app_promotion": ("install",),
+    "sales": ("purchase",),
+}
+BID_STRATEGIES: tuple[str, ...] = ("highest_volume", "cost_per_result", "roas", "bid_cap")
+
+
+@dataclass
+class Campaign:
+    id: int
+    public_id: str
+    advertiser_id: int
+    name: str
+    objective: str
+    currency: str
+    budget_kind: str
+    budget_minor: int
+    start_at: datetime
+    end_at: datetime
+    bid_strategy: str
+    cost_goal_minor: int | None
+    roas_goal: float | None
+    bid_cap_minor: int | None
+    brief: dict[str, Any]
+    constraints: dict[str, Any]
+    audience_hint: dict[str, Any] | None
+    click_window_days: int
+    view_window_days: int
+    status: str
+    created_at: datetime
+    creative_item_ids: list[int] = field(default_factory=list)
+
+    @property
+    def budget(self) -> Budget:
+        return Budget(self.budget_kind, self.budget_minor)
+
+    @property
+    def result_actions(self) -> tuple[str, ...]:
+        return OBJECTIVES[self.objective]
+
+    def live_at(self, t: datetime) -> bool:
+        return self.status == "active" and self.start_at <= as_utc(t) < self.end_at
+
+    @classmethod
+    def from_row(cls, r: Row[Any]) -> Campaign:
+        m = dict(r._mapping)
+        m["brief"] = json.loads(m["brief"])
+        m["constraints"] = json.loads(m["constraints"])
+        m["audience_hint"] = json.loads(m["audience_hint"]) if m["audience_hint"] else None
+        m.pop("updated_at", None)
+        return cls(**m)
+
+
+class Campaigns:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ---------------------------------------------------------- advertisers
+    def create_advertiser(self, external_id: str, name: str) -> int:
+        t = schema.advertisers
+        with self.store.write() as conn:
+            return int(
+                conn.execute(
+                    t.insert()
+                    .values(external_id=external_id, name=name, created_at=utcnow())
+                    .returning(t.c.id)
+                ).scalar_one()
+            )
+
+    def advertiser_id(self, external_id: str) -> int | None:
+        t = schema.advertisers
+        with self.store.engine.connect() as conn:
+            return conn.execute(select(t.c.id).where(t.c.external_id == external_id)).scalar()
+
+    def add_key(self, advertiser_id: int, key: str) -> None:
+        t = schema.advertiser_keys
+        with self.store.write() as conn:
+            conn.execute(
+                t.insert().values(
+                    advertiser_id=advertiser_id, key_hash=hash_key(key), created_at=utcnow()
+                )
+            )
+
+    def advertiser_of_key(self, key: str) -> int | None:
+        t = schema.advertiser_keys
+        with self.store.engine.connect() as conn:
+            return conn.execute(
+                select(t.c.advertiser_id).where(t.c.key_hash == hash_key(key))
+            ).scalar()
+
+    # ------------------------------------------------------------ campaigns
+    def create(self, advertiser_id: int, values: dict[str, Any]) -> Campaign:
+        """`values` are validated campaign fields (see the API's CampaignCreate)."""
+        now = utcnow()
+        row = {
+            **values,
+            "public_id": uuid.uuid4().hex,
+            "advertiser_id": advertiser_id,
+            "start_at": as_utc(values["start_at"]),
+            "end_at": as_utc(values["end_at"]),
+            "brief": json.dumps(values["brief"]),
+            "constraints": json.dumps(values.get("constraints") or {}),
+            "audience_hint": json.dumps(values["audience_hint"])
+            if values.get("audience_hint")
+            else None,
+            "status": values.get("status", "active"),
+            "created_at": now,
+            "updated_at": now,
+        }
+        t = schema.campaigns
+        with self.store.write() as conn:
+            pk = conn.execute(t.insert().values(**row).returning(t.c.id)).scalar_one()
+            got = conn.execute(select(t).where(t.c.id == pk)).one()
+        return Campaign.from_row(got)
+
+    def get(self, public_id: str, advertiser_id: int | None) -> Campaign | None:
+        t = schema.campaigns
+        q = select(t).where(t.c.public_id == public_id)
+        if advertiser_id is not None:
+            q = q.where(t.c.advertiser_id == advertiser_id)
+        with self.store.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return None if row is None else self._with_creatives(Campaign.from_row(row))
+
+    def by_id(self, campaign_id: int) -> Campaign:
+        t = schema.campaigns
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(t).where(t.c.id == campaign_id)).one()
+        return self._with_creatives(Campaign.from_row(row))
+
+    def list(self, advertiser_id: int | None) -> list[Campaign]:
+        t = schema.campaigns
+        q = select(t).order_by(t.c.id)
+        if advertiser_id is not None:
+            q = q.where(t.c.advertiser_id == advertiser_id)
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [self._with_creatives(Campaign.from_row(r)) for r in rows]
+
+    def set_status(self, public_id: str, advertiser_id: int | None, status: str) -> Campaign | None:
+        t = schema.campaigns
+        stmt = (
+            update(t).where(t.c.public_id == public_id).values(status=status, updated_at=utcnow())
+        )
+        if advertiser_id is not None:
+            stmt = stmt.where(t.c.advertiser_id == advertiser_id)
+        with self.store.write() as conn:
+            if conn.execute(stmt).rowcount != 1:
+                return None
+        return self.get(public_id, advertiser_id)
+
+    def attach_creative(self, campaign_id: int, item_pk: int) -> None:
+        t = schema.creatives
+        with self.store.write() as conn:
+            conn.execute(
+                self.store.insert(t)
+                .values(campaign_id=campaign_id, item_id=item_pk, created_at=utcnow())
+                .on_conflict_do_nothing(index_elements=["item_id"])
+            )
+
+    def _with_creatives(self, c: Campaign) -> Campaign:
+        t = schema.creatives
+        with self.store.engine.connect() as conn:
+            c.creative_item_ids = list(
+                conn.execute(select(t.c.item_id).where(t.c.campaign_id == c.id)).scalars()
+            )
+        return c
