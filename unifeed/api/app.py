@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from unifeed import __version__
+from unifeed.api import campaign_routes
 from unifeed.api.deps import OperatorDep, Services, ServicesDep
 from unifeed.api.schemas import (
     EventBatch,
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(UnknownReference, _unknown_reference)
     app.add_exception_handler(CursorError, _bad_cursor)
     _routes(app)
+    app.include_router(campaign_routes.router)
     return app
 
 

@@ -6,12 +6,13 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from unifeed.ads.campaigns import Campaigns
 from unifeed.serving.feed import FeedService
 from unifeed.settings import Settings
 from unifeed.store import Store
@@ -22,13 +23,27 @@ log = logging.getLogger(__name__)
 KEY_CACHE_SECONDS = 30.0  # a revoked key stops working within this long
 
 
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the operator (sees everything) or one advertiser."""
+
+    role: Literal["operator", "advertiser"]
+    advertiser_id: int | None = None
+
+    @property
+    def scope(self) -> int | None:
+        """The advertiser whose rows a query may see; None: all of them."""
+        return self.advertiser_id if self.role == "advertiser" else None
+
+
 @dataclass
 class Services:
     settings: Settings
     store: Store
     feed: FeedService
     encoder: TextEncoder
-    _keys: dict[str, tuple[str | None, float]]
+    campaigns: Campaigns
+    _keys: dict[str, tuple[Principal | None, float]]
     _encode_lock: threading.Lock
 
     @classmethod
@@ -43,15 +58,21 @@ class Services:
         encoder: TextEncoder = MiniLMEncoder() if settings.encoder == "minilm" else HashingEncoder()
         feed = FeedService(store, settings)
         feed.reload(force=True)
-        return cls(settings, store, feed, encoder, {}, threading.Lock())
+        return cls(settings, store, feed, encoder, Campaigns(store), {}, threading.Lock())
 
-    def role_of(self, key: str) -> str | None:
+    def principal_of(self, key: str) -> Principal | None:
         hit = self._keys.get(key)
         if hit is not None and time.monotonic() - hit[1] < KEY_CACHE_SECONDS:
             return hit[0]
-        role = self.store.role_of(key)
-        self._keys[key] = (role, time.monotonic())
-        return role
+        who: Principal | None = None
+        if self.store.role_of(key) == "operator":
+            who = Principal("operator")
+        else:
+            advertiser = self.campaigns.advertiser_of_key(key)
+            if advertiser is not None:
+                who = Principal("advertiser", advertiser)
+        self._keys[key] = (who, time.monotonic())
+        return who
 
     def embed(self, texts: list[str | None]) -> list[bytes | None]:
         """float32 bytes of each text's embedding; None where there is no text."""
@@ -75,24 +96,31 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 _bearer = HTTPBearer(auto_error=False, description="an operator API key")
 
 
-def require_operator(
+def require_principal(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
+) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing API key: send 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    role = services.role_of(credentials.credentials)
-    if role is None:
+    who = services.principal_of(credentials.credentials)
+    if who is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "unknown API key", headers={"WWW-Authenticate": "Bearer"}
         )
-    if role != "operator":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this endpoint needs an operator key")
-    return role
+    return who
 
 
-OperatorDep = Annotated[str, Depends(require_operator)]
+PrincipalDep = Annotated[Principal, Depends(require_principal)]
+
+
+def require_operator(who: PrincipalDep) -> Principal:
+    if who.role != "operator":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this endpoint needs the operator key")
+    return who
+
+
+OperatorDep = Annotated[Principal, Depends(require_operator)]

@@ -7,7 +7,7 @@ away with a 422 that names the field instead of failing in the database.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -15,7 +15,7 @@ from unifeed.data.interactions import ITEM_KINDS
 from unifeed.serving.actions import ACTIONS
 
 
-def _no_nul(v: str) -> str:
+def no_nul(v: str) -> str:
     # PostgreSQL cannot store NUL in text; refuse it on every back-end alike.
     if "\x00" in v:
         raise ValueError("must not contain NUL characters")
@@ -32,11 +32,16 @@ def _plausible_time(v: datetime) -> datetime:
     return t
 
 
-Id = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)]
-Text = Annotated[str, Field(max_length=20_000), AfterValidator(_no_nul)]
-Tag = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_no_nul)]
+def Plain(max_length: int) -> Any:
+    """A non-empty string of at most `max_length` characters, without NUL."""
+    return Annotated[str, Field(min_length=1, max_length=max_length), AfterValidator(no_nul)]
+
+
+Id = Plain(200)
+Text = Annotated[str, Field(max_length=20_000), AfterValidator(no_nul)]
+Tag = Plain(64)
 Time = Annotated[datetime, AfterValidator(_plausible_time)]
-RequestId = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_no_nul)]
+RequestId = Plain(64)
 ItemKind = Literal[ITEM_KINDS]  # type: ignore[valid-type]
 Action = Literal[ACTIONS]  # type: ignore[valid-type]
 
@@ -49,7 +54,7 @@ class Strict(BaseModel):
 class UserUpsert(Strict):
     id: Id
     age: int | None = Field(default=None, ge=0, le=130)
-    gender: Annotated[str, Field(max_length=32), AfterValidator(_no_nul)] | None = None
+    gender: Annotated[str, Field(max_length=32), AfterValidator(no_nul)] | None = None
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1")
     language: str | None = Field(
         default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", description="BCP 47, e.g. en"
@@ -87,7 +92,7 @@ class EventCreate(Strict):
     timestamp: Time
     value: float | None = Field(default=None, allow_inf_nan=False, ge=-1e12, le=1e12)
     request_id: (
-        Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_no_nul)] | None
+        Annotated[str, Field(min_length=1, max_length=64), AfterValidator(no_nul)] | None
     ) = None
 
 

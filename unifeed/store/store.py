@@ -313,6 +313,10 @@ class Store:
                 )
 
     # ---------------------------------------------------------------- reads
+    def item_pks(self, external: set[str]) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return self._pks(conn, schema.items, external)
+
     def user_pk(self, external_id: str) -> int | None:
         with self.engine.connect() as conn:
             return self._pks(conn, schema.users, {external_id}).get(external_id)

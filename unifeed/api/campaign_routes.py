@@ -1,0 +1,147 @@
+"""Advertisers and campaigns under /v1: an advertiser's key sees only its own.
+
+A campaign of another advertiser answers 404, exactly like one that does not
+exist, so a key cannot even learn which campaign ids are taken.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, status
+from sqlalchemy.exc import IntegrityError
+
+from unifeed.ads.campaigns import Campaign
+from unifeed.api.campaign_schemas import (
+    AdvertiserCreate,
+    AdvertiserPublic,
+    CampaignCreate,
+    CampaignPublic,
+    CreativesCreate,
+    CreativesPublic,
+)
+from unifeed.api.deps import OperatorDep, Principal, PrincipalDep, Services, ServicesDep
+
+router = APIRouter(prefix="/v1", tags=["ads"])
+CampaignId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
+NOT_FOUND = {404: {"description": "no such campaign for this key"}}
+
+
+def visible(services: Services, who: Principal, campaign_id: str) -> Campaign:
+    c = services.campaigns.get(campaign_id, who.scope)
+    if c is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"campaign {campaign_id} not found")
+    return c
+
+
+@router.post(
+    "/advertisers",
+    response_model=AdvertiserPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "advertiser id taken"}},
+)
+def create_advertiser(
+    body: AdvertiserCreate, services: ServicesDep, _: OperatorDep
+) -> AdvertiserPublic:
+    """Register an advertiser and issue its API key (shown only in this answer)."""
+    try:
+        adv = services.campaigns.create_advertiser(body.id, body.name)
+    except IntegrityError:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"advertiser {body.id!r} exists") from None
+    key = secrets.token_urlsafe(32)
+    services.campaigns.add_key(adv, key)
+    return AdvertiserPublic(id=body.id, name=body.name, api_key=key)
+
+
+@router.post("/campaigns", response_model=CampaignPublic, status_code=status.HTTP_201_CREATED)
+def create_campaign(
+    body: CampaignCreate, services: ServicesDep, who: PrincipalDep
+) -> CampaignPublic:
+    """Objective, budget, schedule and brief in; the system does the rest."""
+    if who.role == "advertiser":
+        if body.advertiser_id is not None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "advertiser_id: only the operator key names an advertiser; yours is implied",
+            )
+        advertiser = who.advertiser_id
+    else:
+        if body.advertiser_id is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "advertiser_id: the operator key must say whose campaign this is",
+            )
+        advertiser = services.campaigns.advertiser_id(body.advertiser_id)
+        if advertiser is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"advertiser_id: unknown advertiser {body.advertiser_id!r}",
+            )
+    assert advertiser is not None
+    return CampaignPublic.of(services.campaigns.create(advertiser, body.columns()))
+
+
+@router.get("/campaigns", response_model=list[CampaignPublic])
+def list_campaigns(services: ServicesDep, who: PrincipalDep) -> list[CampaignPublic]:
+    """The caller's campaigns (the operator's key: everyone's)."""
+    return [CampaignPublic.of(c) for c in services.campaigns.list(who.scope)]
+
+
+@router.get("/campaigns/{campaign_id}", response_model=CampaignPublic, responses=NOT_FOUND)
+def get_campaign(
+    campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep
+) -> CampaignPublic:
+    return CampaignPublic.of(visible(services, who, campaign_id))
+
+
+@router.post("/campaigns/{campaign_id}/pause", response_model=CampaignPublic, responses=NOT_FOUND)
+def pause_campaign(
+    campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep
+) -> CampaignPublic:
+    visible(services, who, campaign_id)
+    c = services.campaigns.set_status(campaign_id, who.scope, "paused")
+    assert c is not None
+    return CampaignPublic.of(c)
+
+
+@router.post("/campaigns/{campaign_id}/resume", response_model=CampaignPublic, responses=NOT_FOUND)
+def resume_campaign(
+    campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep
+) -> CampaignPublic:
+    visible(services, who, campaign_id)
+    c = services.campaigns.set_status(campaign_id, who.scope, "active")
+    assert c is not None
+    return CampaignPublic.of(c)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/creatives",
+    response_model=CreativesPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=NOT_FOUND,
+)
+def add_creatives(
+    campaign_id: CampaignId, body: CreativesCreate, services: ServicesDep, who: PrincipalDep
+) -> CreativesPublic:
+    """Ad texts for the campaign: each becomes an item of kind `ad` in the catalogue."""
+    c = visible(services, who, campaign_id)
+    start = len(c.creative_item_ids)
+    ids = [f"ad-{c.public_id}-{start + k}" for k in range(len(body.texts))]
+    vectors = services.embed(list(body.texts))
+    rows = [
+        {
+            "id": item_id,
+            "kind": "ad",
+            "author": f"advertiser:{c.advertiser_id}",
+            "text": text,
+            "embedding": vec,
+            "encoder": services.encoder.name if vec is not None else None,
+        }
+        for item_id, text, vec in zip(ids, body.texts, vectors, strict=True)
+    ]
+    services.store.upsert_items(rows)
+    for pk in services.store.item_pks(set(ids)).values():
+        services.campaigns.attach_creative(c.id, pk)
+    services.feed.catalogue.invalidate()
+    return CreativesPublic(item_ids=ids)

@@ -1,0 +1,184 @@
+"""Request and response bodies of advertisers and campaigns.
+
+An advertiser states an objective, a budget, a schedule and a brief; nothing
+else is required. Every rule a campaign must satisfy is checked here, so a
+bad campaign is a 422 that names the field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, Field, HttpUrl, model_validator
+
+from unifeed.ads.campaigns import BID_STRATEGIES, OBJECTIVES, Campaign
+from unifeed.api.schemas import Id, Plain, Strict, Time
+
+Objective = Literal[tuple(OBJECTIVES)]  # type: ignore[valid-type]
+Strategy = Literal[BID_STRATEGIES]  # type: ignore[valid-type]
+Minor = Annotated[int, Field(gt=0, le=10**13, description="integer minor units (cents)")]
+Words = Plain(2000)
+Name = Plain(200)
+
+
+class AdvertiserCreate(Strict):
+    id: Id
+    name: Name
+
+
+class AdvertiserPublic(BaseModel):
+    id: str
+    name: str
+    api_key: str | None = Field(description="shown once, at creation; stored hashed")
+
+
+class BudgetIn(Strict):
+    amount_minor: Minor
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. EUR")
+    kind: Literal["lifetime", "daily"] = "lifetime"
+
+
+class Schedule(Strict):
+    start: Time
+    end: Time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("schedule.end must be after schedule.start")
+        return self
+
+
+class BidStrategy(Strict):
+    type: Strategy = "highest_volume"
+    cost_per_result_minor: Minor | None = None
+    roas: float | None = Field(default=None, gt=0, le=1000, description="value / spend goal")
+    bid_cap_minor: Minor | None = None
+
+    @model_validator(mode="after")
+    def _goal_given(self) -> Self:
+        need = {
+            "cost_per_result": "cost_per_result_minor",
+            "roas": "roas",
+            "bid_cap": "bid_cap_minor",
+        }.get(self.type)
+        if need and getattr(self, need) is None:
+            raise ValueError(f"bid_strategy.{need} is required for bid_strategy.type={self.type}")
+        return self
+
+
+class Brief(Strict):
+    product: Name
+    description: Words
+    landing_url: HttpUrl
+    image_urls: list[HttpUrl] = Field(default_factory=list, max_length=10)
+    tone: Plain(100) | None = None  # type: ignore[valid-type]
+
+
+class LegalConstraints(Strict):
+    """Legal limits only: who may be shown the ad, never who should."""
+
+    countries: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] | None = Field(
+        default=None, max_length=250
+    )
+    min_age: int | None = Field(default=None, ge=13, le=100)
+
+
+class Attribution(Strict):
+    click_days: int = Field(default=7, ge=1, le=28)
+    view_days: int = Field(default=1, ge=0, le=7)
+
+
+class CampaignCreate(Strict):
+    name: Name
+    objective: Objective
+    budget: BudgetIn
+    schedule: Schedule
+    bid_strategy: BidStrategy = Field(default_factory=BidStrategy)
+    brief: Brief
+    constraints: LegalConstraints = Field(default_factory=LegalConstraints)
+    audience_suggestion: dict[str, Any] | None = Field(
+        default=None, description="a hint the delivery may use; never a filter"
+    )
+    attribution: Attribution = Field(default_factory=Attribution)
+    advertiser_id: Id | None = Field(default=None, description="operator key only")
+
+    @model_validator(mode="after")
+    def _roas_needs_values(self) -> Self:
+        if self.bid_strategy.type == "roas" and self.objective != "sales":
+            raise ValueError(
+                "bid_strategy.type=roas needs purchase values: use it with objective=sales"
+            )
+        return self
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "objective": self.objective,
+            "currency": self.budget.currency,
+            "budget_kind": self.budget.kind,
+            "budget_minor": self.budget.amount_minor,
+            "start_at": self.schedule.start,
+            "end_at": self.schedule.end,
+            "bid_strategy": self.bid_strategy.type,
+            "cost_goal_minor": self.bid_strategy.cost_per_result_minor,
+            "roas_goal": self.bid_strategy.roas,
+            "bid_cap_minor": self.bid_strategy.bid_cap_minor,
+            "brief": self.brief.model_dump(mode="json"),
+            "constraints": self.constraints.model_dump(exclude_none=True),
+            "audience_hint": self.audience_suggestion,
+            "click_window_days": self.attribution.click_days,
+            "view_window_days": self.attribution.view_days,
+        }
+
+
+class CampaignPublic(BaseModel):
+    id: str
+    name: str
+    objective: str
+    result_actions: list[str]
+    budget: BudgetIn
+    schedule: dict[str, datetime]
+    bid_strategy: BidStrategy
+    brief: dict[str, Any]
+    constraints: dict[str, Any]
+    audience_suggestion: dict[str, Any] | None
+    attribution: Attribution
+    status: str
+    creatives: int
+
+    @classmethod
+    def of(cls, c: Campaign) -> CampaignPublic:
+        return cls(
+            id=c.public_id,
+            name=c.name,
+            objective=c.objective,
+            result_actions=list(c.result_actions),
+            budget=BudgetIn(amount_minor=c.budget_minor, currency=c.currency, kind=c.budget_kind),  # type: ignore[arg-type]
+            schedule={"start": c.start_at, "end": c.end_at},
+            bid_strategy=BidStrategy(
+                type=c.bid_strategy,  # type: ignore[arg-type]
+                cost_per_result_minor=c.cost_goal_minor,
+                roas=c.roas_goal,
+                bid_cap_minor=c.bid_cap_minor,
+            ),
+            brief=c.brief,
+            constraints=c.constraints,
+            audience_suggestion=c.audience_hint,
+            attribution=Attribution(click_days=c.click_window_days, view_days=c.view_window_days),
+            status=c.status,
+            creatives=len(c.creative_item_ids),
+        )
+
+
+class CreativesCreate(Strict):
+    """Ad texts written by the advertiser (until creatives are generated from the brief)."""
+
+    texts: list[Words] = Field(  # type: ignore[valid-type]
+        min_length=1, max_length=20
+    )
+
+
+class CreativesPublic(BaseModel):
+    item_ids: list[str]
