@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from unifeed.serving.catalogue import LiveCatalogue
-from unifeed.store import Store
+from unifeed.store import Catalogue, Store
 
 
 def row(item_id: str, value: float) -> dict:
@@ -46,4 +48,33 @@ def test_refresh_waits_for_its_interval_unless_invalidated(tmp_path: Path) -> No
     assert not cat.refresh()  # within the interval: not looked at
     cat.invalidate()
     assert cat.refresh() and len(cat) == 2
+    store.close()
+
+
+def test_a_bulk_load_is_not_read_again_on_every_refresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import unifeed.serving.catalogue as catalogue_module
+
+    monkeypatch.setattr(catalogue_module, "OVERLAP", timedelta(0))
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.migrate()
+    store.upsert_items([row(f"i{k}", float(k)) for k in range(50)])
+    read: list[int] = []
+    real = store.catalogue
+
+    def counting(since: datetime | None = None) -> Catalogue:
+        got = real(since=since)
+        read.append(len(got.pk))
+        return got
+
+    monkeypatch.setattr(store, "catalogue", counting)
+    cat = LiveCatalogue(store, refresh_seconds=0.0)
+    cat.refresh()
+    cat.refresh()
+    cat.refresh()
+    assert read == [50, 0, 0]
+    store.upsert_items([row("new", 1.0)])
+    cat.refresh()
+    assert read[-1] == 1 and len(cat) == 51
     store.close()

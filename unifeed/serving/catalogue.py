@@ -15,11 +15,13 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from unifeed.store import Catalogue, Store
+from unifeed.store.store import utcnow
 
 log = logging.getLogger(__name__)
 
-# Writes commit in a different order than their timestamps; re-reading this
-# much history on each refresh catches a write that committed late.
+# Writes commit in a different order than their timestamps (and servers'
+# clocks differ a little); re-reading this much before the previous read
+# catches a write that committed late.
 OVERLAP = timedelta(seconds=10)
 
 
@@ -55,13 +57,15 @@ class LiveCatalogue:
             if time.monotonic() - self._checked < self.refresh_seconds:
                 return False
             self._checked = time.monotonic()
+            # Anything written more than OVERLAP before the previous read was
+            # committed by then, so only the window since then is read again
+            # (and not, say, a whole bulk load that happened to be recent).
+            read_at = utcnow()
             since = None if self._since is None else self._since - OVERLAP
             rows = self.store.catalogue(since=since)
+            self._since = read_at
             if len(rows.pk) == 0:
                 return False
-            if rows.updated_at is not None and len(rows.updated_at):
-                newest = max(rows.updated_at)
-                self._since = newest if self._since is None else max(self._since, newest)
             return self._merge(rows)
 
     def _merge(self, rows: Catalogue) -> bool:
