@@ -1,0 +1,52 @@
+"""The pacing controller lands on the budget and follows the curve in a toy market."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from unifeed.ads.pacing import GoalHolder, Pacer
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def market(bid: float, hour: int, rng: np.random.Generator) -> float:
+    """Spend won in one hour at this bid: more traffic by day, diminishing returns."""
+    traffic = 1.0 + 0.8 * math.sin(2 * math.pi * (hour % 24) / 24)
+    return float(rng.poisson(40 * traffic * (1 - math.exp(-bid / 3))))
+
+
+def test_highest_volume_spends_the_budget_along_the_curve() -> None:
+    hours = 7 * 24
+    budget = 2_000
+    pacer = Pacer(budget, T0, T0 + timedelta(hours=hours))
+    rng = np.random.default_rng(0)
+    spent = 0
+    errors = []
+    for h in range(hours):
+        t = T0 + timedelta(hours=h)
+        m = pacer.update(t, spent)
+        won = min(int(market(1.0 * m, h, rng)), budget - spent)  # the ledger caps it
+        spent += won
+        if h >= hours // 10:
+            errors.append(abs(spent - pacer.target(t + timedelta(hours=1))) / budget)
+    assert 0.98 * budget <= spent <= budget
+    assert max(errors) < 0.05
+
+
+def test_goal_holder_moves_cost_per_result_to_the_goal() -> None:
+    holder = GoalHolder(goal=50.0)
+    rng = np.random.default_rng(1)
+    spend = results = 0.0
+    for _ in range(200):
+        bid = 80 * holder.multiplier
+        # Higher bids win costlier impressions: cost per result rises with the bid.
+        n = rng.poisson(20)
+        spend += n * bid * 0.9
+        results += n
+        holder.update(spend, results)
+    # The realised cost per result of the late rounds sits near the goal.
+    late = 80 * holder.multiplier * 0.9
+    assert abs(late - 50) / 50 < 0.1
