@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from unifeed.store import Store
+from unifeed.store.feed_log import FeedLog
 
 TS = "2026-01-01T10:00:00Z"
 
@@ -127,7 +128,7 @@ def test_feed_excludes_acted_items_and_names_its_request(client: TestClient, set
             "SELECT request_id FROM events WHERE event_id = 'e3'"
         ).scalar_one()
     assert got == rid
-    assert store.feed_request(rid)["n"] == 8
+    assert FeedLog(store).request(rid)["n"] == 8
     store.close()
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from unifeed.store import Store, UnknownReference
+from unifeed.store.feed_log import FeedLog
 from unifeed.store.migrate import available
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -120,14 +121,14 @@ def test_feed_chain_collects_every_page(store: Store) -> None:
     store.upsert_items(items("a", "b", "c"))
     pks = store.catalogue().pk.tolist()
     common = {"user_external_id": "u1", "ranker": "random", "model_version": None}
-    store.record_feed(
+    FeedLog(store).record(
         request_id="r1", root_request_id="r1", page=0, item_pks=pks[:2], scores=[2, 1], **common
     )
-    store.record_feed(
+    FeedLog(store).record(
         request_id="r2", root_request_id="r1", page=1, item_pks=pks[2:], scores=[0.5], **common
     )
-    assert store.chain_items("r1") == (2, set(pks))
-    assert store.feed_request("r2")["root_request_id"] == "r1"
+    assert FeedLog(store).chain("r1") == (2, set(pks))
+    assert FeedLog(store).request("r2")["root_request_id"] == "r1"
 
 
 def test_catalogue_since_returns_only_recent_writes(store: Store) -> None:

@@ -16,7 +16,8 @@ from sqlalchemy import Row, select, update
 
 from unifeed.ads.ledger import Budget
 from unifeed.store import schema
-from unifeed.store.store import Store, as_utc, hash_key, utcnow
+from unifeed.store.db import as_utc, hash_key, utcnow
+from unifeed.store.store import Store
 
 # The event each objective buys, as advertisers name objectives.
 OBJECTIVES: dict[str, tuple[str, ...]] = {

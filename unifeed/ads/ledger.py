@@ -19,7 +19,8 @@ from enum import StrEnum
 from sqlalchemy import Connection, func, select, update
 
 from unifeed.store import schema
-from unifeed.store.store import Store, as_utc, utcnow
+from unifeed.store.db import as_utc, utcnow
+from unifeed.store.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from unifeed.store import Catalogue, Store
-from unifeed.store.store import utcnow
+from unifeed.store.db import utcnow
 
 log = logging.getLogger(__name__)
 

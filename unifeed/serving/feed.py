@@ -23,6 +23,7 @@ from unifeed.serving.publish import current_version
 from unifeed.serving.rankers import ModelRanker, PopularityRanker, RandomRanker
 from unifeed.settings import Settings
 from unifeed.store import Store
+from unifeed.store.feed_log import FeedLog
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class FeedService:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
+        self.log = FeedLog(store)
         self.catalogue = LiveCatalogue(store, settings.reload_seconds)
         self.popularity = PopularityRanker(store, settings.reload_seconds)
         self.random = RandomRanker()
@@ -127,7 +129,7 @@ class FeedService:
 
         request_id = uuid.uuid4().hex
         root = root or request_id
-        self.store.record_feed(
+        self.log.record(
             request_id=request_id,
             root_request_id=root,
             page=page,
@@ -148,10 +150,10 @@ class FeedService:
     def _resume(self, user_id: str, cursor: str | None) -> tuple[str | None, int, set[int]]:
         if cursor is None:
             return None, 0, set()
-        first = self.store.feed_request(cursor)
+        first = self.log.request(cursor)
         if first is None or first["page"] != 0 or first["user_external_id"] != user_id:
             raise CursorError("cursor is not one this server issued for this user")
-        pages, shown = self.store.chain_items(cursor)
+        pages, shown = self.log.chain(cursor)
         return cursor, pages, shown
 
     def status(self) -> dict[str, object]:

@@ -212,6 +212,7 @@ ad_slots = Table(
     Column("item_id", ID, nullable=False),
     Column("price_minor", BigInteger, nullable=False),  # per charged unit
     Column("charge_on", String(16), nullable=False),  # impression | click
+    Column("score", Float, nullable=False),  # the model's score, for calibration
     Column("p_result", Float, nullable=False),
     Column("bid_minor", Float, nullable=False),
 )

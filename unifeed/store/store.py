@@ -7,29 +7,26 @@ whole or not at all, and a write the API acknowledged has been committed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 from sqlalchemy import (
     Connection,
-    Engine,
     create_engine,
-    event,
     func,
-    insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from unifeed.store import migrate, schema
+from unifeed.store.db import as_utc, hash_key, normalize_url, sqlite_pragmas, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -40,28 +37,6 @@ class UnknownReference(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def as_utc(t: datetime) -> datetime:
-    """Naive UTC; a naive input is taken to be UTC already."""
-    return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
-
-
-def hash_key(key: str) -> str:
-    # Keys are 32 random bytes, so a fast hash is enough: there is nothing to
-    # brute-force that a slow password hash would protect.
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-def normalize_url(url: str) -> str:
-    u = make_url(url)
-    if u.drivername == "postgresql":
-        u = u.set(drivername="postgresql+psycopg")
-    return u.render_as_string(hide_password=False)
 
 
 @dataclass
@@ -95,7 +70,7 @@ class Store:
             self.engine = create_engine(
                 self.url, connect_args={"timeout": 60, "check_same_thread": False}
             )
-            _sqlite_pragmas(self.engine)
+            sqlite_pragmas(self.engine)
         elif self.dialect == "postgresql":
             self.engine = create_engine(
                 self.url, pool_size=pool_size, max_overflow=2 * pool_size, pool_pre_ping=True
@@ -271,47 +246,6 @@ class Store:
             found.update(self._pks(conn, schema.users, set(new)))
         return found
 
-    def record_feed(
-        self,
-        *,
-        request_id: str,
-        root_request_id: str,
-        page: int,
-        user_external_id: str,
-        ranker: str,
-        model_version: str | None,
-        item_pks: Sequence[int],
-        scores: Sequence[float],
-    ) -> None:
-        with self.write() as conn:
-            pk = conn.execute(
-                insert(schema.feed_requests)
-                .values(
-                    request_id=request_id,
-                    root_request_id=root_request_id,
-                    page=page,
-                    user_external_id=user_external_id,
-                    n=len(item_pks),
-                    ranker=ranker,
-                    model_version=model_version,
-                    created_at=utcnow(),
-                )
-                .returning(schema.feed_requests.c.id)
-            ).scalar_one()
-            if item_pks:
-                conn.execute(
-                    insert(schema.feed_items),
-                    [
-                        {
-                            "feed_request_id": pk,
-                            "position": i,
-                            "item_id": int(it),
-                            "score": float(s),
-                        }
-                        for i, (it, s) in enumerate(zip(item_pks, scores, strict=True))
-                    ],
-                )
-
     # ---------------------------------------------------------------- reads
     def item_pks(self, external: set[str]) -> dict[str, int]:
         with self.engine.connect() as conn:
@@ -334,31 +268,28 @@ class Store:
             rows = conn.execute(q).all()
         return rows[::-1]
 
+    def user_attributes(self, user_pk: int) -> dict[str, Any]:
+        u = schema.users
+        q = select(u.c.age, u.c.gender, u.c.country, u.c.language).where(u.c.id == user_pk)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return {} if row is None else dict(row._mapping)
+
+    def items_with_actions(self, user_pk: int, actions: Sequence[str]) -> set[int]:
+        e = schema.events
+        q = (
+            select(e.c.item_id)
+            .where(e.c.user_id == user_pk, e.c.action.in_(list(actions)))
+            .distinct()
+        )
+        with self.engine.connect() as conn:
+            return set(conn.execute(q).scalars())
+
     def seen_items(self, user_pk: int) -> set[int]:
         """Items the user has any event on (an impression counts: they saw it)."""
         q = select(schema.events.c.item_id).where(schema.events.c.user_id == user_pk).distinct()
         with self.engine.connect() as conn:
             return set(conn.execute(q).scalars())
-
-    def feed_request(self, request_id: str) -> Mapping[str, Any] | None:
-        q = select(schema.feed_requests).where(schema.feed_requests.c.request_id == request_id)
-        with self.engine.connect() as conn:
-            row = conn.execute(q).mappings().first()
-        return dict(row) if row else None
-
-    def chain_items(self, root_request_id: str) -> tuple[int, set[int]]:
-        """(pages served, items shown) of a paginated feed."""
-        r, fi = schema.feed_requests, schema.feed_items
-        with self.engine.connect() as conn:
-            pages = conn.execute(
-                select(func.count()).where(r.c.root_request_id == root_request_id)
-            ).scalar_one()
-            shown = conn.execute(
-                select(fi.c.item_id)
-                .join(r, r.c.id == fi.c.feed_request_id)
-                .where(r.c.root_request_id == root_request_id)
-            ).scalars()
-            return int(pages), set(shown)
 
     def catalogue_version(self) -> tuple[int, datetime | None]:
         t = schema.items
@@ -434,23 +365,3 @@ class Store:
         t = schema.metadata.tables[table]
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-
-
-def _sqlite_pragmas(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn: Any, _record: Any) -> None:
-        # Take over transaction control from the driver (SQLAlchemy's recipe):
-        # the "begin" hook below then chooses DEFERRED or IMMEDIATE.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit is on disk before the API answers, even on power loss.
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("unifeed_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -1,0 +1,90 @@
+"""The feed log: every page served, with its items and scores, and cursor chains.
+
+Events name a page's request id, which joins what was shown with what was
+done; a cursor names a chain's first page, whose followers must not repeat
+what it and the pages after it showed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from unifeed.store import schema
+from unifeed.store.db import utcnow
+from unifeed.store.store import Store
+
+
+class FeedLog:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def record(
+        self,
+        *,
+        request_id: str,
+        root_request_id: str,
+        page: int,
+        user_external_id: str,
+        ranker: str,
+        model_version: str | None,
+        item_pks: Sequence[int],
+        scores: Sequence[float],
+        ad_slots: Sequence[Mapping[str, Any]] = (),
+    ) -> int:
+        """Log one page (and the auction's record of its ad slots) in one transaction."""
+        with self.store.write() as conn:
+            pk = conn.execute(
+                insert(schema.feed_requests)
+                .values(
+                    request_id=request_id,
+                    root_request_id=root_request_id,
+                    page=page,
+                    user_external_id=user_external_id,
+                    n=len(item_pks),
+                    ranker=ranker,
+                    model_version=model_version,
+                    created_at=utcnow(),
+                )
+                .returning(schema.feed_requests.c.id)
+            ).scalar_one()
+            if item_pks:
+                conn.execute(
+                    insert(schema.feed_items),
+                    [
+                        {
+                            "feed_request_id": pk,
+                            "position": i,
+                            "item_id": int(it),
+                            "score": float(s),
+                        }
+                        for i, (it, s) in enumerate(zip(item_pks, scores, strict=True))
+                    ],
+                )
+            if ad_slots:
+                conn.execute(
+                    insert(schema.ad_slots), [{**a, "feed_request_id": pk} for a in ad_slots]
+                )
+            return int(pk)
+
+    def request(self, request_id: str) -> Mapping[str, Any] | None:
+        q = select(schema.feed_requests).where(schema.feed_requests.c.request_id == request_id)
+        with self.store.engine.connect() as conn:
+            row = conn.execute(q).mappings().first()
+        return dict(row) if row else None
+
+    def chain(self, root_request_id: str) -> tuple[int, set[int]]:
+        """(pages served, items shown) of a paginated feed."""
+        r, fi = schema.feed_requests, schema.feed_items
+        with self.store.engine.connect() as conn:
+            pages = conn.execute(
+                select(func.count()).where(r.c.root_request_id == root_request_id)
+            ).scalar_one()
+            shown = conn.execute(
+                select(fi.c.item_id)
+                .join(r, r.c.id == fi.c.feed_request_id)
+                .where(r.c.root_request_id == root_request_id)
+            ).scalars()
+            return int(pages), set(shown)
