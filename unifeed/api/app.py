@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import FastAPI, Query, Request, status
@@ -39,12 +40,15 @@ from unifeed.store import UnknownReference
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
+    """The app. `clock` replaces the wall clock (a simulation runs on its own time)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = await run_in_threadpool(Services.start, settings)
+        app.state.services = await run_in_threadpool(Services.start, settings, clock)
         try:
             yield
         finally:
@@ -157,6 +161,9 @@ def _routes(app: FastAPI) -> None:
     def add_events(batch: EventBatch, services: ServicesDep, _: OperatorDep) -> EventBatchResult:
         """Store a batch of events, all or none; re-sent event ids count as duplicates."""
         accepted, duplicates = services.store.add_events([e.model_dump() for e in batch.events])
+        # New or re-sent alike: charges and attribution are idempotent, so a
+        # batch re-sent after a crash finishes what the crash interrupted.
+        services.billing.on_events([e.event_id for e in batch.events])
         return EventBatchResult(accepted=accepted, duplicates=duplicates)
 
     @app.get("/v1/feed", response_model=FeedPublic, tags=["feed"])
@@ -182,7 +189,8 @@ def _routes(app: FastAPI) -> None:
             ranker=page.ranker,  # type: ignore[arg-type]
             model_version=page.model_version,
             items=[
-                FeedItemPublic(item_id=i.item_id, score=i.score, kind=i.kind) for i in page.items
+                FeedItemPublic(item_id=i.item_id, score=i.score, kind=i.kind, sponsored=i.sponsored)
+                for i in page.items
             ],
             next_cursor=page.next_cursor,
         )

@@ -79,7 +79,9 @@ def create_campaign(
                 f"advertiser_id: unknown advertiser {body.advertiser_id!r}",
             )
     assert advertiser is not None
-    return CampaignPublic.of(services.campaigns.create(advertiser, body.columns()))
+    created = services.campaigns.create(advertiser, body.columns())
+    services.feed.ads.invalidate()
+    return CampaignPublic.of(created)
 
 
 @router.get("/campaigns", response_model=list[CampaignPublic])
@@ -102,6 +104,7 @@ def pause_campaign(
     visible(services, who, campaign_id)
     c = services.campaigns.set_status(campaign_id, who.scope, "paused")
     assert c is not None
+    services.feed.ads.invalidate()
     return CampaignPublic.of(c)
 
 
@@ -112,6 +115,7 @@ def resume_campaign(
     visible(services, who, campaign_id)
     c = services.campaigns.set_status(campaign_id, who.scope, "active")
     assert c is not None
+    services.feed.ads.invalidate()
     return CampaignPublic.of(c)
 
 
@@ -144,4 +148,5 @@ def add_creatives(
     for pk in services.store.item_pks(set(ids)).values():
         services.campaigns.attach_creative(c.id, pk)
     services.feed.catalogue.invalidate()
+    services.feed.ads.invalidate()
     return CreativesPublic(item_ids=ids)

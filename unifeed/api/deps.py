@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Literal
 
 import numpy as np
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from unifeed.ads.billing import Billing
 from unifeed.ads.campaigns import Campaigns
 from unifeed.serving.feed import FeedService
 from unifeed.settings import Settings
 from unifeed.store import Store
+from unifeed.store.db import utcnow
 from unifeed.text.embeddings import HashingEncoder, MiniLMEncoder, TextEncoder
 
 log = logging.getLogger(__name__)
@@ -43,11 +47,12 @@ class Services:
     feed: FeedService
     encoder: TextEncoder
     campaigns: Campaigns
+    billing: Billing
     _keys: dict[str, tuple[Principal | None, float]]
     _encode_lock: threading.Lock
 
     @classmethod
-    def start(cls, settings: Settings) -> Services:
+    def start(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store(settings.resolved_database_url)
         applied = store.migrate()
@@ -56,9 +61,11 @@ class Services:
         if settings.operator_key:
             store.add_api_key("operator", settings.operator_key, role="operator")
         encoder: TextEncoder = MiniLMEncoder() if settings.encoder == "minilm" else HashingEncoder()
-        feed = FeedService(store, settings)
+        feed = FeedService(store, settings, clock or utcnow)
         feed.reload(force=True)
-        return cls(settings, store, feed, encoder, Campaigns(store), {}, threading.Lock())
+        return cls(
+            settings, store, feed, encoder, Campaigns(store), Billing(store), {}, threading.Lock()
+        )
 
     def principal_of(self, key: str) -> Principal | None:
         hit = self._keys.get(key)

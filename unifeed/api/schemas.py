@@ -110,6 +110,7 @@ class FeedItemPublic(BaseModel):
     item_id: str
     score: float
     kind: str
+    sponsored: bool = Field(default=False, description="an ad placed by the auction")
 
 
 class FeedPublic(BaseModel):

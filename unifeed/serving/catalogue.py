@@ -35,6 +35,7 @@ class LiveCatalogue:
         self.embedding: np.ndarray | None = None  # (I, C)
         self.has_embedding = np.zeros(0, dtype=bool)
         self.encoder: str | None = None
+        self.is_ad = np.zeros(0, dtype=bool)
         self.version = 0  # bumped on every change
         self.row_of_pk: dict[int, int] = {}
         self._since: datetime | None = None
@@ -111,6 +112,7 @@ class LiveCatalogue:
             self._updated.extend(stamps[i] for i in np.flatnonzero(new_mask))
             changed = True
         if changed:
+            self.is_ad = self.kind == "ad"  # ads reach a feed only through the auction
             self.version += 1
             log.debug("catalogue now %d items (version %d)", len(self.pk), self.version)
         return changed

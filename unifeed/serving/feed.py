@@ -11,11 +11,15 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from unifeed.ads.delivery import AdDelivery, PlacedAd
+from unifeed.ads.ledger import Ledger
 from unifeed.model.checkpoint import Checkpoint, CheckpointError
 from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.serving.catalogue import LiveCatalogue
@@ -23,9 +27,13 @@ from unifeed.serving.publish import current_version
 from unifeed.serving.rankers import ModelRanker, PopularityRanker, RandomRanker
 from unifeed.settings import Settings
 from unifeed.store import Store
+from unifeed.store.db import utcnow
 from unifeed.store.feed_log import FeedLog
 
 log = logging.getLogger(__name__)
+
+# Actions after which the same ad is not shown to that user again.
+AD_STOP_ACTIONS: tuple[str, ...] = (*POSITIVE_ACTIONS, "hide")
 
 
 class CursorError(ValueError):
@@ -37,6 +45,7 @@ class FeedItem:
     item_id: str
     score: float
     kind: str
+    sponsored: bool = False
 
 
 @dataclass
@@ -50,9 +59,14 @@ class FeedPage:
 
 
 class FeedService:
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.store = store
         self.settings = settings
+        self.clock = clock
+        self.ads = AdDelivery(store, clock, settings.reload_seconds)
+        self.ledger = Ledger(store)
         self.log = FeedLog(store)
         self.catalogue = LiveCatalogue(store, settings.reload_seconds)
         self.popularity = PopularityRanker(store, settings.reload_seconds)
@@ -104,12 +118,14 @@ class FeedService:
             row = cat.row_of_pk.get(pk)
             if row is not None:
                 exclude[row] = True
+        exclude |= cat.is_ad
+        query = None
+        model = None
 
         ranker_name, version = self.settings.ranker, None
         rows = scores = None
         if ranker_name == "model":
             model = self.model
-            query = None
             if model is not None and user_pk is not None:
                 model.sync(cat)
                 history = self.store.history(user_pk, POSITIVE_ACTIONS, model.model.cfg.max_len)
@@ -126,6 +142,16 @@ class FeedService:
             source = self.random if ranker_name == "random" else self.popularity
             rows, scores = source.rank(cat, n, exclude)
         assert scores is not None
+        rows, scores = list(rows), [float(s) for s in scores]
+        sponsored: dict[int, PlacedAd] = {}
+        if model is not None and query is not None and user_pk is not None:
+            sponsored = self._place_ads(user_pk, shown, rows, scores, model, query)
+        for pos in sorted(sponsored):
+            ad = sponsored[pos]
+            rows.insert(pos, ad.item_row)
+            scores.insert(pos, ad.score)
+        rows, scores = rows[:n], scores[:n]
+        sponsored = {p: a for p, a in sponsored.items() if p < n}
 
         request_id = uuid.uuid4().hex
         root = root or request_id
@@ -137,15 +163,62 @@ class FeedService:
             ranker=ranker_name,
             model_version=version,
             item_pks=[int(cat.pk[r]) for r in rows],
-            scores=[float(s) for s in scores],
+            scores=scores,
+            ad_slots=[
+                {
+                    "position": pos,
+                    "campaign_id": ad.campaign_id,
+                    "item_id": int(cat.pk[ad.item_row]),
+                    "price_minor": ad.charge_minor,
+                    "charge_on": "impression",
+                    "score": ad.score,
+                    "p_result": ad.p_result,
+                    "bid_minor": ad.bid_minor,
+                }
+                for pos, ad in sponsored.items()
+            ],
         )
         items = [
-            FeedItem(str(cat.external_id[r]), float(s), str(cat.kind[r]))
-            for r, s in zip(rows, scores, strict=True)
+            FeedItem(str(cat.external_id[r]), s, str(cat.kind[r]), pos in sponsored)
+            for pos, (r, s) in enumerate(zip(rows, scores, strict=True))
         ]
         # A short page means the catalogue has nothing more for this user.
         next_cursor = root if len(items) == n else None
         return FeedPage(request_id, user_id, ranker_name, version, items, next_cursor)
+
+    def _place_ads(
+        self,
+        user_pk: int,
+        shown: set[int],
+        rows: list[int],
+        scores: list[float],
+        model: ModelRanker,
+        query: np.ndarray,
+    ) -> dict[int, PlacedAd]:
+        """Ads for this page's slots, by position: the auction's winners."""
+        cat = self.catalogue
+        excluded = np.zeros(len(cat), dtype=bool)
+        # An ad may be seen again, but not after the user acted on it or hid it.
+        for pk in self.store.items_with_actions(user_pk, AD_STOP_ACTIONS) | shown:
+            row = cat.row_of_pk.get(pk)
+            if row is not None:
+                excluded[row] = True
+        excluded[len(model.item_vectors) :] = True  # not yet scored by this model
+        now = self.clock()
+
+        def remaining(campaign_id: int) -> int:
+            budget = self.ads.budget_of(campaign_id)
+            return 0 if budget is None else self.ledger.remaining(campaign_id, budget, now)
+
+        placed = self.ads.place(
+            user=self.store.user_attributes(user_pk),
+            excluded_rows=excluded,
+            page_scores=np.asarray(scores, dtype=np.float64),
+            score_rows=lambda r: model.item_vectors[r] @ query,
+            row_of_pk=cat.row_of_pk,
+            remaining_minor=remaining,
+        )
+        return {ad.position: ad for ad in placed}
 
     def _resume(self, user_id: str, cursor: str | None) -> tuple[str | None, int, set[int]]:
         if cursor is None:

@@ -1,0 +1,185 @@
+"""Ads through the whole stack: auction in the feed, charges, attribution, budget."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import AUTH, make_settings
+from tests.serving.test_model_feed import FAST, TOPICS, text
+from unifeed.ads.campaigns import Campaigns
+from unifeed.ads.ledger import Ledger
+from unifeed.api import create_app
+from unifeed.serving.training import train_from_store
+from unifeed.store import Store
+
+NOW = datetime.now(UTC)
+
+
+def iso(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@pytest.fixture
+def market(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, object, dict]]:
+    """The 3-topic world of the serving tests, trained, plus one food advertiser."""
+    settings = make_settings(tmp_path, database_url)
+    with TestClient(create_app(settings), headers=AUTH) as client:
+        items = [
+            {"id": f"{t}-{k}", "kind": "post", "text": text(t, k)}
+            for t in TOPICS
+            for k in range(20)
+        ]
+        client.post("/v1/items", json={"items": items})
+        names = list(TOPICS)
+        events = [
+            {
+                "event_id": f"u{u}-{k}",
+                "user_id": f"u{u}",
+                "item_id": f"{names[u % 3]}-{k}",
+                "action": "click",
+                "timestamp": iso(NOW - timedelta(hours=2, minutes=k)),
+            }
+            for u in range(30)
+            for k in range(8)
+        ]
+        client.post("/v1/events", json={"events": events})
+        client.post(
+            "/v1/users",
+            json={"users": [{"id": f"u{u}", "age": 30, "country": "DE"} for u in range(30)]},
+        )
+        train_from_store(settings, FAST)
+        client.post("/v1/admin/reload")
+        key = client.post("/v1/advertisers", json={"id": "pasta", "name": "Pasta Co"}).json()[
+            "api_key"
+        ]
+        adv = {"Authorization": f"Bearer {key}"}
+        yield client, settings, adv
+
+
+def create_campaign(client: TestClient, adv: dict, budget: int, **over: object) -> str:
+    body = {
+        "name": "fresh pasta",
+        "objective": "traffic",
+        "budget": {"amount_minor": budget, "currency": "EUR"},
+        "schedule": {"start": iso(NOW - timedelta(days=1)), "end": iso(NOW + timedelta(days=6))},
+        "brief": {
+            "product": "Pasta",
+            "description": "fresh pasta",
+            "landing_url": "https://pasta.example",
+        },
+        **over,
+    }
+    r = client.post("/v1/campaigns", json=body, headers=adv)
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    r = client.post(
+        f"/v1/campaigns/{cid}/creatives",
+        json={
+            "texts": ["garlic pasta sauce dinner recipe oven", "pasta dinner kitchen sauce bake"]
+        },
+        headers=adv,
+    )
+    assert r.status_code == 201
+    time.sleep(0.06)
+    return cid
+
+
+def sponsored(page: dict) -> list[dict]:
+    return [i for i in page["items"] if i["sponsored"]]
+
+
+def test_an_ad_is_auctioned_charged_once_and_credited(market) -> None:
+    client, settings, adv = market
+    cid = create_campaign(client, adv, budget=100_000)
+    page = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()  # u0 likes food
+    ads = sponsored(page)
+    assert len(ads) >= 1, page
+    assert all(a["item_id"].startswith(f"ad-{cid}") for a in ads)
+    assert len(page["items"]) == 10
+    ad = ads[0]["item_id"]
+    imp = {
+        "event_id": "imp-1",
+        "user_id": "u0",
+        "item_id": ad,
+        "action": "impression",
+        "timestamp": iso(NOW),
+        "request_id": page["request_id"],
+    }
+    click = {
+        **imp,
+        "event_id": "click-1",
+        "action": "click",
+        "timestamp": iso(NOW + timedelta(seconds=5)),
+    }
+    assert client.post("/v1/events", json={"events": [imp, click]}).json()["accepted"] == 2
+    store = Store(settings.resolved_database_url)
+    ledger = Ledger(store)
+    pk = next(
+        c.id
+        for c in __import__("unifeed.ads.campaigns", fromlist=["Campaigns"])
+        .Campaigns(store)
+        .list(None)
+    )
+    spent = ledger.spent(pk)
+    assert spent > 0 and ledger.total(pk) == spent
+    # The same impression again, even under a new event id, is not charged again.
+    again = {**imp, "event_id": "imp-1-resent"}
+    client.post("/v1/events", json={"events": [imp, again, click]})
+    assert ledger.spent(pk) == spent
+    assert store.count("attributions") == 1  # the click is the traffic campaign's result
+    store.close()
+
+
+def test_no_ads_for_users_the_law_excludes(market) -> None:
+    client, _, adv = market
+    create_campaign(client, adv, budget=100_000, constraints={"countries": ["FR"]})
+    page = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()
+    assert sponsored(page) == []
+
+
+def test_concurrent_feeds_never_overspend_a_tiny_budget(market) -> None:
+    client, settings, adv = market
+    create_campaign(client, adv, budget=40)
+    errors: list[str] = []
+
+    def worker(w: int) -> None:
+        for k in range(6):
+            user = f"u{(w * 3) % 30}"
+            page = client.get("/v1/feed", params={"user_id": user, "n": 10, "include_seen": True})
+            if page.status_code != 200:
+                errors.append(page.text)
+                continue
+            body = page.json()
+            evs = [
+                {
+                    "event_id": f"w{w}-{k}-{i}",
+                    "user_id": user,
+                    "item_id": it["item_id"],
+                    "action": "impression",
+                    "timestamp": iso(NOW),
+                    "request_id": body["request_id"],
+                }
+                for i, it in enumerate(body["items"])
+            ]
+            r = client.post("/v1/events", json={"events": evs})
+            if r.status_code != 200:
+                errors.append(r.text)
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    store = Store(settings.resolved_database_url)
+    ledger = Ledger(store)
+    c = Campaigns(store).list(None)[0]
+    assert 0 < ledger.total(c.id) == ledger.spent(c.id) <= 40
+    store.close()

@@ -1,0 +1,166 @@
+"""From events to money and results: impression charges and attribution.
+
+Both run on every event of a batch, new or re-sent, and both are idempotent:
+a slot's impression is charged once whatever events report it (the ledger's
+entry key is the slot), and a result is credited to at most one campaign
+(the attribution's key is the result event). So a batch re-sent after a
+crash completes what the crash interrupted and changes nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from unifeed.ads.campaigns import OBJECTIVES, Campaigns
+from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
+from unifeed.store import Store, schema
+from unifeed.store.db import utcnow
+
+log = logging.getLogger(__name__)
+
+RESULT_ACTIONS = {a for actions in OBJECTIVES.values() for a in actions}
+
+
+class Billing:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.ledger = Ledger(store)
+        self.campaigns = Campaigns(store)
+
+    def on_events(self, event_ids: Sequence[str]) -> dict[str, int]:
+        """Charge ad impressions and attribute results among these events."""
+        e = schema.events
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    e.c.id,
+                    e.c.user_id,
+                    e.c.item_id,
+                    e.c.action,
+                    e.c.timestamp,
+                    e.c.value,
+                    e.c.request_id,
+                ).where(e.c.event_id.in_(list(event_ids)))
+            ).all()
+        counts = {"charged": 0, "attributed": 0}
+        impressions = [r for r in rows if r.action == "impression" and r.request_id]
+        if impressions:
+            counts["charged"] = self._charge(impressions)
+        results = [r for r in rows if r.action in RESULT_ACTIONS]
+        if results:
+            counts["attributed"] = self._attribute(results)
+        return counts
+
+    def _charge(self, impressions: Sequence[Any]) -> int:
+        fr, slot = schema.feed_requests, schema.ad_slots
+        with self.store.engine.connect() as conn:
+            found = conn.execute(
+                select(
+                    fr.c.request_id,
+                    slot.c.feed_request_id,
+                    slot.c.position,
+                    slot.c.item_id,
+                    slot.c.campaign_id,
+                    slot.c.price_minor,
+                )
+                .join(fr, fr.c.id == slot.c.feed_request_id)
+                .where(fr.c.request_id.in_(list({r.request_id for r in impressions})))
+            ).all()
+        by_key = {(f.request_id, f.item_id): f for f in found}
+        charged = 0
+        budgets: dict[int, Any] = {}
+        for r in impressions:
+            f = by_key.get((r.request_id, r.item_id))
+            if f is None:
+                continue  # an organic item
+            if f.campaign_id not in budgets:
+                budgets[f.campaign_id] = self.campaigns.by_id(f.campaign_id).budget
+            out = self.ledger.charge(
+                Charge(
+                    entry_key=f"impression:{f.feed_request_id}:{f.position}",
+                    campaign_id=f.campaign_id,
+                    kind="impression",
+                    amount_minor=int(f.price_minor),
+                    event_time=r.timestamp,
+                    user_id=r.user_id,
+                    item_id=r.item_id,
+                    request_id=r.request_id,
+                ),
+                budgets[f.campaign_id],
+            )
+            charged += out is ChargeOutcome.charged
+        return charged
+
+    def _attribute(self, results: Sequence[Any]) -> int:
+        """Credit each result to the campaign whose ad led to it, if one did.
+
+        A result counts when it follows a click on the campaign's ad within
+        the campaign's click window, or an impression within its view window;
+        a click beats an impression, and the latest touch wins.
+        """
+        att = schema.attributions
+        done = 0
+        with self.store.write() as conn:
+            for r in results:
+                touch = self._touch(conn, r)
+                if touch is None:
+                    continue
+                campaign_id, kind = touch
+                stmt = (
+                    self.store.insert(att)
+                    .values(
+                        event_id=r.id,
+                        campaign_id=campaign_id,
+                        touch=kind,
+                        value=r.value,
+                        created_at=utcnow(),
+                    )
+                    .on_conflict_do_nothing(index_elements=["event_id"])
+                )
+                done += conn.execute(stmt).rowcount or 0
+        return done
+
+    def _touch(self, conn: Connection, r: Any) -> tuple[int, str] | None:
+        cr, c, e = schema.creatives, schema.campaigns, schema.events
+        # Campaigns whose creatives this user touched before the result, and
+        # which buy this kind of result.
+        touches = conn.execute(
+            select(
+                cr.c.campaign_id,
+                e.c.action,
+                e.c.timestamp,
+                c.c.objective,
+                c.c.click_window_days,
+                c.c.view_window_days,
+            )
+            .join(cr, cr.c.item_id == e.c.item_id)
+            .join(c, c.c.id == cr.c.campaign_id)
+            .where(
+                and_(
+                    e.c.user_id == r.user_id,
+                    e.c.action.in_(["impression", "click"]),
+                    e.c.timestamp <= r.timestamp,
+                    e.c.timestamp >= r.timestamp - timedelta(days=28),
+                )
+            )
+            .order_by(e.c.timestamp.desc())
+        ).all()
+        best: tuple[int, str] | None = None
+        for t in touches:
+            if r.action not in OBJECTIVES[t.objective]:
+                continue
+            age = r.timestamp - t.timestamp
+            if t.action == "click" and age <= timedelta(days=t.click_window_days):
+                return t.campaign_id, "click"  # newest click: nothing beats it
+            if (
+                best is None
+                and t.action == "impression"
+                and age <= timedelta(days=t.view_window_days)
+            ):
+                best = (t.campaign_id, "view")
+        return best

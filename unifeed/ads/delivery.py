@@ -1,0 +1,253 @@
+"""Ad delivery inside a feed request: eligibility, bids, the auction per slot.
+
+For each page the feed service is about to return, `AdDelivery.place` finds
+the live campaigns this user may legally see, predicts p(result) for their
+creatives with the same model that ranked the page, turns each campaign's
+strategy and pacing into an effective bid, and runs one auction per slot the
+ad-load policy allows. Nobody picks demographics: who sees an ad follows
+from the model's prediction for that user.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+
+from unifeed.ads.auction import AdLoad, Bidder, run_auction
+from unifeed.ads.calibration import Calibrator
+from unifeed.ads.campaigns import Campaign, Campaigns
+from unifeed.ads.ledger import Budget
+from unifeed.ads.pacing import GoalHolder, Pacer
+from unifeed.store import Store, schema
+
+log = logging.getLogger(__name__)
+
+# Until a campaign has results of its own, a result is taken to be this much
+# rarer than a click on the same ad (a click is the first step to any result).
+RESULT_PER_CLICK_PRIOR = {"impression": 50.0, "click": 1.0, "like": 0.3}
+DEFAULT_RESULT_PER_CLICK = 0.1
+BASE_BID_MINOR = 100.0  # starting bid per result before pacing has spoken
+
+
+@dataclass(frozen=True)
+class PlacedAd:
+    position: int
+    campaign_id: int
+    item_row: int
+    score: float
+    p_result: float
+    bid_minor: float
+    charge_minor: int  # what one impression of it costs (integer minor units)
+
+
+@dataclass
+class CampaignState:
+    campaign: Campaign
+    creative_rows: np.ndarray  # (K,) catalogue rows of its creatives
+    pacer: Pacer
+    goal: GoalHolder | None
+    spent_minor: int = 0
+    results: int = 0
+    value: float = 0.0
+    last_update: datetime | None = None
+
+
+@dataclass
+class DeliveryConfig:
+    ad_load: AdLoad = field(default_factory=AdLoad)
+    engagement_value_minor: float = 2.0  # what one organic engagement is worth
+    reserve_minor: float = 0.0
+    pacing_interval: timedelta = timedelta(hours=1)
+
+
+def _legal(c: Campaign, user: dict[str, Any]) -> bool:
+    countries = c.constraints.get("countries")
+    if countries and user.get("country") not in countries:
+        return False
+    min_age = c.constraints.get("min_age")
+    return not (min_age and (user.get("age") is None or user["age"] < min_age))
+
+
+class AdDelivery:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime],
+        refresh_seconds: float,
+        config: DeliveryConfig | None = None,
+    ) -> None:
+        self.store = store
+        self.campaigns = Campaigns(store)
+        self.clock = clock
+        self.refresh_seconds = refresh_seconds
+        self.config = config or DeliveryConfig()
+        self.click = Calibrator()  # p(click | shown, score), fitted on the feed log
+        self._states: dict[int, CampaignState] = {}
+        self._checked = -float("inf")
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        self._checked = -float("inf")
+
+    # ------------------------------------------------------------- state
+    def refresh(self, row_of_pk: dict[int, int]) -> None:
+        """Reload live campaigns, their spend and results; step their pacers."""
+        if time.monotonic() - self._checked < self.refresh_seconds:
+            return
+        with self._lock:
+            self._checked = time.monotonic()
+            now = self.clock()
+            states: dict[int, CampaignState] = {}
+            for c in self.campaigns.list(None):
+                if not c.live_at(now) or not c.creative_item_ids:
+                    continue
+                rows = np.array(
+                    [row_of_pk[p] for p in c.creative_item_ids if p in row_of_pk], dtype=np.int64
+                )
+                if len(rows) == 0:
+                    continue
+                old = self._states.get(c.id)
+                st = old or CampaignState(c, rows, self._pacer(c, now), self._goal(c))
+                st.campaign, st.creative_rows = c, rows
+                states[c.id] = st
+            self._load_totals(states)
+            for st in states.values():
+                due = st.last_update is None or now - st.last_update >= self.config.pacing_interval
+                if due:
+                    st.pacer.update(now, st.spent_minor)
+                    if st.goal is not None:
+                        st.goal.update(
+                            st.spent_minor, st.value if st.campaign.roas_goal else st.results
+                        )
+                    st.last_update = now
+            self._states = states
+
+    def _pacer(self, c: Campaign, now: datetime) -> Pacer:
+        if c.budget_kind == "daily":
+            day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            return Pacer(
+                c.budget_minor, day, day + timedelta(days=1), interval=self.config.pacing_interval
+            )
+        return Pacer(c.budget_minor, c.start_at, c.end_at, interval=self.config.pacing_interval)
+
+    @staticmethod
+    def _goal(c: Campaign) -> GoalHolder | None:
+        if c.bid_strategy == "cost_per_result" and c.cost_goal_minor:
+            return GoalHolder(float(c.cost_goal_minor))
+        if c.bid_strategy == "roas" and c.roas_goal:
+            return GoalHolder(1.0 / c.roas_goal)
+        return None
+
+    def _load_totals(self, states: dict[int, CampaignState]) -> None:
+        if not states:
+            return
+        s, a = schema.campaign_spend, schema.attributions
+        ids = list(states)
+        with self.store.engine.connect() as conn:
+            for cid, spent in conn.execute(
+                select(s.c.campaign_id, s.c.spent_minor).where(
+                    s.c.campaign_id.in_(ids), s.c.day == "all"
+                )
+            ).all():
+                states[cid].spent_minor = int(spent)
+            for cid, n, value in conn.execute(
+                select(a.c.campaign_id, func.count(), func.coalesce(func.sum(a.c.value), 0.0))
+                .where(a.c.campaign_id.in_(ids))
+                .group_by(a.c.campaign_id)
+            ).all():
+                states[cid].results, states[cid].value = int(n), float(value)
+
+    def budget_of(self, campaign_id: int) -> Budget | None:
+        st = self._states.get(campaign_id)
+        return None if st is None else st.campaign.budget
+
+    # ------------------------------------------------------------- bidding
+    def bid(self, st: CampaignState) -> float:
+        """Effective bid per result, minor units."""
+        c = st.campaign
+        pace = st.pacer.multiplier
+        if c.bid_strategy == "cost_per_result" and st.goal is not None:
+            return float(c.cost_goal_minor or 0) * st.goal.multiplier * min(pace, 1.0)
+        if c.bid_strategy == "roas" and st.goal is not None and c.roas_goal:
+            per_result = st.value / st.results if st.results else BASE_BID_MINOR * c.roas_goal
+            return per_result / c.roas_goal * st.goal.multiplier * min(pace, 1.0)
+        if c.bid_strategy == "bid_cap" and c.bid_cap_minor:
+            return min(float(c.bid_cap_minor), BASE_BID_MINOR * pace)
+        return BASE_BID_MINOR * pace
+
+    def p_result(self, c: Campaign, scores: np.ndarray) -> np.ndarray:
+        p_click = self.click.predict(scores)
+        action = c.result_actions[0]
+        factor = RESULT_PER_CLICK_PRIOR.get(action, DEFAULT_RESULT_PER_CLICK)
+        return np.clip(p_click * factor, 0.0, 1.0)
+
+    # ------------------------------------------------------------- placing
+    def place(
+        self,
+        *,
+        user: dict[str, Any],
+        excluded_rows: np.ndarray,  # (I,) bool: rows this user must not be shown
+        page_scores: np.ndarray,  # (n,) organic scores of the page, best first
+        score_rows: Callable[[np.ndarray], np.ndarray] | None,
+        row_of_pk: dict[int, int],
+        remaining_minor: Callable[[int], int],
+        last_ad_position: int | None = None,
+    ) -> list[PlacedAd]:
+        self.refresh(row_of_pk)
+        states = [s for s in self._states.values() if _legal(s.campaign, user)]
+        if not states or score_rows is None:
+            return []
+        slots = self.config.ad_load.slots(len(page_scores), last_ad_position)
+        if not slots:
+            return []
+        candidates: list[tuple[CampaignState, int, float, float]] = []  # state, row, score, p
+        for st in states:
+            rows = st.creative_rows[~excluded_rows[st.creative_rows]]
+            if len(rows) == 0:
+                continue
+            scores = score_rows(rows)
+            best = int(np.argmax(scores))  # the creative this viewer responds to best
+            p = float(self.p_result(st.campaign, scores[best : best + 1])[0])
+            candidates.append((st, int(rows[best]), float(scores[best]), p))
+        placed: list[PlacedAd] = []
+        used: set[int] = set()
+        value_of = self.config.engagement_value_minor
+        for pos in slots:
+            bidders = []
+            for st, row, score, p in candidates:
+                if st.campaign.id in used:
+                    continue
+                bid = self.bid(st)
+                # Impressions are charged in whole minor units: a bid worth less
+                # than one per impression cannot pay for the slot.
+                if bid * p < 1 or remaining_minor(st.campaign.id) < round(bid * p):
+                    continue  # or the budget cannot cover one more charge
+                quality = value_of * float(self.click.predict(score))
+                bidders.append(Bidder(st.campaign.id, row, bid, p, quality))
+            displaced = value_of * float(self.click.predict(page_scores[pos]))
+            win = run_auction(bidders, displaced, self.config.reserve_minor)
+            if win is None:
+                continue
+            b = win.bidder
+            used.add(b.campaign_id)
+            score = next(s for st, r, s, _ in candidates if r == b.item_row)
+            placed.append(
+                PlacedAd(
+                    pos,
+                    b.campaign_id,
+                    b.item_row,
+                    score,
+                    b.p_result,
+                    b.bid_minor,
+                    max(1, round(win.expected_cost_minor)),
+                )
+            )
+        return placed
