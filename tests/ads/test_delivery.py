@@ -150,6 +150,12 @@ def test_concurrent_feeds_never_overspend_a_tiny_budget(market) -> None:
     errors: list[str] = []
 
     def worker(w: int) -> None:
+        try:
+            work(w)
+        except Exception as e:  # a crash in a thread must fail the test
+            errors.append(repr(e))
+
+    def work(w: int) -> None:
         for k in range(6):
             user = f"u{(w * 3) % 30}"
             page = client.get("/v1/feed", params={"user_id": user, "n": 10, "include_seen": True})

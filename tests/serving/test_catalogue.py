@@ -23,18 +23,22 @@ def test_refresh_reads_new_and_changed_items_only(tmp_path: Path) -> None:
     store.upsert_items([row("a", 1.0), row("b", 2.0)])
     cat = LiveCatalogue(store, refresh_seconds=0.0)
     assert cat.refresh()
-    assert list(cat.external_id) == ["a", "b"] and cat.version == 1
-    assert cat.embedding is not None and cat.embedding[1, 0] == 2.0
+    v = cat.view()
+    assert list(v.external_id) == ["a", "b"] and v.version == 1
+    assert v.embedding is not None and v.embedding[1, 0] == 2.0
     # The overlap window re-reads both rows; nothing changed, so no new version.
     assert not cat.refresh()
-    assert cat.version == 1
+    assert cat.view() is v
 
     store.upsert_items([row("a", 5.0), {"id": "c", "kind": "video"}])
     assert cat.refresh()
-    assert list(cat.external_id) == ["a", "b", "c"]
-    assert cat.embedding[0, 0] == 5.0  # a's new text embedding replaced the old
-    assert not cat.has_embedding[2] and cat.kind[2] == "video"
-    assert cat.row_of_pk[int(cat.pk[2])] == 2
+    w = cat.view()
+    assert list(w.external_id) == ["a", "b", "c"]
+    assert w.embedding is not None and w.embedding[0, 0] == 5.0  # a's new text replaced the old
+    assert not w.has_embedding[2] and w.kind[2] == "video"
+    assert w.row_of_pk[int(w.pk[2])] == 2
+    # The earlier view was not touched: a request holding it reads what it read.
+    assert v.embedding[0, 0] == 1.0 and len(v) == 2
     store.close()
 
 

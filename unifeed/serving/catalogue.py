@@ -2,6 +2,9 @@
 
 Only items written since the last refresh are read back, so a catalogue of
 100k items does not reload its embeddings every time one item is added.
+Each refresh that changes anything publishes a new immutable view; a request
+takes one view and reads only it, so concurrent requests never see a
+catalogue that grew half-way through them.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import logging
 import math
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -25,26 +29,37 @@ log = logging.getLogger(__name__)
 OVERLAP = timedelta(seconds=10)
 
 
+@dataclass(frozen=True)
+class CatalogueView:
+    pk: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (I,)
+    external_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    kind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    embedding: np.ndarray | None = None  # (I, C)
+    has_embedding: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    encoder: str | None = None
+    is_ad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (I,)
+    row_of_pk: dict[int, int] = field(default_factory=dict)
+    version: int = 0  # bumped on every change
+
+    def __len__(self) -> int:
+        return len(self.pk)
+
+
 class LiveCatalogue:
     def __init__(self, store: Store, refresh_seconds: float) -> None:
         self.store = store
         self.refresh_seconds = refresh_seconds
-        self.pk = np.zeros(0, dtype=np.int64)
-        self.external_id = np.zeros(0, dtype=object)
-        self.kind = np.zeros(0, dtype=object)
-        self.embedding: np.ndarray | None = None  # (I, C)
-        self.has_embedding = np.zeros(0, dtype=bool)
-        self.encoder: str | None = None
-        self.is_ad = np.zeros(0, dtype=bool)
-        self.version = 0  # bumped on every change
-        self.row_of_pk: dict[int, int] = {}
+        self._view = CatalogueView()
         self._since: datetime | None = None
         self._updated: list[datetime | None] = []  # (I,) updated_at of each row
         self._checked = -math.inf
         self._lock = threading.Lock()
 
+    def view(self) -> CatalogueView:
+        return self._view
+
     def __len__(self) -> int:
-        return len(self.pk)
+        return len(self._view)
 
     def invalidate(self) -> None:
         """Check the store on the next `refresh` (this process just wrote items)."""
@@ -70,49 +85,59 @@ class LiveCatalogue:
             return self._merge(rows)
 
     def _merge(self, rows: Catalogue) -> bool:
-        if rows.encoder and self.encoder and rows.encoder != self.encoder:
-            log.warning("items now embedded by %s, was %s", rows.encoder, self.encoder)
-        self.encoder = rows.encoder or self.encoder
-        new_mask = np.array([int(p) not in self.row_of_pk for p in rows.pk], dtype=bool)
-        changed = False
+        v = self._view
+        if rows.encoder and v.encoder and rows.encoder != v.encoder:
+            log.warning("items now embedded by %s, was %s", rows.encoder, v.encoder)
         stamps = rows.updated_at or [None] * len(rows.pk)
-        # Rows already known: overwrite in place when an upsert changed them
-        # (the overlap window re-reads rows that did not change).
-        for i in np.flatnonzero(~new_mask):
-            r = self.row_of_pk[int(rows.pk[i])]
-            if stamps[i] is not None and self._updated[r] == stamps[i]:
-                continue
+        new_mask = np.array([int(p) not in v.row_of_pk for p in rows.pk], dtype=bool)
+        # Rows already known change only when an upsert changed them (the
+        # overlap window re-reads rows that did not).
+        changed_known = [
+            i
+            for i in np.flatnonzero(~new_mask)
+            if stamps[i] is None or self._updated[v.row_of_pk[int(rows.pk[i])]] != stamps[i]
+        ]
+        if not changed_known and not new_mask.any():
+            return False
+        # Copy, then change: the published view is never written to.
+        kind, has = v.kind.copy(), v.has_embedding.copy()
+        emb = None if v.embedding is None else v.embedding.copy()
+        for i in changed_known:
+            r = v.row_of_pk[int(rows.pk[i])]
             self._updated[r] = stamps[i]
-            self.kind[r] = rows.kind[i]
-            same_dim = (
-                rows.embedding is not None
-                and self.embedding is not None
-                and rows.embedding.shape[1] == self.embedding.shape[1]
-            )
-            if same_dim:
-                assert rows.embedding is not None and self.embedding is not None
-                self.embedding[r] = rows.embedding[i]
-                self.has_embedding[r] = rows.has_embedding[i]
-            changed = True
+            kind[r] = rows.kind[i]
+            same_width = rows.embedding is not None and emb is not None
+            if same_width and rows.embedding.shape[1] == emb.shape[1]:  # type: ignore[union-attr]
+                emb[r], has[r] = rows.embedding[i], rows.has_embedding[i]  # type: ignore[index]
+        pk, external = v.pk, v.external_id
+        row_of_pk = v.row_of_pk
         if new_mask.any():
-            start = len(self.pk)
-            self.pk = np.concatenate([self.pk, rows.pk[new_mask]])
-            self.external_id = np.concatenate([self.external_id, rows.external_id[new_mask]])
-            self.kind = np.concatenate([self.kind, rows.kind[new_mask]])
-            self.has_embedding = np.concatenate([self.has_embedding, rows.has_embedding[new_mask]])
+            start = len(pk)
+            pk = np.concatenate([pk, rows.pk[new_mask]])
+            external = np.concatenate([external, rows.external_id[new_mask]])
+            kind = np.concatenate([kind, rows.kind[new_mask]])
+            has = np.concatenate([has, rows.has_embedding[new_mask]])
             add = rows.embedding[new_mask] if rows.embedding is not None else None
-            if self.embedding is None and add is not None:
-                self.embedding = np.zeros((start, add.shape[1]), dtype=np.float32)
-            if self.embedding is not None:
-                if add is None or add.shape[1] != self.embedding.shape[1]:
-                    add = np.zeros((int(new_mask.sum()), self.embedding.shape[1]), np.float32)
-                self.embedding = np.concatenate([self.embedding, add])
+            if emb is None and add is not None:
+                emb = np.zeros((start, add.shape[1]), dtype=np.float32)
+            if emb is not None:
+                if add is None or add.shape[1] != emb.shape[1]:
+                    add = np.zeros((int(new_mask.sum()), emb.shape[1]), np.float32)
+                emb = np.concatenate([emb, add])
+            row_of_pk = dict(row_of_pk)
             for k, p in enumerate(rows.pk[new_mask]):
-                self.row_of_pk[int(p)] = start + k
+                row_of_pk[int(p)] = start + k
             self._updated.extend(stamps[i] for i in np.flatnonzero(new_mask))
-            changed = True
-        if changed:
-            self.is_ad = self.kind == "ad"  # ads reach a feed only through the auction
-            self.version += 1
-            log.debug("catalogue now %d items (version %d)", len(self.pk), self.version)
-        return changed
+        self._view = CatalogueView(
+            pk=pk,
+            external_id=external,
+            kind=kind,
+            embedding=emb,
+            has_embedding=has,
+            encoder=rows.encoder or v.encoder,
+            is_ad=kind == "ad",  # ads reach a feed only through the auction
+            row_of_pk=row_of_pk,
+            version=v.version + 1,
+        )
+        log.debug("catalogue now %d items (version %d)", len(pk), v.version + 1)
+        return True

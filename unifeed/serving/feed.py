@@ -22,9 +22,9 @@ from unifeed.ads.delivery import AdDelivery, PlacedAd
 from unifeed.ads.ledger import Ledger
 from unifeed.model.checkpoint import Checkpoint, CheckpointError
 from unifeed.serving.actions import POSITIVE_ACTIONS
-from unifeed.serving.catalogue import LiveCatalogue
+from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
 from unifeed.serving.publish import current_version
-from unifeed.serving.rankers import ModelRanker, PopularityRanker, RandomRanker
+from unifeed.serving.rankers import ModelRanker, PopularityRanker, RandomRanker, ScoredItems
 from unifeed.settings import Settings
 from unifeed.store import Store
 from unifeed.store.db import utcnow
@@ -98,7 +98,7 @@ class FeedService:
                 return False
             ranker = ModelRanker(ckpt, version, self.settings.faiss_threshold)
             self.catalogue.refresh()
-            ranker.sync(self.catalogue)
+            ranker.sync(self.catalogue.view())
             self.model, self.model_error = ranker, None
             log.info("serving checkpoint %s", version)
             return True
@@ -110,7 +110,7 @@ class FeedService:
         root, page, shown = self._resume(user_id, cursor)
         self.reload()
         self.catalogue.refresh()
-        cat = self.catalogue
+        cat = self.catalogue.view()  # this request reads this view only
         exclude = np.zeros(len(cat), dtype=bool)
         user_pk = self.store.user_pk(user_id)
         seen = self.store.seen_items(user_pk) if user_pk is not None and not include_seen else set()
@@ -121,19 +121,20 @@ class FeedService:
         exclude |= cat.is_ad
         query = None
         model = None
+        scored: ScoredItems | None = None
 
         ranker_name, version = self.settings.ranker, None
         rows = scores = None
         if ranker_name == "model":
             model = self.model
             if model is not None and user_pk is not None:
-                model.sync(cat)
+                scored = model.sync(cat)
                 history = self.store.history(user_pk, POSITIVE_ACTIONS, model.model.cfg.max_len)
                 pairs = [(cat.row_of_pk.get(pk), a) for pk, a in history]
-                pairs = [(r, a) for r, a in pairs if r is not None and r < len(model.item_vectors)]
-                query = model.state([r for r, _ in pairs], [a for _, a in pairs])
-            if model is not None and query is not None:
-                rows, scores = model.rank(query, n, exclude[: len(model.item_vectors)])
+                pairs = [(r, a) for r, a in pairs if r is not None]
+                query = model.state(scored, [r for r, _ in pairs], [a for _, a in pairs])
+            if model is not None and query is not None and scored is not None:
+                rows, scores = model.rank(scored, query, n, exclude)
                 version = model.version
             else:
                 # No model yet, or a user with no history: popularity, labelled so.
@@ -144,8 +145,8 @@ class FeedService:
         assert scores is not None
         rows, scores = list(rows), [float(s) for s in scores]
         sponsored: dict[int, PlacedAd] = {}
-        if model is not None and query is not None and user_pk is not None:
-            sponsored = self._place_ads(user_pk, shown, rows, scores, model, query)
+        if scored is not None and query is not None and user_pk is not None:
+            sponsored = self._place_ads(cat, user_pk, shown, scores, scored, query)
         for pos in sorted(sponsored):
             ad = sponsored[pos]
             rows.insert(pos, ad.item_row)
@@ -188,22 +189,20 @@ class FeedService:
 
     def _place_ads(
         self,
+        cat: CatalogueView,
         user_pk: int,
         shown: set[int],
-        rows: list[int],
         scores: list[float],
-        model: ModelRanker,
+        scored: ScoredItems,
         query: np.ndarray,
     ) -> dict[int, PlacedAd]:
         """Ads for this page's slots, by position: the auction's winners."""
-        cat = self.catalogue
         excluded = np.zeros(len(cat), dtype=bool)
         # An ad may be seen again, but not after the user acted on it or hid it.
         for pk in self.store.items_with_actions(user_pk, AD_STOP_ACTIONS) | shown:
             row = cat.row_of_pk.get(pk)
             if row is not None:
                 excluded[row] = True
-        excluded[len(model.item_vectors) :] = True  # not yet scored by this model
         now = self.clock()
 
         def remaining(campaign_id: int) -> int:
@@ -214,7 +213,7 @@ class FeedService:
             user=self.store.user_attributes(user_pk),
             excluded_rows=excluded,
             page_scores=np.asarray(scores, dtype=np.float64),
-            score_rows=lambda r: model.item_vectors[r] @ query,
+            score_rows=lambda r: scored.vectors[r] @ query,
             row_of_pk=cat.row_of_pk,
             remaining_minor=remaining,
         )

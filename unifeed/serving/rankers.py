@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -18,7 +19,7 @@ from unifeed.data.interactions import ITEM_KINDS
 from unifeed.model.checkpoint import Checkpoint
 from unifeed.retrieval import ExactIndex, VectorIndex, build_index
 from unifeed.serving.actions import POSITIVE_ACTIONS
-from unifeed.serving.catalogue import LiveCatalogue
+from unifeed.serving.catalogue import CatalogueView
 from unifeed.store import Store
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,19 @@ log = logging.getLogger(__name__)
 def _kind_codes(kinds: np.ndarray) -> np.ndarray:
     lookup = {k: i for i, k in enumerate(ITEM_KINDS)}
     return np.array([lookup.get(k, 0) for k in kinds], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class ScoredItems:
+    """One catalogue view's item vectors and the index over them, swapped as one."""
+
+    catalogue_version: int
+    vectors: np.ndarray  # (I, D) item representations as the model reads them
+    index: VectorIndex = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.index is None:
+            object.__setattr__(self, "index", ExactIndex(self.vectors))
 
 
 class ModelRanker:
@@ -42,40 +56,39 @@ class ModelRanker:
         self.code_of = {str(i): k + 1 for k, i in enumerate(ckpt.item_ids)}
         self.action_code = {a: k for k, a in enumerate(ckpt.action_names)}
         self.encoder = ckpt.meta.get("encoder")
-        self.catalogue_version = -1
-        self.item_vectors = np.zeros((0, self.model.cfg.dim), dtype=np.float32)  # (I, D) raw
-        self.index: VectorIndex = ExactIndex(self.item_vectors)
+        self.scored = ScoredItems(-1, np.zeros((0, self.model.cfg.dim), np.float32))
         self._lock = threading.Lock()
 
-    def sync(self, cat: LiveCatalogue) -> None:
-        """Recompute item vectors when the catalogue changed since the last call."""
-        if cat.version == self.catalogue_version:
-            return
+    @property
+    def index(self) -> VectorIndex:
+        return self.scored.index
+
+    def sync(self, cat: CatalogueView) -> ScoredItems:
+        """Item vectors and index for this catalogue view, recomputed when it changed."""
+        current = self.scored
+        if cat.version == current.catalogue_version:
+            return current
         with self._lock:
-            if cat.version == self.catalogue_version:
-                return
-            version = cat.version
+            if cat.version == self.scored.catalogue_version:
+                return self.scored
             vectors = self._vectors(cat)
             scored = vectors
             if self.model.cfg.normalize:
                 scored = F.normalize(torch.from_numpy(vectors), dim=-1).numpy()
+            # Building HNSW over a large catalogue takes seconds: serve exactly
+            # meanwhile and swap the graph in when it is ready.
+            self.scored = ScoredItems(cat.version, vectors, ExactIndex(scored))
             if len(scored) >= self.faiss_threshold:
-                # Building HNSW over a large catalogue takes seconds: serve
-                # exactly meanwhile and swap the graph in when it is ready.
-                self.index = ExactIndex(scored)
                 threading.Thread(
-                    target=self._build_faiss, args=(scored, version), daemon=True
+                    target=self._build_faiss, args=(self.scored, scored), daemon=True
                 ).start()
-            else:
-                self.index = ExactIndex(scored)
-            self.item_vectors = vectors
-            self.catalogue_version = version
+            return self.scored
 
-    def _build_faiss(self, scored: np.ndarray, version: int) -> None:
+    def _build_faiss(self, items: ScoredItems, scored: np.ndarray) -> None:
         index = build_index(scored, self.faiss_threshold)
         with self._lock:
-            if self.catalogue_version == version:
-                self.index = index
+            if self.scored is items:
+                self.scored = ScoredItems(items.catalogue_version, items.vectors, index)
 
     def wait_for_index(self, timeout: float = 120.0) -> str:
         """Block until a pending faiss build is in (tests and benchmarks)."""
@@ -87,7 +100,7 @@ class ModelRanker:
         return self.index.kind
 
     @torch.no_grad()
-    def _vectors(self, cat: LiveCatalogue) -> np.ndarray:
+    def _vectors(self, cat: CatalogueView) -> np.ndarray:
         m = self.model
         n = len(cat)
         codes = np.array([self.code_of.get(str(e), 0) for e in cat.external_id], dtype=np.int64)
@@ -114,13 +127,13 @@ class ModelRanker:
         return out.numpy()
 
     @torch.no_grad()
-    def state(self, rows: list[int], actions: list[str]) -> np.ndarray | None:
+    def state(self, items: ScoredItems, rows: list[int], actions: list[str]) -> np.ndarray | None:
         """The query vector after this history (rows of the catalogue, oldest first)."""
         keep = [(r, self.action_code.get(a)) for r, a in zip(rows, actions, strict=True)]
         keep = [(r, a) for r, a in keep if a is not None][-self.model.cfg.max_len :]
         if not keep:
             return None
-        vec = torch.from_numpy(self.item_vectors[[r for r, _ in keep]]).unsqueeze(0)  # (1, T, D)
+        vec = torch.from_numpy(items.vectors[[r for r, _ in keep]]).unsqueeze(0)  # (1, T, D)
         T = vec.shape[1]
         ones = torch.ones(1, T, dtype=torch.long)
         acts = torch.tensor([[a for _, a in keep]], dtype=torch.long)  # (1, T)
@@ -129,13 +142,16 @@ class ModelRanker:
             h = F.normalize(h, dim=-1) / self.model.cfg.temperature
         return h.numpy()
 
-    def rank(self, query: np.ndarray, n: int, exclude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        k = min(n + int(exclude.sum()), len(self.index))
-        rows, scores = self.index.search(query, k)
+    @staticmethod
+    def rank(
+        items: ScoredItems, query: np.ndarray, n: int, exclude: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        k = min(n + int(exclude.sum()), len(items.index))
+        rows, scores = items.index.search(query, k)
         ok = ~exclude[rows]
-        if ok.sum() < min(n, int((~exclude).sum())) and self.index.kind != "exact":
+        if ok.sum() < min(n, int((~exclude).sum())) and items.index.kind != "exact":
             # The approximate index came back short after exclusions.
-            rows, scores = ExactIndex(self.item_vectors).search(query, k)
+            rows, scores = ExactIndex(items.vectors).search(query, k)
             ok = ~exclude[rows]
         return rows[ok][:n], scores[ok][:n]
 
@@ -150,24 +166,28 @@ class PopularityRanker:
         self.refresh_seconds = refresh_seconds
         self._checked = -1e18
         self._counts: dict[int, int] = {}
-        self._key: tuple[int, int] = (-1, -1)
-        self._order = np.zeros(0, dtype=np.int64)
-        self._scores = np.zeros(0)
         self._generation = 0
+        # (catalogue version, counts generation, order, scores), swapped as one.
+        self._cache: tuple[int, int, np.ndarray, np.ndarray] = (
+            -1,
+            -1,
+            np.zeros(0, np.int64),
+            np.zeros(0),
+        )
 
     def rank(
-        self, cat: LiveCatalogue, n: int, exclude: np.ndarray
+        self, cat: CatalogueView, n: int, exclude: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         if time.monotonic() - self._checked >= self.refresh_seconds:
             self._counts = self.store.item_counts(POSITIVE_ACTIONS)
             self._checked = time.monotonic()
             self._generation += 1
-        if self._key != (cat.version, self._generation):
+        version, generation, order, scores = self._cache
+        if (version, generation) != (cat.version, self._generation):
             counts = np.array([self._counts.get(int(p), 0) for p in cat.pk], dtype=np.float64)
             order = np.lexsort((-cat.pk, -counts))
-            self._order, self._scores = order, counts[order]
-            self._key = (cat.version, self._generation)
-        order, scores = self._order, self._scores
+            scores = counts[order]
+            self._cache = (cat.version, self._generation, order, scores)
         # Walk down the ranking only as far as the exclusions require.
         k = min(len(order), n + int(exclude.sum()))
         ok = ~exclude[order[:k]]
@@ -181,7 +201,7 @@ class RandomRanker:
         self._rng = np.random.default_rng()
 
     def rank(
-        self, cat: LiveCatalogue, n: int, exclude: np.ndarray
+        self, cat: CatalogueView, n: int, exclude: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         allowed = np.flatnonzero(~exclude)
         rows = self._rng.permutation(allowed)[:n]
