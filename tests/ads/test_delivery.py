@@ -135,6 +135,14 @@ def test_an_ad_is_auctioned_charged_once_and_credited(market) -> None:
     assert ledger.spent(pk) == spent
     assert store.count("attributions") == 1  # the click is the traffic campaign's result
     store.close()
+    report = client.get(f"/v1/campaigns/{cid}/report", headers=adv).json()
+    assert report["spend_minor"] == spent
+    assert (report["impressions"], report["reach"], report["results"]) == (1, 1, 1)
+    assert report["cost_per_result_minor"] == spent
+    assert report["attribution"]["click_days"] == 7
+    assert report["pacing"][-1]["spend_minor"] == spent
+    assert report["audience"]["country"]["impressions"] == {"DE": 1.0}
+    assert report["audience"]["age"]["population"]["25-34"] > 0
 
 
 def test_no_ads_for_users_the_law_excludes(market) -> None:

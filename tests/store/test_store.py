@@ -138,3 +138,21 @@ def test_catalogue_since_returns_only_recent_writes(store: Store) -> None:
     store.upsert_items(items("b"))
     recent = store.catalogue(since=first + timedelta(microseconds=1))
     assert list(recent.external_id) == ["b"]
+
+
+def test_outcomes_join_what_was_shown_with_what_was_done(store: Store) -> None:
+    store.upsert_items(items("a", "b", "c"))
+    pks = store.catalogue().pk.tolist()
+    log = FeedLog(store)
+    common = {"root_request_id": "r1", "page": 0, "user_external_id": "u1", "model_version": "v1"}
+    log.record(request_id="r1", ranker="model", item_pks=pks, scores=[3.0, 2.0, 1.0], **common)
+    store.add_events(
+        [
+            {**event("e1", item="a"), "request_id": "r1"},
+            {**event("e2", item="b")},  # clicked, but not from this page
+            {**event("e3", item="c", action="hide"), "request_id": "r1"},
+        ]
+    )
+    scores, labels = log.outcomes(("click",))
+    assert sorted(zip(scores, labels, strict=True)) == [(1.0, 0), (2.0, 0), (3.0, 1)]
+    assert log.outcomes(("click",), model_version="other") == ([], [])

@@ -27,6 +27,7 @@ from unifeed.ads.campaigns import Campaign, Campaigns
 from unifeed.ads.ledger import Budget
 from unifeed.ads.pacing import GoalHolder, Pacer
 from unifeed.store import Store, schema
+from unifeed.store.feed_log import FeedLog
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 RESULT_PER_CLICK_PRIOR = {"impression": 50.0, "click": 1.0, "like": 0.3}
 DEFAULT_RESULT_PER_CLICK = 0.1
 BASE_BID_MINOR = 100.0  # starting bid per result before pacing has spoken
+MIN_CALIBRATION = 500  # shown items needed before the click calibration is refitted
+CALIBRATION_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class AdDelivery:
         self.refresh_seconds = refresh_seconds
         self.config = config or DeliveryConfig()
         self.click = Calibrator()  # p(click | shown, score), fitted on the feed log
+        self.log = FeedLog(store)
+        self._calibrated_at = -float("inf")
         self._states: dict[int, CampaignState] = {}
         self._checked = -float("inf")
         self._lock = threading.Lock()
@@ -98,6 +103,20 @@ class AdDelivery:
         self._checked = -float("inf")
 
     # ------------------------------------------------------------- state
+    def calibrate(self, model_version: str | None) -> Calibrator:
+        """Refit p(click | score) on what this model showed and what was clicked."""
+        scores, labels = self.log.outcomes(("click",), model_version=model_version)
+        if len(scores) >= MIN_CALIBRATION and 0 < sum(labels) < len(labels):
+            self.click = Calibrator.fit(np.asarray(scores), np.asarray(labels))
+            log.info(
+                "click calibration on %d impressions: a=%.3f b=%.3f",
+                len(scores),
+                self.click.a,
+                self.click.b,
+            )
+        self._calibrated_at = time.monotonic()
+        return self.click
+
     def refresh(self, row_of_pk: dict[int, int]) -> None:
         """Reload live campaigns, their spend and results; step their pacers."""
         if time.monotonic() - self._checked < self.refresh_seconds:
@@ -193,6 +212,7 @@ class AdDelivery:
     def place(
         self,
         *,
+        model_version: str | None,
         user: dict[str, Any],
         excluded_rows: np.ndarray,  # (I,) bool: rows this user must not be shown
         page_scores: np.ndarray,  # (n,) organic scores of the page, best first
@@ -205,6 +225,8 @@ class AdDelivery:
         states = [s for s in self._states.values() if _legal(s.campaign, user)]
         if not states or score_rows is None:
             return []
+        if time.monotonic() - self._calibrated_at > CALIBRATION_SECONDS:
+            self.calibrate(model_version)
         slots = self.config.ad_load.slots(len(page_scores), last_ad_position)
         if not slots:
             return []

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, status
 from sqlalchemy.exc import IntegrityError
 
+from unifeed.ads import report
 from unifeed.ads.campaigns import Campaign
 from unifeed.api.campaign_schemas import (
     AdvertiserCreate,
@@ -150,3 +151,10 @@ def add_creatives(
     services.feed.catalogue.invalidate()
     services.feed.ads.invalidate()
     return CreativesPublic(item_ids=ids)
+
+
+@router.get("/campaigns/{campaign_id}/report", responses=NOT_FOUND)
+def campaign_report(campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep) -> dict:
+    """Spend, impressions, reach, results, cost per result, ROAS, pacing, audience found."""
+    c = visible(services, who, campaign_id)
+    return report.campaign_report(services.store, c, services.feed.clock())

@@ -210,6 +210,7 @@ class FeedService:
             return 0 if budget is None else self.ledger.remaining(campaign_id, budget, now)
 
         placed = self.ads.place(
+            model_version=self.model.version if self.model else None,
             user=self.store.user_attributes(user_pk),
             excluded_rows=excluded,
             page_scores=np.asarray(scores, dtype=np.float64),

@@ -88,3 +88,39 @@ class FeedLog:
                 .where(r.c.root_request_id == root_request_id)
             ).scalars()
             return int(pages), set(shown)
+
+    def outcomes(
+        self, actions: Sequence[str], limit: int = 50_000, model_version: str | None = None
+    ) -> tuple[list[float], list[int]]:
+        """(score, 1 if the user then did one of `actions` on it) for recently shown items.
+
+        Only events that name the page's request id count, so the label is
+        about that showing and not some other path to the item.
+        """
+        fr, fi, e = schema.feed_requests, schema.feed_items, schema.events
+        q = (
+            select(fr.c.request_id, fi.c.item_id, fi.c.score)
+            .join(fi, fi.c.feed_request_id == fr.c.id)
+            .where(fr.c.ranker == "model")
+            .order_by(fr.c.id.desc())
+            .limit(limit)
+        )
+        if model_version is not None:
+            q = q.where(fr.c.model_version == model_version)
+        with self.store.engine.connect() as conn:
+            shown = conn.execute(q).all()
+            requests = list({r.request_id for r in shown})
+            hits: set[tuple[str, int]] = set()
+            for start in range(0, len(requests), 2000):
+                hits.update(
+                    (r.request_id, r.item_id)
+                    for r in conn.execute(
+                        select(e.c.request_id, e.c.item_id).where(
+                            e.c.request_id.in_(requests[start : start + 2000]),
+                            e.c.action.in_(list(actions)),
+                        )
+                    )
+                )
+        return [float(r.score) for r in shown], [
+            int((r.request_id, r.item_id) in hits) for r in shown
+        ]
