@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import select
 
 from unifeed.ads.campaigns import OBJECTIVES, Campaigns
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
@@ -34,8 +34,11 @@ class Billing:
 
     def on_events(self, event_ids: Sequence[str]) -> dict[str, int]:
         """Charge ad impressions and attribute results among these events."""
-        e = schema.events
+        counts = {"charged": 0, "attributed": 0}
+        e, cr = schema.events, schema.creatives
         with self.store.engine.connect() as conn:
+            if conn.execute(select(cr.c.item_id).limit(1)).first() is None:
+                return counts  # no ads anywhere: nothing to bill or attribute
             rows = conn.execute(
                 select(
                     e.c.id,
@@ -47,7 +50,6 @@ class Billing:
                     e.c.request_id,
                 ).where(e.c.event_id.in_(list(event_ids)))
             ).all()
-        counts = {"charged": 0, "attributed": 0}
         impressions = [r for r in rows if r.action == "impression" and r.request_id]
         if impressions:
             counts["charged"] = self._charge(impressions)
@@ -101,66 +103,71 @@ class Billing:
 
         A result counts when it follows a click on the campaign's ad within
         the campaign's click window, or an impression within its view window;
-        a click beats an impression, and the latest touch wins.
+        a click beats an impression, and the latest touch wins. Touches are
+        read in one query outside the write transaction, which then only
+        inserts.
         """
-        att = schema.attributions
-        done = 0
-        with self.store.write() as conn:
-            for r in results:
-                touch = self._touch(conn, r)
-                if touch is None:
-                    continue
-                campaign_id, kind = touch
-                stmt = (
-                    self.store.insert(att)
-                    .values(
-                        event_id=r.id,
-                        campaign_id=campaign_id,
-                        touch=kind,
-                        value=r.value,
-                        created_at=utcnow(),
-                    )
-                    .on_conflict_do_nothing(index_elements=["event_id"])
+        cr, c, e, att = schema.creatives, schema.campaigns, schema.events, schema.attributions
+        users = list({r.user_id for r in results})
+        first = min(r.timestamp for r in results) - timedelta(days=28)
+        last = max(r.timestamp for r in results)
+        with self.store.engine.connect() as conn:
+            touches = conn.execute(
+                select(
+                    e.c.user_id,
+                    e.c.action,
+                    e.c.timestamp,
+                    cr.c.campaign_id,
+                    c.c.objective,
+                    c.c.click_window_days,
+                    c.c.view_window_days,
                 )
-                done += conn.execute(stmt).rowcount or 0
-        return done
-
-    def _touch(self, conn: Connection, r: Any) -> tuple[int, str] | None:
-        cr, c, e = schema.creatives, schema.campaigns, schema.events
-        # Campaigns whose creatives this user touched before the result, and
-        # which buy this kind of result.
-        touches = conn.execute(
-            select(
-                cr.c.campaign_id,
-                e.c.action,
-                e.c.timestamp,
-                c.c.objective,
-                c.c.click_window_days,
-                c.c.view_window_days,
-            )
-            .join(cr, cr.c.item_id == e.c.item_id)
-            .join(c, c.c.id == cr.c.campaign_id)
-            .where(
-                and_(
-                    e.c.user_id == r.user_id,
+                .join(cr, cr.c.item_id == e.c.item_id)
+                .join(c, c.c.id == cr.c.campaign_id)
+                .where(
+                    e.c.user_id.in_(users),
                     e.c.action.in_(["impression", "click"]),
-                    e.c.timestamp <= r.timestamp,
-                    e.c.timestamp >= r.timestamp - timedelta(days=28),
+                    e.c.timestamp >= first,
+                    e.c.timestamp <= last,
                 )
-            )
-            .order_by(e.c.timestamp.desc())
-        ).all()
-        best: tuple[int, str] | None = None
+                .order_by(e.c.timestamp.desc())
+            ).all()
+        by_user: dict[int, list[Any]] = {}
         for t in touches:
-            if r.action not in OBJECTIVES[t.objective]:
-                continue
-            age = r.timestamp - t.timestamp
-            if t.action == "click" and age <= timedelta(days=t.click_window_days):
-                return t.campaign_id, "click"  # newest click: nothing beats it
-            if (
-                best is None
-                and t.action == "impression"
-                and age <= timedelta(days=t.view_window_days)
-            ):
-                best = (t.campaign_id, "view")
-        return best
+            by_user.setdefault(t.user_id, []).append(t)
+        values = []
+        for r in results:
+            touch = best_touch(r, by_user.get(r.user_id, []))
+            if touch is not None:
+                values.append(
+                    {
+                        "event_id": r.id,
+                        "campaign_id": touch[0],
+                        "touch": touch[1],
+                        "value": r.value,
+                        "created_at": utcnow(),
+                    }
+                )
+        if not values:
+            return 0
+        stmt = (
+            self.store.insert(att)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(att.c.event_id)
+        )
+        with self.store.write() as conn:
+            return len(conn.execute(stmt, values).all())
+
+
+def best_touch(result: Any, touches: Sequence[Any]) -> tuple[int, str] | None:
+    """(campaign, "click" | "view") for a result, from the user's touches, newest first."""
+    best: tuple[int, str] | None = None
+    for t in touches:
+        if t.timestamp > result.timestamp or result.action not in OBJECTIVES[t.objective]:
+            continue
+        age = result.timestamp - t.timestamp
+        if t.action == "click" and age <= timedelta(days=t.click_window_days):
+            return t.campaign_id, "click"  # the newest click: nothing beats it
+        if best is None and t.action == "impression" and age <= timedelta(days=t.view_window_days):
+            best = (t.campaign_id, "view")
+    return best

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from unifeed import __version__
 from unifeed.api import campaign_routes
-from unifeed.api.deps import OperatorDep, Services, ServicesDep
+from unifeed.api.deps import AUTH_RESPONSES, OperatorDep, Services, ServicesDep
 from unifeed.api.schemas import (
     EventBatch,
     EventBatchResult,
@@ -63,7 +63,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(UnknownReference, _unknown_reference)
     app.add_exception_handler(CursorError, _bad_cursor)
-    _routes(app)
+    _routes(app, settings)
     app.include_router(campaign_routes.router)
     return app
 
@@ -94,19 +94,23 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
 
 async def _unknown_reference(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, UnknownReference)
+    detail = [
+        {"loc": ["body", *loc], "msg": msg, "type": "unknown_reference"}
+        for loc, msg in exc.problems
+    ]
     return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        content={"detail": exc.problems, "stored": 0},
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail}
     )
 
 
 async def _bad_cursor(_: Request, exc: Exception) -> JSONResponse:
+    detail = [{"loc": ["query", "cursor"], "msg": str(exc), "type": "bad_cursor"}]
     return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": str(exc)}
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail}
     )
 
 
-def _routes(app: FastAPI) -> None:
+def _routes(app: FastAPI, settings: Settings) -> None:
     @app.get("/v1/health", response_model=Health, tags=["status"])
     def health() -> Health:
         """The process is up."""
@@ -134,13 +138,17 @@ def _routes(app: FastAPI) -> None:
         )
         return JSONResponse(body.model_dump(), status_code=200 if db else 503)
 
-    @app.post("/v1/users", response_model=UpsertResult, tags=["catalogue"])
+    @app.post(
+        "/v1/users", response_model=UpsertResult, tags=["catalogue"], responses=AUTH_RESPONSES
+    )
     def upsert_users(batch: UserBatch, services: ServicesDep, _: OperatorDep) -> UpsertResult:
         """Create or replace users (attributes left out become unknown)."""
         n = services.store.upsert_users([u.model_dump() for u in batch.users])
         return UpsertResult(upserted=n)
 
-    @app.post("/v1/items", response_model=UpsertResult, tags=["catalogue"])
+    @app.post(
+        "/v1/items", response_model=UpsertResult, tags=["catalogue"], responses=AUTH_RESPONSES
+    )
     def upsert_items(batch: ItemBatch, services: ServicesDep, _: OperatorDep) -> UpsertResult:
         """Create or replace items; each is servable at once, ranked from its text."""
         rows = [i.model_dump() for i in batch.items]
@@ -156,7 +164,10 @@ def _routes(app: FastAPI) -> None:
         "/v1/events",
         response_model=EventBatchResult,
         tags=["events"],
-        responses={422: {"description": "invalid events or unknown items; nothing was stored"}},
+        responses={
+            **AUTH_RESPONSES,
+            422: {"description": "invalid events or unknown items; nothing was stored"},
+        },
     )
     def add_events(batch: EventBatch, services: ServicesDep, _: OperatorDep) -> EventBatchResult:
         """Store a batch of events, all or none; re-sent event ids count as duplicates."""
@@ -166,22 +177,18 @@ def _routes(app: FastAPI) -> None:
         services.billing.on_events([e.event_id for e in batch.events])
         return EventBatchResult(accepted=accepted, duplicates=duplicates)
 
-    @app.get("/v1/feed", response_model=FeedPublic, tags=["feed"])
+    @app.get("/v1/feed", response_model=FeedPublic, tags=["feed"], responses=AUTH_RESPONSES)
     def feed(
         services: ServicesDep,
         _: OperatorDep,
         user_id: Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^\x00]*$")],
-        n: Annotated[int, Query(ge=1, le=1000)] = 20,
+        # A default, not Annotated: the bound comes from the settings, which a
+        # string annotation (postponed evaluation) could not see.
+        n: int = Query(20, ge=1, le=settings.feed_max_n),
         cursor: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
         include_seen: bool = False,
     ) -> FeedPublic:
         """The user's next n items, best first, without items they already acted on."""
-        if n > services.settings.feed_max_n:
-            # Same shape as FastAPI's own 422s, so clients parse one format.
-            limit = services.settings.feed_max_n
-            raise RequestValidationError(
-                [{"loc": ("query", "n"), "msg": f"must be at most {limit}", "type": "too_large"}]
-            )
         page = services.feed.feed(user_id, n, cursor, include_seen)
         return FeedPublic(
             request_id=page.request_id,
@@ -195,7 +202,9 @@ def _routes(app: FastAPI) -> None:
             next_cursor=page.next_cursor,
         )
 
-    @app.post("/v1/admin/reload", response_model=ReloadResult, tags=["admin"])
+    @app.post(
+        "/v1/admin/reload", response_model=ReloadResult, tags=["admin"], responses=AUTH_RESPONSES
+    )
     def reload(services: ServicesDep, _: OperatorDep) -> ReloadResult:
         """Load the newest published checkpoint now instead of at the next poll."""
         loaded = services.feed.reload(force=True)

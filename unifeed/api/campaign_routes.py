@@ -22,9 +22,16 @@ from unifeed.api.campaign_schemas import (
     CreativesCreate,
     CreativesPublic,
 )
-from unifeed.api.deps import OperatorDep, Principal, PrincipalDep, Services, ServicesDep
+from unifeed.api.deps import (
+    AUTH_RESPONSES,
+    OperatorDep,
+    Principal,
+    PrincipalDep,
+    Services,
+    ServicesDep,
+)
 
-router = APIRouter(prefix="/v1", tags=["ads"])
+router = APIRouter(prefix="/v1", tags=["ads"], responses=AUTH_RESPONSES)
 CampaignId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
 NOT_FOUND = {404: {"description": "no such campaign for this key"}}
 

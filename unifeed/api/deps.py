@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import Depends, HTTPException, Request, status
@@ -24,7 +24,13 @@ from unifeed.text.embeddings import HashingEncoder, MiniLMEncoder, TextEncoder
 
 log = logging.getLogger(__name__)
 
-KEY_CACHE_SECONDS = 30.0  # a revoked key stops working within this long
+KEY_CACHE_SECONDS = 30.0
+
+# What the key check can answer, for the OpenAPI spec of every guarded route.
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or unknown API key"},
+    403: {"description": "this key may not use this endpoint"},
+}  # a revoked key stops working within this long
 
 
 @dataclass(frozen=True)

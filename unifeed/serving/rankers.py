@@ -146,12 +146,24 @@ class ModelRanker:
     def rank(
         items: ScoredItems, query: np.ndarray, n: int, exclude: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        k = min(n + int(exclude.sum()), len(items.index))
-        rows, scores = items.index.search(query, k)
-        ok = ~exclude[rows]
-        if ok.sum() < min(n, int((~exclude).sum())) and items.index.kind != "exact":
-            # The approximate index came back short after exclusions.
-            rows, scores = ExactIndex(items.vectors).search(query, k)
+        """The n best rows not excluded.
+
+        Asks the index for a few more than n and widens the search only while
+        exclusions leave too few: a catalogue where most rows are excluded
+        (ads, say) must not make every request search for all of them.
+        """
+        available = int((~exclude).sum())
+        want = min(n, available)
+        k = min(2 * n + 16, len(items.index))
+        while True:
+            rows, scores = items.index.search(query, k)
+            ok = ~exclude[rows]
+            if ok.sum() >= want or k >= len(items.index):
+                break
+            k = min(4 * k, len(items.index))
+        if ok.sum() < want:
+            # The approximate index missed some: the exact one cannot.
+            rows, scores = ExactIndex(items.vectors).search(query, len(items.index))
             ok = ~exclude[rows]
         return rows[ok][:n], scores[ok][:n]
 

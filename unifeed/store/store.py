@@ -34,9 +34,18 @@ log = logging.getLogger(__name__)
 class UnknownReference(ValueError):
     """A write names an item (or request) the store does not have."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        """`problems`: (location in the batch, message), e.g. (("events", 3, "item_id"), ...)."""
+        super().__init__("; ".join(f"{_path(loc)}: {msg}" for loc, msg in problems))
         self.problems = problems
+
+
+def _path(loc: tuple[str | int, ...]) -> str:
+    """("events", 3, "item_id") -> "events[3].item_id"."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
 
 
 @dataclass
@@ -195,7 +204,7 @@ class Store:
         with self.write() as conn:
             item_pk = self._pks(conn, schema.items, {r["item_id"] for r in unique.values()})
             missing = [
-                f"events[{i}].item_id: unknown item {r['item_id']!r}"
+                (("events", i, "item_id"), f"unknown item {r['item_id']!r}")
                 for i, r in enumerate(rows)
                 if r["item_id"] not in item_pk
             ]
