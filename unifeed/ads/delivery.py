@@ -184,6 +184,11 @@ class AdDelivery:
             ).all():
                 states[cid].results, states[cid].value = int(n), float(value)
 
+    def has_live_campaigns(self, row_of_pk: dict[int, int]) -> bool:
+        """Refresh if due; True when any campaign could take a slot now."""
+        self.refresh(row_of_pk)
+        return bool(self._states)
+
     def budget_of(self, campaign_id: int) -> Budget | None:
         st = self._states.get(campaign_id)
         return None if st is None else st.campaign.budget

@@ -145,7 +145,9 @@ class FeedService:
         assert scores is not None
         rows, scores = list(rows), [float(s) for s in scores]
         sponsored: dict[int, PlacedAd] = {}
-        if scored is not None and query is not None and user_pk is not None:
+        ads_possible = scored is not None and query is not None and user_pk is not None
+        if ads_possible and self.ads.has_live_campaigns(cat.row_of_pk):
+            assert scored is not None and query is not None and user_pk is not None
             sponsored = self._place_ads(cat, user_pk, shown, scores, scored, query)
         for pos in sorted(sponsored):
             ad = sponsored[pos]
