@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from unifeed.api import create_app
 from unifeed.bench._server import start_server, stop_server, wait_ready
@@ -46,6 +46,33 @@ def _batches(n: int, size: int, prefix: str = "e") -> list[list[dict[str, Any]]]
         ]
         for b in range(n)
     ]
+
+
+def _settle(url: str, timeout: float = 30.0) -> None:
+    """Wait until the killed server's PostgreSQL sessions are gone.
+
+    A COMMIT the server sent just before SIGKILL still completes on the
+    database side after the client died; reading before its session ends
+    would see the store a moment before that commit (SQLite has no server
+    side: the file is final when the process dies).
+    """
+    if not url.startswith("postgresql"):
+        return
+    store = Store(url)
+    q = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with store.engine.connect() as conn:
+                if conn.execute(q).scalar_one() == 0:
+                    return
+            time.sleep(0.05)
+        raise AssertionError("the killed server's database sessions did not end")
+    finally:
+        store.close()
 
 
 def _stored(url: str) -> Counter[str]:
@@ -142,6 +169,7 @@ def test_acknowledged_events_survive_sigkill_and_resending_is_exact(
     assert all(a == {"accepted": 200, "duplicates": 0} for a in acked.values())
 
     # Every acknowledged event is stored exactly once; every batch is all or nothing.
+    _settle(database_url)
     stored = _stored(database_url)
     assert set(stored.values()) <= {1}
     for b in acked:
