@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from unifeed.store import Store
+
 POSTGRES = os.environ.get("UNIFEED_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -52,6 +54,15 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     yield f"{postgres_server}{sep}options=-csearch_path%3D{name}"
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A migrated store on each back-end."""
+    s = Store(database_url)
+    s.migrate()
+    yield s
+    s.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

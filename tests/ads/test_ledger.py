@@ -14,14 +14,6 @@ from unifeed.store import Store
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(database_url: str) -> Store:
-    s = Store(database_url)
-    s.migrate()
-    yield s
-    s.close()
-
-
 def campaign(store: Store, budget: int, kind: str = "lifetime") -> int:
     repo = Campaigns(store)
     adv = repo.create_advertiser("acme", "Acme")

@@ -14,14 +14,6 @@ from unifeed.store.migrate import available
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(database_url: str) -> Store:
-    s = Store(database_url)
-    s.migrate()
-    yield s
-    s.close()
-
-
 def event(eid: str, user: str = "u1", item: str = "i1", action: str = "click", minute: int = 0):
     return {
         "event_id": eid,

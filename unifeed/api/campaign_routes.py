@@ -105,26 +105,26 @@ def get_campaign(
     return CampaignPublic.of(visible(services, who, campaign_id))
 
 
+def _set_status(services: Services, who: Principal, campaign_id: str, status: str) -> Campaign:
+    visible(services, who, campaign_id)
+    c = services.campaigns.set_status(campaign_id, who.scope, status)
+    assert c is not None  # visible() just found it, and campaigns are never deleted
+    services.feed.ads.invalidate()
+    return c
+
+
 @router.post("/campaigns/{campaign_id}/pause", response_model=CampaignPublic, responses=NOT_FOUND)
 def pause_campaign(
     campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep
 ) -> CampaignPublic:
-    visible(services, who, campaign_id)
-    c = services.campaigns.set_status(campaign_id, who.scope, "paused")
-    assert c is not None
-    services.feed.ads.invalidate()
-    return CampaignPublic.of(c)
+    return CampaignPublic.of(_set_status(services, who, campaign_id, "paused"))
 
 
 @router.post("/campaigns/{campaign_id}/resume", response_model=CampaignPublic, responses=NOT_FOUND)
 def resume_campaign(
     campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep
 ) -> CampaignPublic:
-    visible(services, who, campaign_id)
-    c = services.campaigns.set_status(campaign_id, who.scope, "active")
-    assert c is not None
-    services.feed.ads.invalidate()
-    return CampaignPublic.of(c)
+    return CampaignPublic.of(_set_status(services, who, campaign_id, "active"))
 
 
 @router.post(
