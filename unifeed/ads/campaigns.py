@@ -175,13 +175,18 @@ class Campaigns:
                 return None
         return self.get(public_id, advertiser_id)
 
-    def attach_creative(self, campaign_id: int, item_pk: int) -> None:
+    def add_creatives(self, campaign_id: int, items: list[dict[str, Any]]) -> None:
+        """Write the creatives' items and tie them to the campaign, all or nothing."""
         t = schema.creatives
         with self.store.write() as conn:
+            self.store.upsert_items(items, conn=conn)
+            pks = self.store.item_pks({i["id"] for i in items}, conn=conn)
             conn.execute(
-                self.store.insert(t)
-                .values(campaign_id=campaign_id, item_id=item_pk, created_at=utcnow())
-                .on_conflict_do_nothing(index_elements=["item_id"])
+                self.store.insert(t).on_conflict_do_nothing(index_elements=["item_id"]),
+                [
+                    {"campaign_id": campaign_id, "item_id": pk, "created_at": utcnow()}
+                    for pk in pks.values()
+                ],
             )
 
     def _with_creatives(self, c: Campaign) -> Campaign:

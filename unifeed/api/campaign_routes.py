@@ -152,9 +152,7 @@ def add_creatives(
         }
         for item_id, text, vec in zip(ids, body.texts, vectors, strict=True)
     ]
-    services.store.upsert_items(rows)
-    for pk in services.store.item_pks(set(ids)).values():
-        services.campaigns.attach_creative(c.id, pk)
+    services.campaigns.add_creatives(c.id, rows)
     services.feed.catalogue.invalidate()
     services.feed.ads.invalidate()
     return CreativesPublic(item_ids=ids)

@@ -153,7 +153,9 @@ class Store:
         ]
         return self._upsert(schema.users, values, ["age", "gender", "country", "language"])
 
-    def upsert_items(self, rows: Sequence[Mapping[str, Any]]) -> int:
+    def upsert_items(
+        self, rows: Sequence[Mapping[str, Any]], conn: Connection | None = None
+    ) -> int:
         """Rows carry id, kind, author, text, tags, created_at, embedding (bytes), encoder."""
         now = utcnow()
         values = [
@@ -171,9 +173,16 @@ class Store:
             for r in rows
         ]
         cols = ["kind", "author", "text", "tags", "created_at", "embedding", "encoder"]
-        return self._upsert(schema.items, values, cols)
+        return self._upsert(schema.items, values, cols, conn)
 
-    def _upsert(self, table: Any, values: list[dict[str, Any]], update: list[str]) -> int:
+    def _upsert(
+        self,
+        table: Any,
+        values: list[dict[str, Any]],
+        update: list[str],
+        conn: Connection | None = None,
+    ) -> int:
+        """Insert or replace by external id, in `conn`'s transaction or a new one."""
         if not values:
             return 0
         # The last row for an id wins, as if the batch were applied in order.
@@ -183,8 +192,11 @@ class Store:
             index_elements=["external_id"],
             set_={c: stmt.excluded[c] for c in [*update, "updated_at"]},
         )
-        with self.write() as conn:
+        if conn is not None:
             conn.execute(stmt, values)
+        else:
+            with self.write() as own:
+                own.execute(stmt, values)
         return len(values)
 
     def add_events(self, rows: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
@@ -256,9 +268,11 @@ class Store:
         return found
 
     # ---------------------------------------------------------------- reads
-    def item_pks(self, external: set[str]) -> dict[str, int]:
-        with self.engine.connect() as conn:
+    def item_pks(self, external: set[str], conn: Connection | None = None) -> dict[str, int]:
+        if conn is not None:
             return self._pks(conn, schema.items, external)
+        with self.engine.connect() as own:
+            return self._pks(own, schema.items, external)
 
     def user_pk(self, external_id: str) -> int | None:
         with self.engine.connect() as conn:
