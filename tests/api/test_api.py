@@ -190,3 +190,9 @@ def test_popularity_ranker_orders_by_positive_events(tmp_path, database_url: str
         feed = c.get("/v1/feed", params={"user_id": "new", "n": 2}).json()
     assert feed["ranker"] == "popularity"
     assert [i["item_id"] for i in feed["items"]] == ["i2", "i4"]
+
+
+def test_a_cursor_with_a_nul_is_a_422(client: TestClient) -> None:
+    # Found by the fuzz run: PostgreSQL refuses NUL in text, which was a 500.
+    r = client.get("/v1/feed", params={"user_id": "u", "n": 2, "cursor": "ab\x00cd"})
+    assert r.status_code == 422

@@ -185,7 +185,9 @@ def _routes(app: FastAPI, settings: Settings) -> None:
         # A default, not Annotated: the bound comes from the settings, which a
         # string annotation (postponed evaluation) could not see.
         n: int = Query(20, ge=1, le=settings.feed_max_n),
-        cursor: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+        cursor: Annotated[
+            str | None, Query(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")
+        ] = None,
         include_seen: bool = False,
     ) -> FeedPublic:
         """The user's next n items, best first, without items they already acted on."""
