@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, Select, select, update
 
 from unifeed.ads.ledger import Budget
 from unifeed.store import schema
@@ -144,24 +144,34 @@ class Campaigns:
         q = select(t).where(t.c.public_id == public_id)
         if advertiser_id is not None:
             q = q.where(t.c.advertiser_id == advertiser_id)
-        with self.store.engine.connect() as conn:
-            row = conn.execute(q).first()
-        return None if row is None else self._with_creatives(Campaign.from_row(row))
+        found = self._load(q)
+        return found[0] if found else None
 
     def by_id(self, campaign_id: int) -> Campaign:
-        t = schema.campaigns
-        with self.store.engine.connect() as conn:
-            row = conn.execute(select(t).where(t.c.id == campaign_id)).one()
-        return self._with_creatives(Campaign.from_row(row))
+        (c,) = self._load(select(schema.campaigns).where(schema.campaigns.c.id == campaign_id))
+        return c
 
     def list(self, advertiser_id: int | None) -> list[Campaign]:
         t = schema.campaigns
         q = select(t).order_by(t.c.id)
         if advertiser_id is not None:
             q = q.where(t.c.advertiser_id == advertiser_id)
+        return self._load(q)
+
+    def _load(self, q: Select[Any]) -> list[Campaign]:
+        """The campaigns `q` selects, each with its creatives (one query for all)."""
+        cr = schema.creatives
         with self.store.engine.connect() as conn:
-            rows = conn.execute(q).all()
-        return [self._with_creatives(Campaign.from_row(r)) for r in rows]
+            found = [Campaign.from_row(r) for r in conn.execute(q).all()]
+            by_id = {c.id: c for c in found}
+            if by_id:
+                for cid, item in conn.execute(
+                    select(cr.c.campaign_id, cr.c.item_id)
+                    .where(cr.c.campaign_id.in_(list(by_id)))
+                    .order_by(cr.c.id)
+                ).all():
+                    by_id[cid].creative_item_ids.append(item)
+        return found
 
     def set_status(self, public_id: str, advertiser_id: int | None, status: str) -> Campaign | None:
         t = schema.campaigns
@@ -188,11 +198,3 @@ class Campaigns:
                     for pk in pks.values()
                 ],
             )
-
-    def _with_creatives(self, c: Campaign) -> Campaign:
-        t = schema.creatives
-        with self.store.engine.connect() as conn:
-            c.creative_item_ids = list(
-                conn.execute(select(t.c.item_id).where(t.c.campaign_id == c.id)).scalars()
-            )
-        return c

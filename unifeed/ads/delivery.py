@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from unifeed.ads.auction import AdLoad, Bidder, run_auction
 from unifeed.ads.calibration import Calibrator
 from unifeed.ads.campaigns import Campaign, Campaigns
-from unifeed.ads.ledger import Budget
+from unifeed.ads.ledger import LIFETIME, Budget
 from unifeed.ads.pacing import GoalHolder, Pacer
 from unifeed.store import Store, schema
 from unifeed.store.feed_log import FeedLog
@@ -173,7 +173,7 @@ class AdDelivery:
         with self.store.engine.connect() as conn:
             for cid, spent in conn.execute(
                 select(s.c.campaign_id, s.c.spent_minor).where(
-                    s.c.campaign_id.in_(ids), s.c.day == "all"
+                    s.c.campaign_id.in_(ids), s.c.day == LIFETIME
                 )
             ).all():
                 states[cid].spent_minor = int(spent)
@@ -235,43 +235,41 @@ class AdDelivery:
         slots = self.config.ad_load.slots(len(page_scores), last_ad_position)
         if not slots:
             return []
-        candidates: list[tuple[CampaignState, int, float, float]] = []  # state, row, score, p
+        # Each campaign bids once per page, with the creative this viewer
+        # responds to best; the slots then go down the same bidders.
+        value_of = self.config.engagement_value_minor
+        bidders: list[Bidder] = []
+        score_of: dict[int, float] = {}  # creative row -> model score
         for st in states:
             rows = st.creative_rows[~excluded_rows[st.creative_rows]]
             if len(rows) == 0:
                 continue
             scores = score_rows(rows)
-            best = int(np.argmax(scores))  # the creative this viewer responds to best
+            best = int(np.argmax(scores))
             p = float(self.p_result(st.campaign, scores[best : best + 1])[0])
-            candidates.append((st, int(rows[best]), float(scores[best]), p))
+            bid = self.bid(st)
+            # Impressions are charged in whole minor units: a bid worth less
+            # than one per impression cannot pay for the slot, nor can a
+            # budget that cannot cover one more charge.
+            if bid * p < 1 or remaining_minor(st.campaign.id) < round(bid * p):
+                continue
+            quality = value_of * float(self.click.predict(scores[best]))
+            bidders.append(Bidder(st.campaign.id, int(rows[best]), bid, p, quality))
+            score_of[int(rows[best])] = float(scores[best])
         placed: list[PlacedAd] = []
-        used: set[int] = set()
-        value_of = self.config.engagement_value_minor
         for pos in slots:
-            bidders = []
-            for st, row, score, p in candidates:
-                if st.campaign.id in used:
-                    continue
-                bid = self.bid(st)
-                # Impressions are charged in whole minor units: a bid worth less
-                # than one per impression cannot pay for the slot.
-                if bid * p < 1 or remaining_minor(st.campaign.id) < round(bid * p):
-                    continue  # or the budget cannot cover one more charge
-                quality = value_of * float(self.click.predict(score))
-                bidders.append(Bidder(st.campaign.id, row, bid, p, quality))
             displaced = value_of * float(self.click.predict(page_scores[pos]))
             win = run_auction(bidders, displaced, self.config.reserve_minor)
             if win is None:
                 continue
             b = win.bidder
-            used.add(b.campaign_id)
-            score = next(s for st, r, s, _ in candidates if r == b.item_row)
+            bidders = [x for x in bidders if x.campaign_id != b.campaign_id]  # one slot each
             placed.append(
                 PlacedAd(
                     pos,
                     b.campaign_id,
                     b.item_row,
-                    score,
+                    score_of[b.item_row],
                     b.p_result,
                     b.bid_minor,
                     max(1, round(win.expected_cost_minor)),
