@@ -44,6 +44,13 @@ class CatalogueView:
     def __len__(self) -> int:
         return len(self.pk)
 
+    def mask(self, pks: set[int]) -> np.ndarray:
+        """(I,) bool: True on the rows of these items (those not in this view are ignored)."""
+        out = np.zeros(len(self.pk), dtype=bool)
+        rows = [r for r in map(self.row_of_pk.get, pks) if r is not None]
+        out[rows] = True
+        return out
+
 
 class LiveCatalogue:
     def __init__(self, store: Store, refresh_seconds: float) -> None:

@@ -111,14 +111,9 @@ class FeedService:
         self.reload()
         self.catalogue.refresh()
         cat = self.catalogue.view()  # this request reads this view only
-        exclude = np.zeros(len(cat), dtype=bool)
         user_pk = self.store.user_pk(user_id)
         seen = self.store.seen_items(user_pk) if user_pk is not None and not include_seen else set()
-        for pk in seen | shown:
-            row = cat.row_of_pk.get(pk)
-            if row is not None:
-                exclude[row] = True
-        exclude |= cat.is_ad
+        exclude = cat.mask(seen | shown) | cat.is_ad
         query = None
         model = None
         scored: ScoredItems | None = None
@@ -199,12 +194,8 @@ class FeedService:
         query: np.ndarray,
     ) -> dict[int, PlacedAd]:
         """Ads for this page's slots, by position: the auction's winners."""
-        excluded = np.zeros(len(cat), dtype=bool)
         # An ad may be seen again, but not after the user acted on it or hid it.
-        for pk in self.store.items_with_actions(user_pk, AD_STOP_ACTIONS) | shown:
-            row = cat.row_of_pk.get(pk)
-            if row is not None:
-                excluded[row] = True
+        excluded = cat.mask(self.store.items_with_actions(user_pk, AD_STOP_ACTIONS) | shown)
         now = self.clock()
 
         def remaining(campaign_id: int) -> int:

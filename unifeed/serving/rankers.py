@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from unifeed.data.interactions import ITEM_KINDS
+from unifeed.data.interactions import kind_code
 from unifeed.model.checkpoint import Checkpoint
 from unifeed.retrieval import ExactIndex, VectorIndex, build_index
 from unifeed.serving.actions import POSITIVE_ACTIONS
@@ -23,11 +23,6 @@ from unifeed.serving.catalogue import CatalogueView
 from unifeed.store import Store
 
 log = logging.getLogger(__name__)
-
-
-def _kind_codes(kinds: np.ndarray) -> np.ndarray:
-    lookup = {k: i for i, k in enumerate(ITEM_KINDS)}
-    return np.array([lookup.get(k, 0) for k in kinds], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -112,7 +107,7 @@ class ModelRanker:
         if len(fresh):
             # Items the checkpoint has never seen: kind plus content, exactly
             # what the model learned to use for items whose id it hid.
-            e = m.kind_emb(torch.from_numpy(_kind_codes(cat.kind[fresh])))
+            e = m.kind_emb(torch.tensor([kind_code(k) for k in cat.kind[fresh]]))
             usable = (
                 m.content_proj is not None
                 and cat.embedding is not None

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from unifeed.data.interactions import ITEM_KINDS, Interactions
+from unifeed.data.interactions import Interactions, kind_code
 from unifeed.model.checkpoint import Checkpoint
 from unifeed.model.pipeline import build_model, model_config
 from unifeed.model.split import EvalSet, Sequences, Split
@@ -56,23 +56,9 @@ def store_interactions(store: Store) -> tuple[Interactions, np.ndarray | None, n
         items=np.array([external[code_of_pk[int(p)]] for p in events.item], dtype=object),
         timestamps=events.timestamp,
         actions=events.action,
-        item_kind=dict(zip(external, cat.kind, strict=True)),
         name="store",
-    )
-    if len(data) > 0:
-        data = data.with_item_order(external)
-    else:
-        data = Interactions(
-            user=np.zeros(0, np.int64),
-            item=np.zeros(0, np.int64),
-            action=np.zeros(0, np.int16),
-            timestamp=np.zeros(0, np.int64),
-            value=np.zeros(0, np.float32),
-            user_ids=np.zeros(0, dtype=object),
-            item_ids=external,
-            name="store",
-        )
-    data.item_kind = np.array([ITEM_KINDS.index(k) for k in cat.kind], dtype=np.int8)
+    ).with_item_order(external)
+    data.item_kind = np.array([kind_code(k) for k in cat.kind], dtype=np.int8)
     return data, cat.embedding, cat.has_embedding, cat.encoder or ""
 
 
