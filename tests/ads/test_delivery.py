@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.ads.market import NOW, create_campaign, iso, seed_market
 from tests.api.conftest import AUTH, make_settings
-from tests.serving.test_model_feed import FAST, TOPICS, text
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Ledger
 from unifeed.api import create_app
-from unifeed.serving.training import train_from_store
 from unifeed.store import Store
-
-NOW = datetime.now(UTC)
-
-
-def iso(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @pytest.fixture
@@ -31,64 +23,7 @@ def market(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, obje
     """The 3-topic world of the serving tests, trained, plus one food advertiser."""
     settings = make_settings(tmp_path, database_url)
     with TestClient(create_app(settings), headers=AUTH) as client:
-        items = [
-            {"id": f"{t}-{k}", "kind": "post", "text": text(t, k)}
-            for t in TOPICS
-            for k in range(20)
-        ]
-        client.post("/v1/items", json={"items": items})
-        names = list(TOPICS)
-        events = [
-            {
-                "event_id": f"u{u}-{k}",
-                "user_id": f"u{u}",
-                "item_id": f"{names[u % 3]}-{k}",
-                "action": "click",
-                "timestamp": iso(NOW - timedelta(hours=2, minutes=k)),
-            }
-            for u in range(30)
-            for k in range(8)
-        ]
-        client.post("/v1/events", json={"events": events})
-        client.post(
-            "/v1/users",
-            json={"users": [{"id": f"u{u}", "age": 30, "country": "DE"} for u in range(30)]},
-        )
-        train_from_store(settings, FAST)
-        client.post("/v1/admin/reload")
-        key = client.post("/v1/advertisers", json={"id": "pasta", "name": "Pasta Co"}).json()[
-            "api_key"
-        ]
-        adv = {"Authorization": f"Bearer {key}"}
-        yield client, settings, adv
-
-
-def create_campaign(client: TestClient, adv: dict, budget: int, **over: object) -> str:
-    body = {
-        "name": "fresh pasta",
-        "objective": "traffic",
-        "budget": {"amount_minor": budget, "currency": "EUR"},
-        "schedule": {"start": iso(NOW - timedelta(days=1)), "end": iso(NOW + timedelta(days=6))},
-        "brief": {
-            "product": "Pasta",
-            "description": "fresh pasta",
-            "landing_url": "https://pasta.example",
-        },
-        **over,
-    }
-    r = client.post("/v1/campaigns", json=body, headers=adv)
-    assert r.status_code == 201, r.text
-    cid = r.json()["id"]
-    r = client.post(
-        f"/v1/campaigns/{cid}/creatives",
-        json={
-            "texts": ["garlic pasta sauce dinner recipe oven", "pasta dinner kitchen sauce bake"]
-        },
-        headers=adv,
-    )
-    assert r.status_code == 201
-    time.sleep(0.06)
-    return cid
+        yield client, settings, seed_market(client, settings)
 
 
 def sponsored(page: dict) -> list[dict]:

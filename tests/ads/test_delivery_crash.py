@@ -12,80 +12,30 @@ import random
 import signal
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.ads.market import NOW, create_campaign, iso, seed_market
 from tests.api.test_reliability import _settle
-from tests.serving.test_model_feed import FAST, TOPICS, text
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Ledger
 from unifeed.api import create_app
 from unifeed.bench._server import start_server, stop_server, wait_ready
-from unifeed.serving.training import train_from_store
 from unifeed.settings import Settings
 from unifeed.store import Store, schema
 
 KEY = "delivery-crash-operator-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-NOW = datetime.now(UTC)
 BUDGET = 10**9  # large: every reported slot must be charged
-
-
-def iso(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def prepare(settings: Settings) -> None:
     """The 3-topic world, a trained model and one live campaign with two creatives."""
     with TestClient(create_app(settings), headers=AUTH) as client:
-        items = [
-            {"id": f"{t}-{k}", "kind": "post", "text": text(t, k)}
-            for t in TOPICS
-            for k in range(20)
-        ]
-        client.post("/v1/items", json={"items": items})
-        names = list(TOPICS)
-        events = [
-            {
-                "event_id": f"u{u}-{k}",
-                "user_id": f"u{u}",
-                "item_id": f"{names[u % 3]}-{k}",
-                "action": "click",
-                "timestamp": iso(NOW - timedelta(hours=2, minutes=k)),
-            }
-            for u in range(30)
-            for k in range(8)
-        ]
-        client.post("/v1/events", json={"events": events})
-        train_from_store(settings, FAST)
-        key = client.post("/v1/advertisers", json={"id": "pasta", "name": "Pasta"}).json()[
-            "api_key"
-        ]
-        adv = {"Authorization": f"Bearer {key}"}
-        body = {
-            "name": "pasta",
-            "objective": "traffic",
-            "budget": {"amount_minor": BUDGET, "currency": "EUR"},
-            "schedule": {
-                "start": iso(NOW - timedelta(days=1)),
-                "end": iso(NOW + timedelta(days=6)),
-            },
-            "brief": {
-                "product": "Pasta",
-                "description": "pasta",
-                "landing_url": "https://p.example",
-            },
-        }
-        cid = client.post("/v1/campaigns", json=body, headers=adv).json()["id"]
-        client.post(
-            f"/v1/campaigns/{cid}/creatives",
-            json={"texts": ["garlic pasta sauce dinner recipe", "pasta dinner kitchen bake"]},
-            headers=adv,
-        )
+        create_campaign(client, seed_market(client, settings), BUDGET)
 
 
 def test_sigkill_during_delivery_leaves_a_consistent_ledger(

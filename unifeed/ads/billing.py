@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from unifeed.ads.campaigns import OBJECTIVES, Campaigns
+from unifeed.ads.campaigns import MAX_CLICK_WINDOW_DAYS, OBJECTIVES, Campaigns
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.store import Store, schema
 from unifeed.store.db import utcnow
@@ -109,7 +109,7 @@ class Billing:
         """
         cr, c, e, att = schema.creatives, schema.campaigns, schema.events, schema.attributions
         users = list({r.user_id for r in results})
-        first = min(r.timestamp for r in results) - timedelta(days=28)
+        first = min(r.timestamp for r in results) - timedelta(days=MAX_CLICK_WINDOW_DAYS)
         last = max(r.timestamp for r in results)
         with self.store.engine.connect() as conn:
             touches = conn.execute(

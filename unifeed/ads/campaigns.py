@@ -29,6 +29,7 @@ OBJECTIVES: dict[str, tuple[str, ...]] = {
     "sales": ("purchase",),
 }
 BID_STRATEGIES: tuple[str, ...] = ("highest_volume", "cost_per_result", "roas", "bid_cap")
+MAX_CLICK_WINDOW_DAYS = 28  # the longest attribution window a campaign may ask for
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 
-from unifeed.ads.campaigns import BID_STRATEGIES, OBJECTIVES, Campaign
+from unifeed.ads.campaigns import BID_STRATEGIES, MAX_CLICK_WINDOW_DAYS, OBJECTIVES, Campaign
 from unifeed.api.schemas import Id, Plain, Strict, Time
 
 Objective = Literal[tuple(OBJECTIVES)]  # type: ignore[valid-type]
@@ -86,7 +86,7 @@ class LegalConstraints(Strict):
 
 
 class Attribution(Strict):
-    click_days: int = Field(default=7, ge=1, le=28)
+    click_days: int = Field(default=7, ge=1, le=MAX_CLICK_WINDOW_DAYS)
     view_days: int = Field(default=1, ge=0, le=7)
 
 

@@ -1,0 +1,77 @@
+"""A small ads market for the delivery tests: the serving tests' 3-topic world,
+a trained model, and a pasta advertiser whose creatives suit the food fans."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from tests.serving.test_model_feed import FAST, TOPICS, text
+from unifeed.serving.training import train_from_store
+from unifeed.settings import Settings
+
+NOW = datetime.now(UTC)
+
+
+def iso(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def seed_market(client: TestClient, settings: Settings) -> dict[str, str]:
+    """Items, users (uN likes topic N % 3), a published model; returns the advertiser's auth."""
+    items = [
+        {"id": f"{t}-{k}", "kind": "post", "text": text(t, k)} for t in TOPICS for k in range(20)
+    ]
+    client.post("/v1/items", json={"items": items})
+    names = list(TOPICS)
+    events = [
+        {
+            "event_id": f"u{u}-{k}",
+            "user_id": f"u{u}",
+            "item_id": f"{names[u % 3]}-{k}",
+            "action": "click",
+            "timestamp": iso(NOW - timedelta(hours=2, minutes=k)),
+        }
+        for u in range(30)
+        for k in range(8)
+    ]
+    client.post("/v1/events", json={"events": events})
+    client.post(
+        "/v1/users",
+        json={"users": [{"id": f"u{u}", "age": 30, "country": "DE"} for u in range(30)]},
+    )
+    train_from_store(settings, FAST)
+    client.post("/v1/admin/reload")
+    key = client.post("/v1/advertisers", json={"id": "pasta", "name": "Pasta Co"}).json()["api_key"]
+    return {"Authorization": f"Bearer {key}"}
+
+
+def create_campaign(client: TestClient, adv: dict[str, str], budget: int, **over: object) -> str:
+    """A live traffic campaign (yesterday to next week) with two pasta creatives."""
+    body = {
+        "name": "fresh pasta",
+        "objective": "traffic",
+        "budget": {"amount_minor": budget, "currency": "EUR"},
+        "schedule": {"start": iso(NOW - timedelta(days=1)), "end": iso(NOW + timedelta(days=6))},
+        "brief": {
+            "product": "Pasta",
+            "description": "fresh pasta",
+            "landing_url": "https://pasta.example",
+        },
+        **over,
+    }
+    r = client.post("/v1/campaigns", json=body, headers=adv)
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    r = client.post(
+        f"/v1/campaigns/{cid}/creatives",
+        json={
+            "texts": ["garlic pasta sauce dinner recipe oven", "pasta dinner kitchen sauce bake"]
+        },
+        headers=adv,
+    )
+    assert r.status_code == 201
+    time.sleep(0.06)  # past the test settings' reload interval
+    return cid
