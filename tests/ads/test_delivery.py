@@ -56,12 +56,7 @@ def test_an_ad_is_auctioned_charged_once_and_credited(market) -> None:
     assert client.post("/v1/events", json={"events": [imp, click]}).json()["accepted"] == 2
     store = Store(settings.resolved_database_url)
     ledger = Ledger(store)
-    pk = next(
-        c.id
-        for c in __import__("unifeed.ads.campaigns", fromlist=["Campaigns"])
-        .Campaigns(store)
-        .list(None)
-    )
+    pk = Campaigns(store).list(None)[0].id
     spent = ledger.spent(pk)
     assert spent > 0 and ledger.total(pk) == spent
     # The same impression again, even under a new event id, is not charged again.
@@ -69,6 +64,11 @@ def test_an_ad_is_auctioned_charged_once_and_credited(market) -> None:
     client.post("/v1/events", json={"events": [imp, again, click]})
     assert ledger.spent(pk) == spent
     assert store.count("attributions") == 1  # the click is the traffic campaign's result
+    # A click on a post seen after the ad is the post's, not the ad's result.
+    organic = next(i["item_id"] for i in page["items"] if not i["sponsored"])
+    later = {**click, "event_id": "click-2", "item_id": organic, "timestamp": iso(NOW)}
+    client.post("/v1/events", json={"events": [later]})
+    assert store.count("attributions") == 1
     store.close()
     report = client.get(f"/v1/campaigns/{cid}/report", headers=adv).json()
     assert report["spend_minor"] == spent

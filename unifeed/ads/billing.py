@@ -50,6 +50,13 @@ class Billing:
                     e.c.request_id,
                 ).where(e.c.event_id.in_(list(event_ids)))
             ).all()
+            # Only events on ads can be charged or be an ad's result.
+            ads = set(
+                conn.execute(
+                    select(cr.c.item_id).where(cr.c.item_id.in_(list({r.item_id for r in rows})))
+                ).scalars()
+            )
+        rows = [r for r in rows if r.item_id in ads]
         impressions = [r for r in rows if r.action == "impression" and r.request_id]
         if impressions:
             counts["charged"] = self._charge(impressions)
@@ -103,7 +110,10 @@ class Billing:
 
         A result counts when it follows a click on the campaign's ad within
         the campaign's click window, or an impression within its view window;
-        a click beats an impression, and the latest touch wins. Touches are
+        a click beats an impression, and the latest touch wins. The result
+        must name the ad's own item (an advertiser reports a conversion
+        against the ad that led to it), so a like of a post seen after an ad
+        is not that ad's engagement. Touches are
         read in one query outside the write transaction, which then only
         inserts.
         """
@@ -115,6 +125,7 @@ class Billing:
             touches = conn.execute(
                 select(
                     e.c.user_id,
+                    e.c.item_id,
                     e.c.action,
                     e.c.timestamp,
                     cr.c.campaign_id,
@@ -126,6 +137,7 @@ class Billing:
                 .join(c, c.c.id == cr.c.campaign_id)
                 .where(
                     e.c.user_id.in_(users),
+                    e.c.item_id.in_(list({r.item_id for r in results})),
                     e.c.action.in_(["impression", "click"]),
                     e.c.timestamp >= first,
                     e.c.timestamp <= last,
@@ -160,10 +172,14 @@ class Billing:
 
 
 def best_touch(result: Any, touches: Sequence[Any]) -> tuple[int, str] | None:
-    """(campaign, "click" | "view") for a result, from the user's touches, newest first."""
+    """(campaign, "click" | "view") for a result, from the user's touches of ads, newest first."""
     best: tuple[int, str] | None = None
     for t in touches:
-        if t.timestamp > result.timestamp or result.action not in OBJECTIVES[t.objective]:
+        if (
+            t.item_id != result.item_id
+            or t.timestamp > result.timestamp
+            or result.action not in OBJECTIVES[t.objective]
+        ):
             continue
         age = result.timestamp - t.timestamp
         if t.action == "click" and age <= timedelta(days=t.click_window_days):

@@ -6,6 +6,12 @@ creatives with the same model that ranked the page, turns each campaign's
 strategy and pacing into an effective bid, and runs one auction per slot the
 ad-load policy allows. Nobody picks demographics: who sees an ad follows
 from the model's prediction for that user.
+
+Two baseline audiences exist for benchmarks only (`DeliveryConfig.audience`;
+the API and settings never select them): "demographic" serves a campaign only
+to the age and gender groups of its audience suggestion and "broad" to
+everyone, both with the campaign's average response rate in place of a
+per-viewer prediction, as delivery worked before a model chose the audience.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import func, select
@@ -27,14 +33,20 @@ from unifeed.ads.campaigns import Campaign, Campaigns
 from unifeed.ads.ledger import LIFETIME, Budget
 from unifeed.ads.pacing import GoalHolder, Pacer
 from unifeed.store import Store, schema
+from unifeed.store.db import as_utc
 from unifeed.store.feed_log import FeedLog
 
 log = logging.getLogger(__name__)
 
 # Until a campaign has results of its own, a result is taken to be this much
-# rarer than a click on the same ad (a click is the first step to any result).
-RESULT_PER_CLICK_PRIOR = {"impression": 50.0, "click": 1.0, "like": 0.3}
+# rarer than a click on the same ad (a click is the first step to any result);
+# its own results per click take over as its clicks pass PRIOR_CLICKS.
+RESULT_PER_CLICK_PRIOR = {"click": 1.0, "like": 0.3, "long_view": 0.3}
 DEFAULT_RESULT_PER_CLICK = 0.1
+PRIOR_CLICKS = 20.0
+# The baselines' click rate before a campaign has impressions of its own.
+PRIOR_CLICK_RATE = 0.05
+PRIOR_IMPRESSIONS = 100.0
 BASE_BID_MINOR = 100.0  # starting bid per result before pacing has spoken
 MIN_CALIBRATION = 500  # shown items needed before the click calibration is refitted
 CALIBRATION_SECONDS = 60.0
@@ -57,10 +69,38 @@ class CampaignState:
     creative_rows: np.ndarray  # (K,) catalogue rows of its creatives
     pacer: Pacer
     goal: GoalHolder | None
-    spent_minor: int = 0
+    spent_minor: int = 0  # lifetime
+    spent_today_minor: int = 0  # kept for daily budgets only
     results: int = 0
     value: float = 0.0
+    clicks: int = 0  # on its creatives, attributed or not
+    impressions: int = 0  # billed
     last_update: datetime | None = None
+
+    @property
+    def pacing_spent_minor(self) -> int:
+        """The spend its pacer follows: today's for a daily budget, else all of it."""
+        return self.spent_today_minor if self.campaign.budget_kind == "daily" else self.spent_minor
+
+    @property
+    def click_rate(self) -> float:
+        """Its clicks per billed impression, shrunk towards the prior while they are few."""
+        return (self.clicks + PRIOR_IMPRESSIONS * PRIOR_CLICK_RATE) / (
+            self.impressions + PRIOR_IMPRESSIONS
+        )
+
+    @property
+    def results_per_click(self) -> float:
+        """Its results per click, shrunk towards the objective's prior while clicks are few."""
+        action = self.campaign.result_actions[0]
+        prior = RESULT_PER_CLICK_PRIOR.get(action, DEFAULT_RESULT_PER_CLICK)
+        if action == "click":
+            return 1.0
+        return (self.results + PRIOR_CLICKS * prior) / (self.clicks + PRIOR_CLICKS)
+
+
+Audience = Literal["model", "demographic", "broad"]
+AUDIENCES: tuple[Audience, ...] = ("model", "demographic", "broad")
 
 
 @dataclass
@@ -69,6 +109,30 @@ class DeliveryConfig:
     engagement_value_minor: float = 2.0  # what one organic engagement is worth
     reserve_minor: float = 0.0
     pacing_interval: timedelta = timedelta(hours=1)
+    audience: Audience = "model"  # the others are benchmark baselines (module docstring)
+
+    def __post_init__(self) -> None:
+        if self.audience not in AUDIENCES:
+            raise ValueError(f"audience must be one of {list(AUDIENCES)}, got {self.audience!r}")
+
+
+def in_suggested_groups(c: Campaign, user: dict[str, Any]) -> bool:
+    """Whether a user is in the age and gender groups of the campaign's audience suggestion.
+
+    Only the "demographic" baseline uses this as a filter; keys it reads:
+    age_min, age_max, genders.
+    """
+    hint = c.audience_hint or {}
+    age = user.get("age")
+    lo, hi = hint.get("age_min"), hint.get("age_max")
+    if (lo is not None or hi is not None) and age is None:
+        return False
+    if lo is not None and age < lo:
+        return False
+    if hi is not None and age > hi:
+        return False
+    genders = hint.get("genders")
+    return not genders or user.get("gender") in genders
 
 
 def _legal(c: Campaign, user: dict[str, Any]) -> bool:
@@ -97,10 +161,20 @@ class AdDelivery:
         self._calibrated_at = -float("inf")
         self._states: dict[int, CampaignState] = {}
         self._checked = -float("inf")
+        # The clock time of the next pacing step or campaign start or end: a
+        # refresh is due then whatever the wall clock says, so pacing keeps
+        # its interval when a simulation runs its clock faster than real time.
+        self._due_at: datetime | None = None
         self._lock = threading.Lock()
+        self._rng = np.random.default_rng(0)
 
     def invalidate(self) -> None:
         self._checked = -float("inf")
+
+    def _due(self) -> bool:
+        if time.monotonic() - self._checked >= self.refresh_seconds:
+            return True
+        return self._due_at is not None and self.clock() >= self._due_at
 
     # ------------------------------------------------------------- state
     def calibrate(self, model_version: str | None) -> Calibrator:
@@ -119,35 +193,44 @@ class AdDelivery:
 
     def refresh(self, row_of_pk: dict[int, int]) -> None:
         """Reload live campaigns, their spend and results; step their pacers."""
-        if time.monotonic() - self._checked < self.refresh_seconds:
+        if not self._due():
             return
         with self._lock:
+            if not self._due():
+                return  # another request refreshed while this one waited
             self._checked = time.monotonic()
             now = self.clock()
             states: dict[int, CampaignState] = {}
+            due: list[datetime] = []
             for c in self.campaigns.list(None):
+                if c.status == "active" and now < c.start_at:
+                    due.append(c.start_at)
                 if not c.live_at(now) or not c.creative_item_ids:
                     continue
+                due.append(c.end_at)
                 rows = np.array(
                     [row_of_pk[p] for p in c.creative_item_ids if p in row_of_pk], dtype=np.int64
                 )
                 if len(rows) == 0:
                     continue
-                old = self._states.get(c.id)
-                st = old or CampaignState(c, rows, self._pacer(c, now), self._goal(c))
+                st = self._states.get(c.id)
+                if st is None or now >= st.pacer.end:  # new, or a daily budget's new day
+                    st = CampaignState(c, rows, self._pacer(c, now), self._goal(c))
                 st.campaign, st.creative_rows = c, rows
                 states[c.id] = st
-            self._load_totals(states)
+            self._load_totals(states, now)
             for st in states.values():
-                due = st.last_update is None or now - st.last_update >= self.config.pacing_interval
-                if due:
-                    st.pacer.update(now, st.spent_minor)
+                step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
+                if step:
+                    st.pacer.update(now, st.pacing_spent_minor)
                     if st.goal is not None:
                         st.goal.update(
                             st.spent_minor, st.value if st.campaign.roas_goal else st.results
                         )
                     st.last_update = now
+                due.append(st.last_update + self.config.pacing_interval)
             self._states = states
+            self._due_at = min(due, default=None)
 
     def _pacer(self, c: Campaign, now: datetime) -> Pacer:
         if c.budget_kind == "daily":
@@ -165,24 +248,42 @@ class AdDelivery:
             return GoalHolder(1.0 / c.roas_goal)
         return None
 
-    def _load_totals(self, states: dict[int, CampaignState]) -> None:
+    def _load_totals(self, states: dict[int, CampaignState], now: datetime) -> None:
         if not states:
             return
-        s, a = schema.campaign_spend, schema.attributions
+        today = as_utc(now).strftime("%Y-%m-%d")
+        s, a, lg = schema.campaign_spend, schema.attributions, schema.ledger
+        e, cr = schema.events, schema.creatives
         ids = list(states)
         with self.store.engine.connect() as conn:
-            for cid, spent in conn.execute(
-                select(s.c.campaign_id, s.c.spent_minor).where(
-                    s.c.campaign_id.in_(ids), s.c.day == LIFETIME
+            for cid, day, spent in conn.execute(
+                select(s.c.campaign_id, s.c.day, s.c.spent_minor).where(
+                    s.c.campaign_id.in_(ids), s.c.day.in_([LIFETIME, today])
                 )
             ).all():
-                states[cid].spent_minor = int(spent)
+                if day == LIFETIME:
+                    states[cid].spent_minor = int(spent)
+                else:
+                    states[cid].spent_today_minor = int(spent)
             for cid, n, value in conn.execute(
                 select(a.c.campaign_id, func.count(), func.coalesce(func.sum(a.c.value), 0.0))
                 .where(a.c.campaign_id.in_(ids))
                 .group_by(a.c.campaign_id)
             ).all():
                 states[cid].results, states[cid].value = int(n), float(value)
+            for cid, n in conn.execute(
+                select(lg.c.campaign_id, func.count())
+                .where(lg.c.campaign_id.in_(ids), lg.c.kind == "impression")
+                .group_by(lg.c.campaign_id)
+            ).all():
+                states[cid].impressions = int(n)
+            for cid, n in conn.execute(
+                select(cr.c.campaign_id, func.count())
+                .select_from(e.join(cr, cr.c.item_id == e.c.item_id))
+                .where(cr.c.campaign_id.in_(ids), e.c.action == "click")
+                .group_by(cr.c.campaign_id)
+            ).all():
+                states[cid].clicks = int(n)
 
     def has_live_campaigns(self, row_of_pk: dict[int, int]) -> bool:
         """Refresh if due; True when any campaign could take a slot now."""
@@ -207,11 +308,17 @@ class AdDelivery:
             return min(float(c.bid_cap_minor), BASE_BID_MINOR * pace)
         return BASE_BID_MINOR * pace
 
-    def p_result(self, c: Campaign, scores: np.ndarray) -> np.ndarray:
-        p_click = self.click.predict(scores)
-        action = c.result_actions[0]
-        factor = RESULT_PER_CLICK_PRIOR.get(action, DEFAULT_RESULT_PER_CLICK)
-        return np.clip(p_click * factor, 0.0, 1.0)
+    def p_click(self, st: CampaignState, scores: np.ndarray) -> np.ndarray:
+        """p(click | this viewer sees the creative): the model's, or the baselines' average."""
+        if self.config.audience == "model":
+            return self.click.predict(scores)
+        return np.full(len(scores), st.click_rate)
+
+    def p_result(self, st: CampaignState, scores: np.ndarray) -> np.ndarray:
+        """p(the campaign's result | this viewer sees the creative)."""
+        if st.campaign.result_actions[0] == "impression":
+            return np.ones(len(scores))  # seeing the ad is the result
+        return np.clip(self.p_click(st, scores) * st.results_per_click, 0.0, 1.0)
 
     # ------------------------------------------------------------- placing
     def place(
@@ -228,6 +335,8 @@ class AdDelivery:
     ) -> list[PlacedAd]:
         self.refresh(row_of_pk)
         states = [s for s in self._states.values() if _legal(s.campaign, user)]
+        if self.config.audience == "demographic":
+            states = [s for s in states if in_suggested_groups(s.campaign, user)]
         if not states or score_rows is None:
             return []
         if time.monotonic() - self._calibrated_at > CALIBRATION_SECONDS:
@@ -238,6 +347,7 @@ class AdDelivery:
         # Each campaign bids once per page, with the creative this viewer
         # responds to best; the slots then go down the same bidders.
         value_of = self.config.engagement_value_minor
+        model = self.config.audience == "model"
         bidders: list[Bidder] = []
         score_of: dict[int, float] = {}  # creative row -> model score
         for st in states:
@@ -245,15 +355,16 @@ class AdDelivery:
             if len(rows) == 0:
                 continue
             scores = score_rows(rows)
-            best = int(np.argmax(scores))
-            p = float(self.p_result(st.campaign, scores[best : best + 1])[0])
+            # The baselines rotate creatives; the model picks the viewer's best.
+            best = int(np.argmax(scores)) if model else int(self._rng.integers(len(rows)))
+            p = float(self.p_result(st, scores[best : best + 1])[0])
             bid = self.bid(st)
             # Impressions are charged in whole minor units: a bid worth less
             # than one per impression cannot pay for the slot, nor can a
             # budget that cannot cover one more charge.
             if bid * p < 1 or remaining_minor(st.campaign.id) < round(bid * p):
                 continue
-            quality = value_of * float(self.click.predict(scores[best]))
+            quality = value_of * float(self.p_click(st, scores[best : best + 1])[0])
             bidders.append(Bidder(st.campaign.id, int(rows[best]), bid, p, quality))
             score_of[int(rows[best])] = float(scores[best])
         placed: list[PlacedAd] = []

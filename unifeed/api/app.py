@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from unifeed import __version__
+from unifeed.ads.delivery import DeliveryConfig
 from unifeed.api import campaign_routes
 from unifeed.api.deps import AUTH_RESPONSES, OperatorDep, Services, ServicesDep
 from unifeed.api.schemas import (
@@ -41,14 +42,17 @@ log = logging.getLogger(__name__)
 
 
 def create_app(
-    settings: Settings | None = None, clock: Callable[[], datetime] | None = None
+    settings: Settings | None = None,
+    clock: Callable[[], datetime] | None = None,
+    delivery: DeliveryConfig | None = None,
 ) -> FastAPI:
-    """The app. `clock` replaces the wall clock (a simulation runs on its own time)."""
+    """The app. `clock` replaces the wall clock (a simulation runs on its own time);
+    `delivery` replaces the ad delivery's defaults (benchmarks run baselines with it)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = await run_in_threadpool(Services.start, settings, clock)
+        app.state.services = await run_in_threadpool(Services.start, settings, clock, delivery)
         try:
             yield
         finally:

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from unifeed.ads.billing import Billing
 from unifeed.ads.campaigns import Campaigns
+from unifeed.ads.delivery import DeliveryConfig
 from unifeed.serving.feed import FeedService
 from unifeed.settings import Settings
 from unifeed.store import Store
@@ -58,7 +59,12 @@ class Services:
     _encode_lock: threading.Lock
 
     @classmethod
-    def start(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
+    def start(
+        cls,
+        settings: Settings,
+        clock: Callable[[], datetime] | None = None,
+        delivery: DeliveryConfig | None = None,
+    ) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store(settings.resolved_database_url)
         applied = store.migrate()
@@ -67,7 +73,7 @@ class Services:
         if settings.operator_key:
             store.add_api_key("operator", settings.operator_key, role="operator")
         encoder: TextEncoder = MiniLMEncoder() if settings.encoder == "minilm" else HashingEncoder()
-        feed = FeedService(store, settings, clock or utcnow)
+        feed = FeedService(store, settings, clock or utcnow, delivery)
         feed.reload(force=True)
         return cls(
             settings, store, feed, encoder, Campaigns(store), Billing(store), {}, threading.Lock()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import uvicorn
 
+from unifeed.ads.delivery import DeliveryConfig
 from unifeed.api.app import create_app
 from unifeed.settings import Settings
 
@@ -21,11 +23,20 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
 
 
 @contextmanager
-def running_server(settings: Settings, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve on a free port in a background thread; yields the base URL."""
-    config = uvicorn.Config(
-        create_app(settings), host=host, port=0, log_level="warning", lifespan="on"
-    )
+def running_server(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    *,
+    clock: Callable[[], datetime] | None = None,
+    delivery: DeliveryConfig | None = None,
+) -> Iterator[str]:
+    """Serve on a free port in a background thread; yields the base URL.
+
+    `clock` and `delivery` go to `create_app` (a simulation's own time, a
+    benchmark's ad delivery baseline).
+    """
+    app = create_app(settings, clock, delivery)
+    config = uvicorn.Config(app, host=host, port=0, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="unifeed-api", daemon=True)
     thread.start()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from unifeed.ads.delivery import AdDelivery, PlacedAd
+from unifeed.ads.delivery import AdDelivery, DeliveryConfig, PlacedAd
 from unifeed.ads.ledger import Ledger
 from unifeed.model.checkpoint import Checkpoint, CheckpointError
 from unifeed.serving.actions import POSITIVE_ACTIONS
@@ -60,12 +60,16 @@ class FeedPage:
 
 class FeedService:
     def __init__(
-        self, store: Store, settings: Settings, clock: Callable[[], datetime] = utcnow
+        self,
+        store: Store,
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+        delivery: DeliveryConfig | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
-        self.ads = AdDelivery(store, clock, settings.reload_seconds)
+        self.ads = AdDelivery(store, clock, settings.reload_seconds, delivery)
         self.ledger = Ledger(store)
         self.log = FeedLog(store)
         self.catalogue = LiveCatalogue(store, settings.reload_seconds)

@@ -1,0 +1,107 @@
+"""Who an ad may reach and what delivery predicts for them, per audience policy."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from unifeed.ads.campaigns import Campaign
+from unifeed.ads.delivery import (
+    PRIOR_CLICK_RATE,
+    AdDelivery,
+    CampaignState,
+    DeliveryConfig,
+    in_suggested_groups,
+)
+from unifeed.ads.pacing import Pacer
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def campaign(objective: str = "traffic", hint: dict | None = None) -> Campaign:
+    return Campaign(
+        id=1,
+        public_id="c1",
+        advertiser_id=1,
+        name="c",
+        objective=objective,
+        currency="EUR",
+        budget_kind="lifetime",
+        budget_minor=1000,
+        start_at=T0,
+        end_at=T0 + timedelta(days=2),
+        bid_strategy="highest_volume",
+        cost_goal_minor=None,
+        roas_goal=None,
+        bid_cap_minor=None,
+        brief={},
+        constraints={},
+        audience_hint=hint,
+        click_window_days=7,
+        view_window_days=1,
+        status="active",
+        created_at=T0,
+    )
+
+
+def state(c: Campaign, **totals: int) -> CampaignState:
+    st = CampaignState(c, np.array([0]), Pacer(c.budget_minor, c.start_at, c.end_at), None)
+    for k, v in totals.items():
+        setattr(st, k, v)
+    return st
+
+
+def test_suggested_groups_filter_by_age_and_gender() -> None:
+    c = campaign(hint={"age_min": 35, "age_max": 54, "genders": ["female"]})
+    assert in_suggested_groups(c, {"age": 40, "gender": "female"})
+    assert not in_suggested_groups(c, {"age": 30, "gender": "female"})
+    assert not in_suggested_groups(c, {"age": 40, "gender": "male"})
+    assert not in_suggested_groups(c, {"age": None, "gender": "female"})
+    assert in_suggested_groups(campaign(), {"age": None, "gender": None})
+
+
+def delivery(audience: str) -> AdDelivery:
+    return AdDelivery(None, lambda: T0, 60.0, DeliveryConfig(audience=audience))  # type: ignore[arg-type]
+
+
+def test_the_model_predicts_per_viewer_the_baselines_do_not() -> None:
+    st = state(campaign(), impressions=1000, clicks=100)
+    scores = np.array([-3.0, 0.0, 3.0])
+    d = delivery("model")
+    d.click.a, d.click.b = 1.0, -1.0
+    per_viewer = d.p_result(st, scores)
+    assert per_viewer[0] < per_viewer[1] < per_viewer[2]
+    flat = delivery("broad").p_result(st, scores)
+    assert np.allclose(flat, (100 + 100 * PRIOR_CLICK_RATE) / 1100)
+
+
+def test_results_per_click_move_from_the_prior_to_the_campaigns_own() -> None:
+    fresh = state(campaign("leads"))
+    assert fresh.results_per_click == pytest.approx(0.1)
+    seasoned = state(campaign("leads"), clicks=2000, results=1000)
+    assert seasoned.results_per_click == pytest.approx(0.5, abs=0.01)
+    assert state(campaign("traffic"), clicks=10, results=0).results_per_click == 1.0
+
+
+def test_seeing_the_ad_is_the_awareness_result() -> None:
+    st = state(campaign("awareness"))
+    assert np.all(delivery("model").p_result(st, np.array([-5.0, 5.0])) == 1.0)
+
+
+def test_unknown_audience_is_refused() -> None:
+    with pytest.raises(ValueError, match="audience"):
+        DeliveryConfig(audience="zip codes")  # type: ignore[arg-type]
+
+
+def test_refresh_is_due_when_the_clock_reaches_the_next_pacing_step() -> None:
+    now = [T0]
+    d = AdDelivery(None, lambda: now[0], 3600.0)  # type: ignore[arg-type]
+    assert d._due()  # never refreshed
+    d._checked = time.monotonic()
+    d._due_at = T0 + timedelta(hours=1)
+    assert not d._due()  # an hour of wall clock to go and the clock has not moved
+    now[0] = T0 + timedelta(hours=1)
+    assert d._due()  # a simulation moved its clock past the step
