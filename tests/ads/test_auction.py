@@ -25,6 +25,13 @@ def test_price_never_exceeds_the_bid_and_reserve_binds() -> None:
     assert run_auction([bidder(1, 100, 0.1)], displaced_value_minor=0, reserve_minor=11) is None
 
 
+def test_a_tie_between_two_ads_still_fills_the_slot_at_the_tied_price() -> None:
+    # Equal bids on equal predictions are common (two campaigns on their prior).
+    win = run_auction([bidder(1, 100, 0.1), bidder(2, 100, 0.1)], displaced_value_minor=1)
+    assert win is not None and win.bidder.campaign_id == 1
+    assert win.price_per_result_minor == pytest.approx(100)
+
+
 def test_an_ad_must_beat_the_organic_item_it_displaces() -> None:
     assert run_auction([bidder(1, 100, 0.1)], displaced_value_minor=10) is None
     assert run_auction([bidder(1, 100, 0.1)], displaced_value_minor=9.9) is not None

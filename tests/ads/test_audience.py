@@ -17,6 +17,7 @@ from unifeed.ads.delivery import (
     in_suggested_groups,
 )
 from unifeed.ads.pacing import Pacer
+from unifeed.store.db import as_utc
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -101,7 +102,7 @@ def test_refresh_is_due_when_the_clock_reaches_the_next_pacing_step() -> None:
     d = AdDelivery(None, lambda: now[0], 3600.0)  # type: ignore[arg-type]
     assert d._due()  # never refreshed
     d._checked = time.monotonic()
-    d._due_at = T0 + timedelta(hours=1)
+    d._due_at = as_utc(T0 + timedelta(hours=1))
     assert not d._due()  # an hour of wall clock to go and the clock has not moved
     now[0] = T0 + timedelta(hours=1)
     assert d._due()  # a simulation moved its clock past the step

@@ -47,6 +47,8 @@ def test_goal_holder_moves_cost_per_result_to_the_goal() -> None:
         spend += n * bid * 0.9
         results += n
         holder.update(spend, results)
-    # The realised cost per result of the late rounds sits near the goal.
+    # What the advertiser pays per result over the campaign lands on the goal,
+    # and the late rounds' own cost stays near it.
+    assert abs(spend / results - 50) / 50 < 0.05
     late = 80 * holder.multiplier * 0.9
-    assert abs(late - 50) / 50 < 0.1
+    assert abs(late - 50) / 50 < 0.15

@@ -50,9 +50,11 @@ def run_auction(
     # A campaign never competes with itself for one slot: the runner-up is
     # the best bid of another campaign.
     runner = next((b.value for b in live[1:] if b.campaign_id != best.campaign_id), 0.0)
-    floor = max(runner, reserve_minor, displaced_value_minor)
-    if best.value <= floor:
+    # The ad must beat the organic item and the reserve outright; a tie with
+    # another ad still has a winner (the sort's), who pays the tied value.
+    if best.value <= max(reserve_minor, displaced_value_minor):
         return None
+    floor = max(runner, reserve_minor, displaced_value_minor)
     price = (floor - best.quality_minor) / best.p_result
     price = min(max(price, 0.0), best.bid_minor)
     return Win(best, price, price * best.p_result)

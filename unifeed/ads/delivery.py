@@ -47,7 +47,9 @@ PRIOR_CLICKS = 20.0
 # The baselines' click rate before a campaign has impressions of its own.
 PRIOR_CLICK_RATE = 0.05
 PRIOR_IMPRESSIONS = 100.0
-BASE_BID_MINOR = 100.0  # starting bid per result before pacing has spoken
+# What every campaign first offers per impression it expects, whatever its
+# objective; pacing and goals move it from there (see AdDelivery.base_bid).
+BASE_IMPRESSION_VALUE_MINOR = 5.0
 MIN_CALIBRATION = 500  # shown items needed before the click calibration is refitted
 CALIBRATION_SECONDS = 60.0
 
@@ -174,7 +176,7 @@ class AdDelivery:
     def _due(self) -> bool:
         if time.monotonic() - self._checked >= self.refresh_seconds:
             return True
-        return self._due_at is not None and self.clock() >= self._due_at
+        return self._due_at is not None and as_utc(self.clock()) >= self._due_at
 
     # ------------------------------------------------------------- state
     def calibrate(self, model_version: str | None) -> Calibrator:
@@ -199,7 +201,7 @@ class AdDelivery:
             if not self._due():
                 return  # another request refreshed while this one waited
             self._checked = time.monotonic()
-            now = self.clock()
+            now = as_utc(self.clock())  # naive UTC, as the store keeps times
             states: dict[int, CampaignState] = {}
             due: list[datetime] = []
             for c in self.campaigns.list(None):
@@ -295,6 +297,18 @@ class AdDelivery:
         return None if st is None else st.campaign.budget
 
     # ------------------------------------------------------------- bidding
+    @staticmethod
+    def base_bid(st: CampaignState) -> float:
+        """Starting bid per result, minor units.
+
+        Every objective starts at the same value per expected impression, so
+        a campaign buying rare results (a purchase) and one buying common ones
+        (a click) enter the auction on equal terms; pacing takes it from there.
+        """
+        if st.campaign.result_actions[0] == "impression":
+            return BASE_IMPRESSION_VALUE_MINOR
+        return BASE_IMPRESSION_VALUE_MINOR / (st.click_rate * st.results_per_click)
+
     def bid(self, st: CampaignState) -> float:
         """Effective bid per result, minor units."""
         c = st.campaign
@@ -302,11 +316,11 @@ class AdDelivery:
         if c.bid_strategy == "cost_per_result" and st.goal is not None:
             return float(c.cost_goal_minor or 0) * st.goal.multiplier * min(pace, 1.0)
         if c.bid_strategy == "roas" and st.goal is not None and c.roas_goal:
-            per_result = st.value / st.results if st.results else BASE_BID_MINOR * c.roas_goal
+            per_result = st.value / st.results if st.results else self.base_bid(st) * c.roas_goal
             return per_result / c.roas_goal * st.goal.multiplier * min(pace, 1.0)
         if c.bid_strategy == "bid_cap" and c.bid_cap_minor:
-            return min(float(c.bid_cap_minor), BASE_BID_MINOR * pace)
-        return BASE_BID_MINOR * pace
+            return min(float(c.bid_cap_minor), self.base_bid(st) * pace)
+        return self.base_bid(st) * pace
 
     def p_click(self, st: CampaignState, scores: np.ndarray) -> np.ndarray:
         """p(click | this viewer sees the creative): the model's, or the baselines' average."""

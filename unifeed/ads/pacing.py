@@ -65,14 +65,14 @@ class GoalHolder:
     gain: float = 0.5
     bounds: tuple[float, float] = (0.05, 5.0)
     multiplier: float = 1.0
+    # Results are rare and lumpy early on: the realised cost counts this many
+    # imaginary results bought at the goal, so a few unlucky impressions do
+    # not drive the bid down before any result could have come.
+    prior_results: float = 3.0
 
     def update(self, spent_minor: float, results: float) -> float:
-        if results <= 0:
-            if spent_minor > 2 * self.goal:
-                # Spending with nothing to show: bid lower.
-                self.multiplier = clamp(self.multiplier * math.exp(-self.gain), *self.bounds)
-            return self.multiplier
-        realised = spent_minor / results
+        k = self.prior_results
+        realised = (spent_minor + k * self.goal) / (results + k)
         step = self.gain * (self.goal - realised) / self.goal
         self.multiplier = clamp(self.multiplier * math.exp(step), *self.bounds)
         return self.multiplier

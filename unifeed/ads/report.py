@@ -19,6 +19,7 @@ from unifeed.ads.campaigns import Campaign
 from unifeed.ads.pacing import Pacer
 from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.store import Store, schema
+from unifeed.store.db import as_utc
 
 AGE_BANDS = ((13, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, 130))
 
@@ -38,6 +39,7 @@ def _shares(counter: Counter[str]) -> dict[str, float]:
 
 
 def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
+    now = as_utc(now)
     lg, e, att = schema.ledger, schema.events, schema.attributions
     with store.engine.connect() as conn:
         spend = int(

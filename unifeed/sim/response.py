@@ -71,9 +71,15 @@ class ResponseModel:
     def probabilities(self, world: World, user: int, items: np.ndarray) -> dict[str, np.ndarray]:
         """p(click), and p(like), p(long_view) given a click, p(hide) given none."""
         items = np.asarray(items, dtype=np.int64)
-        aff = self.affinity(world, user, items)
-        q = world.item_quality[items]
         video = np.array([world.item_kind[i] == "video" for i in items], dtype=np.float64)
+        return self.probabilities_of(
+            self.affinity(world, user, items), world.item_quality[items], video
+        )
+
+    def probabilities_of(
+        self, aff: np.ndarray, q: np.ndarray, video: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The same, from affinities, qualities and video flags (ads use it too)."""
         return {
             "click": _sigmoid(self.click_bias + self.click_affinity * aff + self.click_quality * q),
             "like": _sigmoid(self.like_bias + self.like_affinity * aff + self.like_quality * q),

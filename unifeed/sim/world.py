@@ -133,7 +133,7 @@ GENDERS: tuple[tuple[str, float], ...] = (("female", 0.49), ("male", 0.47), ("no
 
 # Per topic: (young-vs-old tilt, female-vs-male tilt), both roughly in [-1, 1].
 # Positive age tilt: more popular with older users; positive gender tilt: with women.
-_TILTS: dict[str, tuple[float, float]] = {
+TILTS: dict[str, tuple[float, float]] = {
     "cooking": (0.3, 0.3), "football": (-0.2, -0.8), "gaming": (-1.0, -0.5),
     "gardening": (1.0, 0.3), "travel": (0.0, 0.1), "fitness": (-0.5, 0.0),
     "music": (-0.6, 0.0), "photography": (0.3, -0.1), "technology": (-0.3, -0.6),
@@ -328,8 +328,8 @@ def _users(config: SimConfig, rng: np.random.Generator, topics: tuple[str, ...])
     # The interest prior: a base popularity per topic (some topics are broadly
     # liked, which popularity can exploit), tilted by age, gender and country.
     base = rng.normal(0.0, 0.5, size=k)
-    age_t = np.array([_TILTS[t][0] for t in topics])
-    gender_t = np.array([_TILTS[t][1] for t in topics])
+    age_t = np.array([TILTS[t][0] for t in topics])
+    gender_t = np.array([TILTS[t][1] for t in topics])
     country_t = rng.normal(0.0, 0.5, size=(len(COUNTRIES), k))
     age_z = ((age - 38.0) / 15.0)[:, None]
     g = np.select([gender == "female", gender == "male"], [1.0, -1.0], 0.0)[:, None]

@@ -1,0 +1,509 @@
+"""Ads benchmark: automatic audience vs manual targeting, pacing, goals, calibration.
+
+Parts 1 and 2 run one flight of campaigns in the simulated marketplace
+(`unifeed.sim.flight`) three times from the same warmed-up store:
+
+  automatic    the shipped delivery: the unified model predicts p(result)
+               for every viewer, and the auction and pacing do the rest
+  demographic  each campaign reaches only the age and gender groups its
+               advertiser picked by the product's stereotype, with one
+               average response rate for everyone in them (the baseline)
+  broad        everyone, with one average response rate (the baseline)
+
+Every campaign has the same lifetime budget. Reported: results per unit of
+spend per objective and arm (part 1); for the automatic arm, budget delivery,
+hourly spend against the target curve and cost per result against its goal,
+with the AuctionNet score (part 2); and predicted against observed p(result)
+by bucket. Part 3 (`--part replay`) is the MovieLens replay of
+`unifeed.bench.ads_replay`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from unifeed.ads.calibration import reliability
+from unifeed.ads.campaigns import OBJECTIVES
+from unifeed.bench.report import REPO, commit, machine, today, write_section
+from unifeed.sim.advertisers import Advertiser
+from unifeed.sim.flight import FLIGHT_ARMS, ArmOutcome, FlightConfig, run_flight
+from unifeed.sim.world import SimConfig, World
+
+IMG = REPO / "docs" / "img"
+SPEND_UNIT = 100  # results are reported per 100 minor units (per euro)
+EARLY = 0.1  # the share of the flight before the pacing check starts
+
+
+def results_per_spend(r: dict[str, Any]) -> float:
+    return SPEND_UNIT * r["results"] / r["spend_minor"] if r["spend_minor"] else 0.0
+
+
+def pacing(report: dict[str, Any]) -> dict[str, Any]:
+    """Budget delivery and spend against the target curve, from a campaign report."""
+    curve = report["pacing"]
+    budget = report["budget_minor"]
+    hours = len(curve)
+    start = int(np.ceil(EARLY * hours))
+    spend = np.array([h["spend_minor"] for h in curve], dtype=np.float64)
+    target = np.array([h["target_minor"] for h in curve], dtype=np.float64)
+    # Cumulative spend against the cumulative target, hour by hour.
+    cum_dev = np.abs(spend[start:] - target[start:]) / np.maximum(target[start:], 1.0)
+    # Each hour's own spend against the hour's share of the budget.
+    hourly = np.diff(np.concatenate([[0.0], spend]))
+    hourly_target = np.diff(np.concatenate([[0.0], target]))
+    hour_dev = np.abs(hourly[start:] - hourly_target[start:]) / np.maximum(
+        hourly_target[start:], 1.0
+    )
+    return {
+        "spent_share": report["spend_minor"] / budget,
+        "overspent": report["spend_minor"] > budget,
+        "hours": hours,
+        "max_cumulative_dev": float(cum_dev.max()) if len(cum_dev) else 0.0,
+        "hours_cumulative_within_20": float(np.mean(cum_dev <= 0.2)) if len(cum_dev) else 1.0,
+        "median_hourly_dev": float(np.median(hour_dev)) if len(hour_dev) else 0.0,
+        "hours_hourly_within_20": float(np.mean(hour_dev <= 0.2)) if len(hour_dev) else 1.0,
+    }
+
+
+def auctionnet(results: int, cpr: float | None, goal: float) -> float:
+    """AuctionNet's score: results, discounted by the square of any overshoot of the goal."""
+    if not results or cpr is None:
+        return 0.0
+    return results * min(1.0, (goal / cpr) ** 2)
+
+
+def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str, Any]:
+    """Predicted p(result) of every ad shown against whether that result followed.
+
+    A slot's result followed when the viewer sent the campaign's result event
+    on that ad naming that feed request. Awareness is left out: its result
+    is the impression itself, predicted as 1.
+    """
+    from unifeed.settings import Settings
+    from unifeed.store import Store, schema
+
+    settings = Settings(data_dir=outcome.data_dir, operator_key="x" * 16)
+    store = Store(settings.resolved_database_url)
+    s, fr, e, c = schema.ad_slots, schema.feed_requests, schema.events, schema.campaigns
+    try:
+        with store.engine.connect() as conn:
+            slots = conn.execute(
+                select(fr.c.request_id, s.c.item_id, s.c.p_result, c.c.objective)
+                .join(fr, fr.c.id == s.c.feed_request_id)
+                .join(c, c.c.id == s.c.campaign_id)
+            ).all()
+            done = conn.execute(
+                select(e.c.request_id, e.c.item_id, e.c.action).where(
+                    e.c.request_id.in_({r.request_id for r in slots})
+                )
+            ).all()
+    finally:
+        store.close()
+    acted = {(r.request_id, r.item_id, r.action) for r in done}
+    shown = {(r.request_id, r.item_id) for r in done if r.action == "impression"}
+    p, y, groups = [], [], []
+    for r in slots:
+        if r.objective == "awareness" or (r.request_id, r.item_id) not in shown:
+            continue
+        hit = any((r.request_id, r.item_id, a) in acted for a in OBJECTIVES[r.objective])
+        p.append(r.p_result)
+        y.append(float(hit))
+        groups.append(r.objective)
+    pa, ya = np.array(p), np.array(y)
+    by_objective = {}
+    for obj in sorted(set(groups)):
+        m = np.array([g == obj for g in groups])
+        by_objective[obj] = {
+            "n": int(m.sum()),
+            "predicted": float(pa[m].mean()),
+            "observed": float(ya[m].mean()),
+        }
+    return {
+        "n": len(pa),
+        "buckets": reliability(pa, ya, bins=10) if len(pa) else [],
+        "by_objective": by_objective,
+    }
+
+
+def found(world: World, outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str, float]:
+    """Per advertiser: the share of its impressions that reached fans of its topic.
+
+    A fan is a user whose largest hidden interest is the product's topic;
+    the service never sees interests, so this is the ground truth of who
+    each audience choice found.
+    """
+    from unifeed.settings import Settings
+    from unifeed.store import Store, schema
+
+    fan_topic = world.interests.argmax(axis=1)
+    index = {uid: k for k, uid in enumerate(world.user_ids)}
+    settings = Settings(data_dir=outcome.data_dir, operator_key="x" * 16)
+    store = Store(settings.resolved_database_url)
+    lg, u = schema.ledger, schema.users
+    try:
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                select(lg.c.campaign_id, u.c.external_id)
+                .join(u, u.c.id == lg.c.user_id)
+                .where(lg.c.kind == "impression")
+            ).all()
+            ids = dict(
+                conn.execute(select(schema.campaigns.c.id, schema.campaigns.c.public_id)).all()
+            )
+    finally:
+        store.close()
+    public_to_adv = {cid: a for a, cid in outcome.campaigns.items()}
+    by_topic = {a.id: a.topic for a in advertisers}
+    hits: dict[str, list[bool]] = {a.id: [] for a in advertisers}
+    for campaign_pk, user in rows:
+        adv = public_to_adv.get(ids[campaign_pk])
+        if adv is not None:
+            hits[adv].append(bool(fan_topic[index[user]] == by_topic[adv]))
+    return {a: float(np.mean(h)) if h else 0.0 for a, h in hits.items()}
+
+
+def analyse(
+    cfg: FlightConfig, world: World, advertisers: list[Advertiser], outcomes: dict[str, ArmOutcome]
+) -> dict[str, Any]:
+    arms = list(outcomes)
+    fan_share = world.interests.argmax(axis=1)
+    rows = []
+    for a in advertisers:
+        row: dict[str, Any] = {
+            "advertiser": a.id,
+            "product": a.campaign_name,
+            "objective": a.objective,
+            "strategy": a.bid_strategy["type"],
+            "goal_minor": a.bid_strategy.get("cost_per_result_minor"),
+            "topic": world.topics[a.topic],
+            "targeting": a.targeting(world),
+            "population_fans": float(np.mean(fan_share == a.topic)),
+        }
+        for arm in arms:
+            r = outcomes[arm].reports[a.id]
+            row[arm] = {
+                "spend_minor": r["spend_minor"],
+                "impressions": r["impressions"],
+                "reach": r["reach"],
+                "results": r["results"],
+                "value_minor": r["value_minor"],
+                "cost_per_result_minor": r["cost_per_result_minor"],
+                "roas": r["roas"],
+                "results_per_euro": results_per_spend(r),
+            }
+        rows.append(row)
+    out: dict[str, Any] = {"campaigns": rows, "arms": arms}
+    if "automatic" in outcomes:
+        auto = outcomes["automatic"]
+        out["pacing"] = {
+            a.id: pacing(auto.reports[a.id])
+            for a in advertisers
+            if a.bid_strategy["type"] == "highest_volume"
+        }
+        out["goals"] = {}
+        for a in advertisers:
+            goal = a.bid_strategy.get("cost_per_result_minor")
+            if goal is None:
+                continue
+            g: dict[str, Any] = {"goal_minor": goal}
+            for arm in arms:
+                r = outcomes[arm].reports[a.id]
+                cpr = r["cost_per_result_minor"]
+                g[arm] = {
+                    "results": r["results"],
+                    "cpr": cpr,
+                    "cpr_vs_goal": cpr / goal if cpr else None,
+                    "spent_share": r["spend_minor"] / r["budget_minor"],
+                    "auctionnet": auctionnet(r["results"], cpr, goal),
+                }
+            out["goals"][a.id] = g
+        out["calibration"] = calibration(auto, advertisers)
+        out["pacing_curves"] = {a.id: auto.reports[a.id]["pacing"] for a in advertisers}
+    out["fans_reached"] = {arm: found(world, outcomes[arm], advertisers) for arm in arms}
+    out["runs"] = {
+        arm: {
+            "feeds": o.feeds,
+            "ad_impressions": o.ad_impressions,
+            "conversions": o.conversions,
+            "seconds": round(o.seconds, 1),
+        }
+        for arm, o in outcomes.items()
+    }
+    return out
+
+
+# ------------------------------------------------------------------ report
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def render(cfg: FlightConfig, r: dict[str, Any], command: str, seconds: float) -> str:
+    arms = r["arms"]
+    sim = cfg.sim
+    lines = [
+        "## Ads, parts 1 and 2: a campaign flight in the simulated marketplace (`bench/ads.py`)",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine()}  ",
+        f"Date: {today()}, commit {commit()}, {seconds / 60:.1f} min",
+        "",
+        f"World: {sim.n_users} users, {sim.items_per_day} posts a day, seed {sim.seed}; "
+        f"{cfg.warmup_days} organic days to warm the model up, then a "
+        f"{sim.days - cfg.warmup_days}-day flight of {len(r['campaigns'])} campaigns, each "
+        f"with a lifetime budget of {cfg.budget_minor / 100:.2f} EUR. Active users open the "
+        f"app {cfg.sessions_per_day:g} times a day on average at random moments; events reach "
+        f"the API every {cfg.flush_minutes} simulated minutes; conversions come up to 3 hours "
+        "after the click; the model retrains every night. Each arm starts from a copy of the "
+        "same warmed-up store and runs the same flight over the real API; only the audience "
+        "policy differs (see `unifeed/bench/ads.py`). Results per euro = attributed results "
+        "per 100 minor units spent.",
+        "",
+        "### Part 1: results per euro, automatic audience against manual targeting and broad",
+        "",
+        "| campaign | objective | manual targeting | "
+        + " | ".join(arms)
+        + " | automatic / manual | automatic / broad |",
+        "|---|---|---|" + "---|" * len(arms) + "---|---|",
+    ]
+    for c in r["campaigns"]:
+        t = c["targeting"]
+        group = f"{'+'.join(t['genders'])} {t['age_min']}-{t['age_max']}"
+        vals = [c[a]["results_per_euro"] for a in arms]
+        auto = c.get("automatic", {}).get("results_per_euro")
+        dem = c.get("demographic", {}).get("results_per_euro")
+        broad = c.get("broad", {}).get("results_per_euro")
+        lines.append(
+            f"| {c['product']} | {c['objective']} | {group} | "
+            + " | ".join(_fmt(v) for v in vals)
+            + f" | {_ratio(auto, dem)} | {_ratio(auto, broad)} |"
+        )
+    lines += [
+        "",
+        "Who each audience reached: the share of a campaign's impressions that went to fans "
+        "of the product's topic (users whose largest hidden interest it is; the service never "
+        "sees interests), against their share of the population.",
+        "",
+        "| campaign | population | " + " | ".join(arms) + " |",
+        "|---|---|" + "---|" * len(arms),
+    ]
+    for c in r["campaigns"]:
+        lines.append(
+            f"| {c['product']} | {c['population_fans']:.0%} | "
+            + " | ".join(f"{r['fans_reached'][a][c['advertiser']]:.0%}" for a in arms)
+            + " |"
+        )
+    lines += [
+        "",
+        "Spend, impressions, reach and results per arm:",
+        "",
+        "| campaign | " + " | ".join(f"{a} spend / impr. / reach / results" for a in arms) + " |",
+        "|---|" + "---|" * len(arms),
+    ]
+    for c in r["campaigns"]:
+        cells = [
+            f"{c[a]['spend_minor']} / {c[a]['impressions']} / {c[a]['reach']} / {c[a]['results']}"
+            for a in arms
+        ]
+        lines.append(f"| {c['product']} | " + " | ".join(cells) + " |")
+    if "pacing" in r:
+        lines += _render_pacing(r)
+    lines += [
+        "",
+        "![results per euro](img/ads_results.png)",
+        "",
+        "Runs: "
+        + "; ".join(
+            f"{a}: {v['feeds']} feeds, {v['ad_impressions']} ad impressions, "
+            f"{v['conversions']} conversions, {v['seconds']:.0f} s"
+            for a, v in r["runs"].items()
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None:
+        return "–"
+    return f"{a / b:.2f}x" if b > 0 else "∞"
+
+
+def _render_pacing(r: dict[str, Any]) -> list[str]:
+    names = {c["advertiser"]: c["product"] for c in r["campaigns"]}
+    lines = [
+        "",
+        "### Part 2: pacing and goals (automatic arm)",
+        "",
+        f"Highest-volume campaigns, over the flight after its first {EARLY:.0%}: cumulative "
+        "spend against the even target curve at every hour, and each hour's own spend "
+        "against the hour's share of the budget.",
+        "",
+        "| campaign | budget spent | overspent | cumulative: worst deviation | "
+        "cumulative: hours within 20% | hourly: median deviation | hourly: hours within 20% |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for adv, p in r["pacing"].items():
+        lines.append(
+            f"| {names[adv]} | {p['spent_share']:.1%} | {'yes' if p['overspent'] else 'no'} | "
+            f"{p['max_cumulative_dev']:.1%} | {p['hours_cumulative_within_20']:.0%} | "
+            f"{p['median_hourly_dev']:.0%} | {p['hours_hourly_within_20']:.0%} |"
+        )
+    arms = r["arms"]
+    lines += [
+        "",
+        "Cost-per-result goals: realised cost per result against the goal, budget spent, and "
+        "the AuctionNet score (results × min(1, (goal / realised cost per result)²)), per arm.",
+        "",
+        "| campaign | goal | " + " | ".join(f"{a}: CPR / goal, spent, score" for a in arms) + " |",
+        "|---|---|" + "---|" * len(arms),
+    ]
+    for adv, g in r["goals"].items():
+        cells = [
+            f"{_fmt(g[a]['cpr_vs_goal'])}, {g[a]['spent_share']:.0%}, {g[a]['auctionnet']:.1f}"
+            for a in arms
+        ]
+        lines.append(f"| {names[adv]} | {g['goal_minor']} | " + " | ".join(cells) + " |")
+    cal = r["calibration"]
+    lines += [
+        "",
+        "![pacing](img/ads_pacing.png)",
+        "",
+        f"Calibration of p(result) in the automatic arm: {cal['n']} ad impressions (awareness "
+        "left out: its result is the impression), ten buckets of equal count.",
+        "",
+        "| bucket | impressions | predicted | observed |",
+        "|---|---|---|---|",
+    ]
+    for k, b in enumerate(cal["buckets"]):
+        lines.append(f"| {k + 1} | {b['n']} | {b['predicted']:.4f} | {b['observed']:.4f} |")
+    lines += ["", "| objective | impressions | mean predicted | observed |", "|---|---|---|---|"]
+    for obj, b in cal["by_objective"].items():
+        lines.append(f"| {obj} | {b['n']} | {b['predicted']:.4f} | {b['observed']:.4f} |")
+    lines += ["", "![calibration](img/ads_calibration.png)"]
+    return lines
+
+
+def plots(r: dict[str, Any], img: Path = IMG) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    img.mkdir(parents=True, exist_ok=True)
+    out = []
+    arms = r["arms"]
+    camps = r["campaigns"]
+    fig, ax = plt.subplots(figsize=(10, 4))
+    width = 0.8 / len(arms)
+    for k, a in enumerate(arms):
+        ax.bar(
+            np.arange(len(camps)) + k * width,
+            [c[a]["results_per_euro"] for c in camps],
+            width,
+            label=a,
+        )
+    ax.set_xticks(np.arange(len(camps)) + width * (len(arms) - 1) / 2)
+    ax.set_xticklabels(
+        [f"{c['objective']}\n{c['strategy'].replace('_', ' ')}" for c in camps], fontsize=8
+    )
+    ax.set_yscale("log")
+    ax.set_ylabel("results per euro (log)")
+    ax.legend()
+    ax.set_title("Results per euro by campaign and audience")
+    fig.tight_layout()
+    out.append(img / "ads_results.png")
+    fig.savefig(out[-1], dpi=110)
+    plt.close(fig)
+    if "pacing_curves" in r:
+        fig, ax = plt.subplots(figsize=(8, 4))
+        for c in camps:
+            curve = r["pacing_curves"][c["advertiser"]]
+            budget = curve[-1]["target_minor"] or 1
+            ax.plot([h["spend_minor"] / budget for h in curve], label=c["objective"], lw=1)
+        ax.plot([h["target_minor"] / budget for h in curve], "k--", lw=1.5, label="target")
+        ax.set_xlabel("hour of the flight")
+        ax.set_ylabel("cumulative spend / budget")
+        ax.legend(fontsize=7)
+        ax.set_title("Spend against the target curve (automatic arm)")
+        fig.tight_layout()
+        out.append(img / "ads_pacing.png")
+        fig.savefig(out[-1], dpi=110)
+        plt.close(fig)
+        buckets = r["calibration"]["buckets"]
+        if buckets:
+            fig, ax = plt.subplots(figsize=(4.5, 4.5))
+            pred = [b["predicted"] for b in buckets]
+            obs = [b["observed"] for b in buckets]
+            top = max(max(pred), max(obs)) * 1.1
+            ax.plot([0, top], [0, top], "k--", lw=1)
+            ax.plot(pred, obs, "o-")
+            ax.set_xlabel("predicted p(result)")
+            ax.set_ylabel("observed rate")
+            ax.set_title("Calibration by bucket")
+            fig.tight_layout()
+            out.append(img / "ads_calibration.png")
+            fig.savefig(out[-1], dpi=110)
+            plt.close(fig)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--part", choices=["sim", "replay", "all"], default="all")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--users", type=int, default=600)
+    p.add_argument("--flight-days", type=int, default=3)
+    p.add_argument("--arms", default=",".join(FLIGHT_ARMS), help="comma-separated")
+    p.add_argument("--out", type=Path, default=REPO / "runs" / "ads")
+    p.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
+    args = p.parse_args(argv)
+    command = "python bench/ads.py" + (" " + " ".join(argv) if argv else "")
+    if args.part in ("sim", "all"):
+        arms = tuple(a.strip() for a in args.arms.split(",") if a.strip())
+        cfg = FlightConfig(
+            sim=SimConfig(seed=args.seed, n_users=args.users, days=2 + args.flight_days)
+        )
+        start = time.perf_counter()
+        world, advertisers, outcomes = _run_with_progress(cfg, args.out, arms)
+        r = analyse(cfg, world, advertisers, outcomes)
+        body = render(cfg, r, command, time.perf_counter() - start)
+        print(body)
+        (args.out / "result.json").write_text(json.dumps(r, indent=1, default=str))
+        if not args.no_write:
+            plots(r)
+            write_section("ads-sim", body)
+    if args.part in ("replay", "all"):
+        from unifeed.bench import ads_replay
+
+        code = ads_replay.main(["--no-write"] if args.no_write else [])
+        if code:
+            return code
+    return 0
+
+
+def _run_with_progress(
+    cfg: FlightConfig, out: Path, arms: tuple[str, ...]
+) -> tuple[World, list[Advertiser], dict[str, ArmOutcome]]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description:<12}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, TextColumn("{task.completed}/{task.total}")) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        return run_flight(cfg, out, arms, progress)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

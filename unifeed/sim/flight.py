@@ -1,0 +1,380 @@
+"""A flight of ad campaigns in the simulated marketplace, over the real API.
+
+The market warms up first: a few days of organic feeds (no ads) so the model
+has histories to learn from, served and trained exactly as in the demo. Each
+arm then starts from a copy of that store, with its own server running on
+the simulation's clock and its own ad delivery audience ("model", or a
+baseline, see `unifeed.ads.delivery`), and runs the same flight:
+
+1. advertisers sign up and post their campaigns (objective, budget, schedule,
+   brief, an audience suggestion) and ad texts, each with its own key;
+2. every simulated day the day's posts are uploaded; active users open the
+   app a few times at random moments of the day, fetch a feed, and react to
+   every item shown, ads included; clicks on ads lead some users on to the
+   advertiser's goal (a lead, an install, a purchase) minutes to hours later;
+   events reach the API every few simulated minutes, so spend and results
+   come in as they would in production;
+3. at the end of each day the model retrains on the arm's whole store.
+
+The same person opening the app at the same moment sees whatever that arm
+serves; how they react to a given item (the n-th view of a given ad) is the
+same in every arm, so arms differ only in whom the ads reached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from unifeed.sim.advertisers import AdResponses, Advertiser, ConversionModel, build_advertisers
+from unifeed.sim.response import ResponseModel, organic_items
+from unifeed.sim.run import (
+    OPERATOR_KEY,
+    USERS_PER_BATCH,
+    _check,
+    _chunks,
+    _client,
+    _events,
+    _post,
+    _retrain,
+    _simulate_day,
+)
+from unifeed.sim.world import START, SimConfig, World, build_world
+
+log = logging.getLogger(__name__)
+
+ARM_AUDIENCE = {"automatic": "model", "demographic": "demographic", "broad": "broad"}
+FLIGHT_ARMS: tuple[str, ...] = tuple(ARM_AUDIENCE)
+
+
+@dataclass(frozen=True)
+class FlightConfig:
+    sim: SimConfig = field(default_factory=lambda: SimConfig(days=5))
+    warmup_days: int = 2
+    sessions_per_day: float = 3.0  # mean sessions of a user on a day they are active
+    budget_minor: int = 20_000  # every campaign's lifetime budget
+    cost_goals_minor: dict[str, int] = field(default_factory=lambda: {"traffic": 40, "leads": 150})
+    flush_minutes: int = 10  # how often the app sends its queued events
+    creatives: int = 3
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.warmup_days < self.sim.days:
+            raise ValueError("need 1 <= warmup_days < sim.days (the rest is the flight)")
+        if self.sessions_per_day < 1:
+            raise ValueError("sessions_per_day must be at least 1")
+        if self.budget_minor < 1:
+            raise ValueError("budget_minor must be positive")
+
+    @property
+    def flight_start(self) -> dt.datetime:
+        return START + dt.timedelta(days=self.warmup_days)
+
+    @property
+    def flight_end(self) -> dt.datetime:
+        return START + dt.timedelta(days=self.sim.days)
+
+
+class SimClock:
+    """The service's clock in a simulation: the driver moves it, requests read it."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@dataclass
+class ArmOutcome:
+    arm: str
+    data_dir: Path
+    campaigns: dict[str, str]  # advertiser id -> campaign public id
+    reports: dict[str, dict[str, Any]]  # advertiser id -> the API's campaign report
+    feeds: int = 0
+    ad_impressions: int = 0
+    conversions: int = 0
+    seconds: float = 0.0
+
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def warm_up(cfg: FlightConfig, world: World, data_dir: Path, progress: Progress = _quiet) -> None:
+    """Organic days before the flight: users, posts, feeds, events, daily training."""
+    from unifeed.api.server import running_server
+    from unifeed.settings import Settings
+
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    settings = Settings(data_dir=data_dir, operator_key=OPERATOR_KEY, ranker="model")
+    response = ResponseModel()
+    seen: set[tuple[int, int]] = set()
+    clock = SimClock(START)
+    with running_server(settings, clock=clock) as url, _client(url) as client:
+        users = [world.user_payload(u) for u in range(world.n_users)]
+        for chunk in _chunks(users, USERS_PER_BATCH):
+            _post(client, "/v1/users", {"users": chunk})
+        for day in range(cfg.warmup_days):
+            progress("warm-up", day, cfg.warmup_days)
+            clock.now = START + dt.timedelta(days=day, hours=8)
+            _simulate_day(world, day, client, response, _Silent(), "model", seen)
+            _retrain(settings, client, world.config, day)
+        progress("warm-up", cfg.warmup_days, cfg.warmup_days)
+
+
+class _Silent:
+    def day_start(self, arm: str, day: int, n_users: int) -> None:
+        pass
+
+    def feeds_done(self, n: int) -> None:
+        pass
+
+
+def run_arm(
+    cfg: FlightConfig,
+    world: World,
+    advertisers: list[Advertiser],
+    arm: str,
+    warm_dir: Path,
+    data_dir: Path,
+    progress: Progress = _quiet,
+) -> ArmOutcome:
+    """The flight for one arm, on a copy of the warmed-up store."""
+    from unifeed.ads.delivery import DeliveryConfig
+    from unifeed.api.server import running_server
+    from unifeed.settings import Settings
+
+    start = time.perf_counter()
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    shutil.copytree(warm_dir, data_dir)
+    settings = Settings(data_dir=data_dir, operator_key=OPERATOR_KEY, ranker="model")
+    clock = SimClock(cfg.flight_start - dt.timedelta(hours=1))
+    delivery = DeliveryConfig(audience=ARM_AUDIENCE[arm])  # type: ignore[arg-type]
+    with running_server(settings, clock=clock, delivery=delivery) as url, _client(url) as client:
+        flight = _Flight(cfg, world, advertisers, client, clock)
+        flight.sign_up(url)
+        days = range(cfg.warmup_days, world.config.days)
+        sizes = [len(flight.sessions(day)) for day in days]
+        for k, day in enumerate(days):
+            before = sum(sizes[:k])
+            flight.run_day(day, lambda done, _, b=before: progress(arm, b + done, sum(sizes)))
+            _retrain(settings, client, world.config, day)
+        clock.now = cfg.flight_end + dt.timedelta(hours=6)
+        flight.flush(clock.now)
+        reports = {
+            a.id: _get(
+                flight.advertiser_clients[a.id], f"/v1/campaigns/{flight.campaigns[a.id]}/report"
+            )
+            for a in advertisers
+        }
+        for c in flight.advertiser_clients.values():
+            c.close()
+    return ArmOutcome(
+        arm,
+        data_dir,
+        dict(flight.campaigns),
+        reports,
+        flight.feeds,
+        flight.ad_impressions,
+        flight.conversions,
+        time.perf_counter() - start,
+    )
+
+
+class _Flight:
+    """The state of one arm's flight: campaigns, queued events, ad views per person."""
+
+    def __init__(
+        self,
+        cfg: FlightConfig,
+        world: World,
+        advertisers: list[Advertiser],
+        client: httpx.Client,
+        clock: SimClock,
+    ) -> None:
+        self.cfg, self.world, self.client, self.clock = cfg, world, client, clock
+        self.advertisers = {a.id: a for a in advertisers}
+        self.response = ResponseModel()
+        self.ads = AdResponses(world, self.response, ConversionModel())
+        self.code = {item_id: i for i, item_id in enumerate(world.item_ids)}
+        self.campaigns: dict[str, str] = {}
+        self.advertiser_clients: dict[str, httpx.Client] = {}
+        self.owner: dict[str, Advertiser] = {}  # creative item id -> advertiser
+        self.views: dict[tuple[int, str], int] = {}  # (user, creative) -> views so far
+        self.seen: set[tuple[int, int]] = set()  # (user, item) organic items met
+        self.queue: list[tuple[dt.datetime, int, dict[str, Any]]] = []  # heap by time
+        self._n = 0
+        self.feeds = self.ad_impressions = self.conversions = 0
+
+    def sign_up(self, base_url: str) -> None:
+        start = self.cfg.flight_start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        end = self.cfg.flight_end.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for a in self.advertisers.values():
+            key = _post(self.client, "/v1/advertisers", {"id": a.id, "name": a.name})["api_key"]
+            adv = httpx.Client(
+                base_url=base_url,
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=httpx.Timeout(120.0),
+            )
+            self.advertiser_clients[a.id] = adv
+            body = a.campaign_body(self.world, self.cfg.budget_minor, start, end)
+            cid = _post(adv, "/v1/campaigns", body)["id"]
+            self.campaigns[a.id] = cid
+            made = _post(adv, f"/v1/campaigns/{cid}/creatives", {"texts": list(a.texts)})
+            for item_id in made["item_ids"]:
+                self.owner[item_id] = a
+
+    def sessions(self, day: int) -> list[tuple[dt.datetime, int, bool]]:
+        """(time, user, first of the user's day) for every session of the day, in time order."""
+        rng = np.random.default_rng([self.world.config.seed, 7, day])
+        day_start = START + dt.timedelta(days=day)
+        out = []
+        for u in self.world.active_users(day).tolist():
+            n = 1 + int(rng.poisson(self.cfg.sessions_per_day - 1))
+            seconds = np.sort(rng.uniform(0, 86_400, size=n))
+            out += [
+                (day_start + dt.timedelta(seconds=float(s)), u, j == 0)
+                for j, s in enumerate(seconds)
+            ]
+        out.sort(key=lambda x: x[0])
+        return out
+
+    def run_day(self, day: int, progress: Callable[[int, int], None]) -> None:
+        day_start = START + dt.timedelta(days=day)
+        self.clock.now = day_start
+        fresh = self.world.items_of_day(day)
+        for chunk in _chunks([self.world.item_payload(int(i)) for i in fresh], 1000):
+            _post(self.client, "/v1/items", {"items": chunk})
+        sessions = self.sessions(day)
+        step = dt.timedelta(minutes=self.cfg.flush_minutes)
+        next_flush = day_start + step
+        for k, (when, u, first) in enumerate(sessions):
+            while when >= next_flush:
+                self.clock.now = next_flush
+                self.flush(next_flush)
+                next_flush += step
+            self.clock.now = when
+            self.session(u, day, when, first)
+            if k % 50 == 0:
+                progress(k, len(sessions))
+        self.clock.now = day_start + dt.timedelta(days=1)
+        self.flush(self.clock.now)
+        progress(len(sessions), len(sessions))
+
+    def session(self, u: int, day: int, when: dt.datetime, first: bool) -> None:
+        world = self.world
+        user_id = world.user_ids[u]
+        r = self.client.get("/v1/feed", params={"user_id": user_id, "n": world.config.feed_size})
+        _check(r)
+        feed = r.json()
+        self.feeds += 1
+        rid = feed["request_id"]
+        for pos, entry in enumerate(feed["items"]):
+            seen_at = when + dt.timedelta(seconds=2 * pos)
+            item_id = entry["item_id"]
+            adv = self.owner.get(item_id)
+            if adv is None:
+                i = self.code[item_id]
+                self.seen.add((u, i))
+                acts = self.response.respond(world, u, np.array([i]))[0]
+                for e in _events(world, u, i, acts, seen_at, rid):
+                    self.push(seen_at, e)
+                continue
+            self.ad_impressions += 1
+            nth = self.views.get((u, item_id), 0)
+            self.views[(u, item_id)] = nth + 1
+            acts, conversion = self.ads.respond(u, adv, item_id, nth)
+            self.push(seen_at, _ad_event(user_id, item_id, "impression", seen_at, rid))
+            for a in acts:
+                t = seen_at + dt.timedelta(seconds=3)
+                self.push(t, _ad_event(user_id, item_id, a, t, rid))
+            if conversion is not None:
+                action, delay, value = conversion
+                t = seen_at + dt.timedelta(seconds=delay)
+                self.push(t, _ad_event(user_id, item_id, action, t, rid, value or None))
+                self.conversions += 1
+        if first:
+            # What the user finds outside the feed today, as in the demo.
+            for i in organic_items(world, u, day).tolist():
+                if (u, i) in self.seen:
+                    continue
+                self.seen.add((u, i))
+                acts = self.response.respond(world, u, np.array([i]))[0]
+                for e in _events(world, u, i, acts, when, None):
+                    e["event_id"] += f":found{day}"
+                    self.push(when, e)
+
+    def push(self, t: dt.datetime, event: dict[str, Any]) -> None:
+        self._n += 1
+        heapq.heappush(self.queue, (t, self._n, event))
+
+    def flush(self, now: dt.datetime) -> None:
+        """Send every queued event that has happened by `now`."""
+        batch: list[dict[str, Any]] = []
+        while self.queue and self.queue[0][0] <= now:
+            batch.append(heapq.heappop(self.queue)[2])
+        for chunk in _chunks(batch, 5000):
+            _post(self.client, "/v1/events", {"events": chunk})
+
+
+def _ad_event(
+    user_id: str,
+    item_id: str,
+    action: str,
+    when: dt.datetime,
+    request_id: str,
+    value: float | None = None,
+) -> dict[str, Any]:
+    # The same ad may be shown to the same person again: ids name the request.
+    return {
+        "event_id": f"{user_id}:{item_id}:{action}:{request_id}",
+        "user_id": user_id,
+        "item_id": item_id,
+        "action": action,
+        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "request_id": request_id,
+        "value": value,
+    }
+
+
+def _get(client: httpx.Client, path: str) -> dict[str, Any]:
+    r = client.get(path)
+    _check(r)
+    return r.json()
+
+
+def run_flight(
+    cfg: FlightConfig,
+    out_dir: Path,
+    arms: tuple[str, ...] = FLIGHT_ARMS,
+    progress: Progress = _quiet,
+) -> tuple[World, list[Advertiser], dict[str, ArmOutcome]]:
+    """Warm the market up once, then run every arm's flight from a copy of it."""
+    unknown = [a for a in arms if a not in ARM_AUDIENCE]
+    if unknown or not arms:
+        raise ValueError(f"arms must be some of {list(ARM_AUDIENCE)}, got {list(arms)}")
+    world = build_world(cfg.sim)
+    advertisers = build_advertisers(world, cfg.cost_goals_minor, cfg.creatives)
+    warm_dir = out_dir / "warm"
+    warm_up(cfg, world, warm_dir, progress)
+    outcomes = {
+        arm: run_arm(cfg, world, advertisers, arm, warm_dir, out_dir / "arms" / arm, progress)
+        for arm in arms
+    }
+    return world, advertisers, outcomes
