@@ -52,6 +52,8 @@ PRIOR_IMPRESSIONS = 100.0
 BASE_IMPRESSION_VALUE_MINOR = 5.0
 MIN_CALIBRATION = 500  # shown items needed before the click calibration is refitted
 CALIBRATION_SECONDS = 60.0
+# ...or once the service clock has moved this far (a simulation's clock runs fast).
+CALIBRATION_CLOCK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class DeliveryConfig:
     ad_load: AdLoad = field(default_factory=AdLoad)
     engagement_value_minor: float = 2.0  # what one organic engagement is worth
     reserve_minor: float = 0.0
-    pacing_interval: timedelta = timedelta(hours=1)
+    pacing_interval: timedelta = timedelta(minutes=10)
     audience: Audience = "model"  # the others are benchmark baselines (module docstring)
 
     def __post_init__(self) -> None:
@@ -161,6 +163,7 @@ class AdDelivery:
         self.click = Calibrator()  # p(click | shown, score), fitted on the feed log
         self.log = FeedLog(store)
         self._calibrated_at = -float("inf")
+        self._calibrated_clock = datetime.min
         self._states: dict[int, CampaignState] = {}
         self._checked = -float("inf")
         # The clock time of the next pacing step or campaign start or end: a
@@ -191,7 +194,13 @@ class AdDelivery:
                 self.click.b,
             )
         self._calibrated_at = time.monotonic()
+        self._calibrated_clock = as_utc(self.clock())
         return self.click
+
+    def _calibration_due(self) -> bool:
+        if time.monotonic() - self._calibrated_at > CALIBRATION_SECONDS:
+            return True
+        return as_utc(self.clock()) - self._calibrated_clock >= CALIBRATION_CLOCK
 
     def refresh(self, row_of_pk: dict[int, int]) -> None:
         """Reload live campaigns, their spend and results; step their pacers."""
@@ -353,7 +362,7 @@ class AdDelivery:
             states = [s for s in states if in_suggested_groups(s.campaign, user)]
         if not states or score_rows is None:
             return []
-        if time.monotonic() - self._calibrated_at > CALIBRATION_SECONDS:
+        if self._calibration_due():
             self.calibrate(model_version)
         slots = self.config.ad_load.slots(len(page_scores), last_ad_position)
         if not slots:

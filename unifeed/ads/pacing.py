@@ -1,11 +1,13 @@
 """Budget pacing and goal holding: multipliers on the bid, adjusted over time.
 
-The pacing controller compares what a campaign has spent with where the
-flight's target curve says it should be, and moves a bid multiplier in
-proportion to the gap (a multiplicative PI controller: the log-multiplier
-follows the proportional and integrated relative error). Spending behind the
-curve raises bids, ahead of it lowers them, so spend tracks the curve and
-lands on the budget at the end of the flight.
+The pacing controller compares what a campaign spent in the last interval
+with what the flight's even target curve asked of that interval (plus a share
+of any gap the campaign is behind or ahead of the curve), and scales its bid
+multiplier by the square root of that ratio, at most doubling or halving it
+per step. Spending behind the curve raises bids, ahead of it lowers them, so
+spend tracks the curve and lands on the budget at the end of the flight.
+Steps are small and frequent because campaigns pace against each other: a
+controller that jumps makes its rivals jump too, and the market oscillates.
 
 A cost-per-result or ROAS goal gets its own multiplier, moved by the gap
 between the realised cost per result (or return) and the goal.
@@ -27,14 +29,14 @@ class Pacer:
     budget_minor: int
     start: datetime
     end: datetime
-    # How far ahead each update looks: the spend it sets the bid for happens
-    # between now and the next update, so it aims at the curve's next point.
-    interval: timedelta = timedelta(hours=1)
-    kp: float = 5.0
-    ki: float = 1.0  # per update
+    # How often the multiplier moves; the spend it asks of each interval.
+    interval: timedelta = timedelta(minutes=10)
+    gain: float = 0.5  # the multiplier moves by (asked / spent) ** gain
+    catch_up: float = 0.3  # share of the gap to the curve asked back per interval
+    max_step: float = 2.0  # at most this factor up or down per update
     bounds: tuple[float, float] = (0.02, 50.0)
     multiplier: float = 1.0
-    _integral: float = field(default=0.0, repr=False)
+    _last: tuple[datetime, int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
@@ -49,11 +51,24 @@ class Pacer:
         return self.budget_minor * self.progress(t)
 
     def update(self, t: datetime, spent_minor: int) -> float:
-        """New multiplier after observing the spend so far."""
-        err = (self.target(t + self.interval) - spent_minor) / max(self.budget_minor, 1)
-        self._integral = clamp(self._integral + self.ki * err, -5.0, 5.0)
-        log_m = clamp(self.kp * err + self._integral, *map(math.log, self.bounds))
-        self.multiplier = math.exp(log_m)
+        """New multiplier after observing the spend so far.
+
+        The first call only records where the campaign stands (after a
+        restart too), since a ratio needs an interval behind it.
+        """
+        last, self._last = self._last, (t, spent_minor)
+        if last is None or t <= last[0]:
+            return self.multiplier
+        t0, s0 = last
+        asked = self.target(t) - self.target(t0) + self.catch_up * (self.target(t0) - s0)
+        asked = max(asked, 0.0)
+        got = max(spent_minor - s0, 0)
+        # A cushion of a tenth of the ask (and one minor unit) keeps an
+        # interval with nothing spent from reading as an infinite shortfall.
+        cushion = 0.1 * asked + 1.0
+        ratio = ((asked + cushion) / (got + cushion)) ** self.gain
+        step = clamp(ratio, 1 / self.max_step, self.max_step)
+        self.multiplier = clamp(self.multiplier * step, *self.bounds)
         return self.multiplier
 
 

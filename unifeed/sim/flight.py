@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import numpy as np
@@ -63,9 +63,14 @@ class FlightConfig:
     warmup_days: int = 2
     sessions_per_day: float = 3.0  # mean sessions of a user on a day they are active
     budget_minor: int = 20_000  # every campaign's lifetime budget
-    cost_goals_minor: dict[str, int] = field(default_factory=lambda: {"traffic": 40, "leads": 150})
+    cost_goals_minor: dict[str, int] = field(default_factory=lambda: {"traffic": 120, "leads": 300})
+    # The auction's reserve, per impression: it stands for the rest of the
+    # market's demand (a platform has far more than eight advertisers), so an
+    # ad takes a slot only when it is worth more than that to its advertiser.
+    reserve_minor: float = 12.0
     flush_minutes: int = 10  # how often the app sends its queued events
     creatives: int = 3
+    encoder: Literal["minilm", "hashing"] = "minilm"
 
     def __post_init__(self) -> None:
         if not 1 <= self.warmup_days < self.sim.days:
@@ -121,7 +126,9 @@ def warm_up(cfg: FlightConfig, world: World, data_dir: Path, progress: Progress 
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
-    settings = Settings(data_dir=data_dir, operator_key=OPERATOR_KEY, ranker="model")
+    settings = Settings(
+        data_dir=data_dir, operator_key=OPERATOR_KEY, ranker="model", encoder=cfg.encoder
+    )
     response = ResponseModel()
     seen: set[tuple[int, int]] = set()
     clock = SimClock(START)
@@ -163,9 +170,14 @@ def run_arm(
     if data_dir.exists():
         shutil.rmtree(data_dir)
     shutil.copytree(warm_dir, data_dir)
-    settings = Settings(data_dir=data_dir, operator_key=OPERATOR_KEY, ranker="model")
+    settings = Settings(
+        data_dir=data_dir, operator_key=OPERATOR_KEY, ranker="model", encoder=cfg.encoder
+    )
     clock = SimClock(cfg.flight_start - dt.timedelta(hours=1))
-    delivery = DeliveryConfig(audience=ARM_AUDIENCE[arm])  # type: ignore[arg-type]
+    delivery = DeliveryConfig(
+        audience=ARM_AUDIENCE[arm],  # type: ignore[arg-type]
+        reserve_minor=cfg.reserve_minor,
+    )
     with running_server(settings, clock=clock, delivery=delivery) as url, _client(url) as client:
         flight = _Flight(cfg, world, advertisers, client, clock)
         flight.sign_up(url)

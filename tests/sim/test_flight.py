@@ -1,0 +1,114 @@
+"""A campaign flight in a tiny market, over the real API: budgets, audiences, the report."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from unifeed.ads.ledger import LIFETIME
+from unifeed.bench.ads import analyse, auctionnet, pacing, render
+from unifeed.settings import Settings
+from unifeed.sim.advertisers import OBJECTIVE_PLAN
+from unifeed.sim.flight import FlightConfig, SimClock, run_flight
+from unifeed.sim.world import START, SimConfig
+from unifeed.store import Store, schema
+
+TINY = FlightConfig(
+    sim=SimConfig(
+        n_users=60,
+        n_creators=10,
+        n_topics=8,
+        days=3,
+        items_per_day=40,
+        train_epochs=2,
+        train_max_seconds=3.0,
+        train_dim=16,
+    ),
+    warmup_days=2,
+    sessions_per_day=2.0,
+    budget_minor=2_000,
+    encoder="hashing",
+)
+
+
+@pytest.fixture(scope="module")
+def flight(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("flight")
+    return run_flight(TINY, out, ("automatic", "demographic"))
+
+
+def test_every_campaign_runs_and_none_overspends(flight) -> None:
+    _, advertisers, outcomes = flight
+    assert len(advertisers) == len(OBJECTIVE_PLAN)
+    assert outcomes["automatic"].feeds == outcomes["demographic"].feeds  # same sessions
+    for o in outcomes.values():
+        assert o.ad_impressions > 0
+        store = Store(Settings(data_dir=o.data_dir, operator_key="k" * 16).resolved_database_url)
+        c, cs = schema.campaigns, schema.campaign_spend
+        with store.engine.connect() as conn:
+            spent = dict(
+                conn.execute(
+                    select(c.c.public_id, cs.c.spent_minor)
+                    .join(cs, cs.c.campaign_id == c.c.id)
+                    .where(cs.c.day == LIFETIME)
+                ).all()
+            )
+        store.close()
+        for a in advertisers:
+            r = o.reports[a.id]
+            assert r["spend_minor"] <= TINY.budget_minor
+            assert r["spend_minor"] == spent.get(o.campaigns[a.id], 0)
+            assert r["results"] <= r["impressions"] or a.objective == "awareness"
+
+
+def test_the_demographic_baseline_reaches_only_the_picked_groups(flight) -> None:
+    world, advertisers, outcomes = flight
+    o = outcomes["demographic"]
+    store = Store(Settings(data_dir=o.data_dir, operator_key="k" * 16).resolved_database_url)
+    lg, u, c = schema.ledger, schema.users, schema.campaigns
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(c.c.public_id, u.c.age, u.c.gender)
+            .select_from(lg)
+            .join(u, u.c.id == lg.c.user_id)
+            .join(c, c.c.id == lg.c.campaign_id)
+        ).all()
+    store.close()
+    assert rows
+    group = {o.campaigns[a.id]: a.targeting(world) for a in advertisers}
+    for public_id, age, gender in rows:
+        t = group[public_id]
+        assert t["age_min"] <= age <= t["age_max"] and gender in t["genders"]
+
+
+def test_the_report_renders_every_part(flight) -> None:
+    world, advertisers, outcomes = flight
+    r = analyse(TINY, world, advertisers, outcomes)
+    text = render(TINY, r, "python bench/ads.py", 1.0)
+    assert "Part 1" in text and "Part 2" in text and "AuctionNet" in text
+    assert set(r["pacing"]) == {
+        a.id for a in advertisers if a.bid_strategy["type"] == "highest_volume"
+    }
+    assert 0 <= r["calibration"]["n"] <= outcomes["automatic"].ad_impressions
+    for p in r["pacing"].values():
+        assert not p["overspent"] and 0 <= p["spent_share"] <= 1
+
+
+def test_pacing_and_score_arithmetic() -> None:
+    curve = [
+        {"spend_minor": s, "target_minor": t}
+        for s, t in [(10, 10), (25, 20), (30, 30), (40, 40), (40, 50)]
+    ]
+    p = pacing({"pacing": curve, "budget_minor": 50, "spend_minor": 40})
+    assert p["spent_share"] == 0.8 and not p["overspent"]
+    assert p["max_cumulative_dev"] == pytest.approx(0.25)  # 25 against 20 (first 10% skipped)
+    assert auctionnet(10, 50.0, 50.0) == 10
+    assert auctionnet(10, 100.0, 50.0) == pytest.approx(2.5)
+    assert auctionnet(0, None, 50.0) == 0.0
+
+
+def test_the_sim_clock_moves_only_when_told() -> None:
+    clock = SimClock(START)
+    assert clock() == START
+    with pytest.raises(ValueError, match="warmup_days"):
+        FlightConfig(sim=SimConfig(days=2), warmup_days=2)
