@@ -263,8 +263,10 @@ def render(cfg: FlightConfig, r: dict[str, Any], command: str, seconds: float) -
         f"the API every {cfg.flush_minutes} simulated minutes; conversions come up to 3 hours "
         "after the click; the model retrains every night. Each arm starts from a copy of the "
         "same warmed-up store and runs the same flight over the real API; only the audience "
-        "policy differs (see `unifeed/bench/ads.py`). Results per euro = attributed results "
-        "per 100 minor units spent.",
+        "policy differs (see `unifeed/bench/ads.py`). The auction's reserve is "
+        f"{cfg.reserve_minor:g} minor units per impression: it stands for the rest of the "
+        "market's demand, so an ad takes a slot only when it is worth more than that. "
+        "Results per euro = attributed results per 100 minor units spent.",
         "",
         "### Part 1: results per euro, automatic audience against manual targeting and broad",
         "",

@@ -44,6 +44,7 @@ from unifeed.sim.run import (
     _check,
     _chunks,
     _client,
+    _event,
     _events,
     _post,
     _retrain,
@@ -354,15 +355,10 @@ def _ad_event(
     value: float | None = None,
 ) -> dict[str, Any]:
     # The same ad may be shown to the same person again: ids name the request.
-    return {
-        "event_id": f"{user_id}:{item_id}:{action}:{request_id}",
-        "user_id": user_id,
-        "item_id": item_id,
-        "action": action,
-        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "request_id": request_id,
-        "value": value,
-    }
+    event = _event(user_id, item_id, action, when, request_id)
+    event["event_id"] += f":{request_id}"
+    event["value"] = value
+    return event
 
 
 def _get(client: httpx.Client, path: str) -> dict[str, Any]:
