@@ -6,12 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from unifeed.ads.ledger import LIFETIME
-from unifeed.bench.ads import analyse, auctionnet, pacing, render
-from unifeed.settings import Settings
+from unifeed.bench.ads import analyse, arm_store, auctionnet, pacing, render
 from unifeed.sim.advertisers import OBJECTIVE_PLAN
 from unifeed.sim.flight import FlightConfig, SimClock, run_flight
 from unifeed.sim.world import START, SimConfig
-from unifeed.store import Store, schema
+from unifeed.store import schema
 
 TINY = FlightConfig(
     sim=SimConfig(
@@ -43,7 +42,7 @@ def test_every_campaign_runs_and_none_overspends(flight) -> None:
     assert outcomes["automatic"].feeds == outcomes["demographic"].feeds  # same sessions
     for o in outcomes.values():
         assert o.ad_impressions > 0
-        store = Store(Settings(data_dir=o.data_dir, operator_key="k" * 16).resolved_database_url)
+        store = arm_store(o)
         c, cs = schema.campaigns, schema.campaign_spend
         with store.engine.connect() as conn:
             spent = dict(
@@ -64,7 +63,7 @@ def test_every_campaign_runs_and_none_overspends(flight) -> None:
 def test_the_demographic_baseline_reaches_only_the_picked_groups(flight) -> None:
     world, advertisers, outcomes = flight
     o = outcomes["demographic"]
-    store = Store(Settings(data_dir=o.data_dir, operator_key="k" * 16).resolved_database_url)
+    store = arm_store(o)
     lg, u, c = schema.ledger, schema.users, schema.campaigns
     with store.engine.connect() as conn:
         rows = conn.execute(

@@ -163,7 +163,7 @@ class AdDelivery:
         self.click = Calibrator()  # p(click | shown, score), fitted on the feed log
         self.log = FeedLog(store)
         self._calibrated_at = -float("inf")
-        self._calibrated_clock = datetime.min
+        self._calibration_due_at: datetime | None = None
         self._states: dict[int, CampaignState] = {}
         self._checked = -float("inf")
         # The clock time of the next pacing step or campaign start or end: a
@@ -176,10 +176,14 @@ class AdDelivery:
     def invalidate(self) -> None:
         self._checked = -float("inf")
 
-    def _due(self) -> bool:
-        if time.monotonic() - self._checked >= self.refresh_seconds:
+    def _past(self, since: float, seconds: float, due_at: datetime | None) -> bool:
+        """`seconds` of wall clock since `since`, or the service clock at `due_at`."""
+        if time.monotonic() - since >= seconds:
             return True
-        return self._due_at is not None and as_utc(self.clock()) >= self._due_at
+        return due_at is not None and as_utc(self.clock()) >= due_at
+
+    def _due(self) -> bool:
+        return self._past(self._checked, self.refresh_seconds, self._due_at)
 
     # ------------------------------------------------------------- state
     def calibrate(self, model_version: str | None) -> Calibrator:
@@ -194,13 +198,8 @@ class AdDelivery:
                 self.click.b,
             )
         self._calibrated_at = time.monotonic()
-        self._calibrated_clock = as_utc(self.clock())
+        self._calibration_due_at = as_utc(self.clock()) + CALIBRATION_CLOCK
         return self.click
-
-    def _calibration_due(self) -> bool:
-        if time.monotonic() - self._calibrated_at > CALIBRATION_SECONDS:
-            return True
-        return as_utc(self.clock()) - self._calibrated_clock >= CALIBRATION_CLOCK
 
     def refresh(self, row_of_pk: dict[int, int]) -> None:
         """Reload live campaigns, their spend and results; step their pacers."""
@@ -246,10 +245,8 @@ class AdDelivery:
     def _pacer(self, c: Campaign, now: datetime) -> Pacer:
         if c.budget_kind == "daily":
             day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-            return Pacer(
-                c.budget_minor, day, day + timedelta(days=1), interval=self.config.pacing_interval
-            )
-        return Pacer(c.budget_minor, c.start_at, c.end_at, interval=self.config.pacing_interval)
+            return Pacer(c.budget_minor, day, day + timedelta(days=1))
+        return Pacer(c.budget_minor, c.start_at, c.end_at)
 
     @staticmethod
     def _goal(c: Campaign) -> GoalHolder | None:
@@ -362,7 +359,7 @@ class AdDelivery:
             states = [s for s in states if in_suggested_groups(s.campaign, user)]
         if not states or score_rows is None:
             return []
-        if self._calibration_due():
+        if self._past(self._calibrated_at, CALIBRATION_SECONDS, self._calibration_due_at):
             self.calibrate(model_version)
         slots = self.config.ad_load.slots(len(page_scores), last_ad_position)
         if not slots:

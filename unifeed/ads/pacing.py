@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 
 def clamp(x: float, lo: float, hi: float) -> float:
@@ -29,8 +29,6 @@ class Pacer:
     budget_minor: int
     start: datetime
     end: datetime
-    # How often the multiplier moves; the spend it asks of each interval.
-    interval: timedelta = timedelta(minutes=10)
     gain: float = 0.5  # the multiplier moves by (asked / spent) ** gain
     catch_up: float = 0.3  # share of the gap to the curve asked back per interval
     max_step: float = 2.0  # at most this factor up or down per update

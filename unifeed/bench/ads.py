@@ -33,9 +33,11 @@ from sqlalchemy import select
 from unifeed.ads.calibration import reliability
 from unifeed.ads.campaigns import OBJECTIVES
 from unifeed.bench.report import REPO, commit, machine, today, write_section
+from unifeed.settings import Settings
 from unifeed.sim.advertisers import Advertiser
 from unifeed.sim.flight import FLIGHT_ARMS, ArmOutcome, FlightConfig, run_flight
 from unifeed.sim.world import SimConfig, World
+from unifeed.store import Store, schema
 
 IMG = REPO / "docs" / "img"
 SPEND_UNIT = 100  # results are reported per 100 minor units (per euro)
@@ -80,6 +82,11 @@ def auctionnet(results: int, cpr: float | None, goal: float) -> float:
     return results * min(1.0, (goal / cpr) ** 2)
 
 
+def arm_store(outcome: ArmOutcome) -> Store:
+    """The store an arm's server wrote (its data folder's default database)."""
+    return Store(Settings(data_dir=outcome.data_dir, operator_key="x" * 16).resolved_database_url)
+
+
 def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str, Any]:
     """Predicted p(result) of every ad shown against whether that result followed.
 
@@ -87,11 +94,7 @@ def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str,
     on that ad naming that feed request. Awareness is left out: its result
     is the impression itself, predicted as 1.
     """
-    from unifeed.settings import Settings
-    from unifeed.store import Store, schema
-
-    settings = Settings(data_dir=outcome.data_dir, operator_key="x" * 16)
-    store = Store(settings.resolved_database_url)
+    store = arm_store(outcome)
     s, fr, e, c = schema.ad_slots, schema.feed_requests, schema.events, schema.campaigns
     try:
         with store.engine.connect() as conn:
@@ -140,13 +143,9 @@ def found(world: World, outcome: ArmOutcome, advertisers: list[Advertiser]) -> d
     the service never sees interests, so this is the ground truth of who
     each audience choice found.
     """
-    from unifeed.settings import Settings
-    from unifeed.store import Store, schema
-
     fan_topic = world.interests.argmax(axis=1)
     index = {uid: k for k, uid in enumerate(world.user_ids)}
-    settings = Settings(data_dir=outcome.data_dir, operator_key="x" * 16)
-    store = Store(settings.resolved_database_url)
+    store = arm_store(outcome)
     lg, u = schema.ledger, schema.users
     try:
         with store.engine.connect() as conn:
@@ -174,7 +173,7 @@ def analyse(
     cfg: FlightConfig, world: World, advertisers: list[Advertiser], outcomes: dict[str, ArmOutcome]
 ) -> dict[str, Any]:
     arms = list(outcomes)
-    fan_share = world.interests.argmax(axis=1)
+    fan_topic = world.interests.argmax(axis=1)
     rows = []
     for a in advertisers:
         row: dict[str, Any] = {
@@ -185,7 +184,7 @@ def analyse(
             "goal_minor": a.bid_strategy.get("cost_per_result_minor"),
             "topic": world.topics[a.topic],
             "targeting": a.targeting(world),
-            "population_fans": float(np.mean(fan_share == a.topic)),
+            "population_fans": float(np.mean(fan_topic == a.topic)),
         }
         for arm in arms:
             r = outcomes[arm].reports[a.id]

@@ -47,6 +47,7 @@ from unifeed.sim.run import (
     _event,
     _events,
     _post,
+    _Quiet,
     _retrain,
     _simulate_day,
 )
@@ -140,17 +141,9 @@ def warm_up(cfg: FlightConfig, world: World, data_dir: Path, progress: Progress 
         for day in range(cfg.warmup_days):
             progress("warm-up", day, cfg.warmup_days)
             clock.now = START + dt.timedelta(days=day, hours=8)
-            _simulate_day(world, day, client, response, _Silent(), "model", seen)
+            _simulate_day(world, day, client, response, _Quiet(), "model", seen)
             _retrain(settings, client, world.config, day)
         progress("warm-up", cfg.warmup_days, cfg.warmup_days)
-
-
-class _Silent:
-    def day_start(self, arm: str, day: int, n_users: int) -> None:
-        pass
-
-    def feeds_done(self, n: int) -> None:
-        pass
 
 
 def run_arm(
@@ -183,10 +176,13 @@ def run_arm(
         flight = _Flight(cfg, world, advertisers, client, clock)
         flight.sign_up(url)
         days = range(cfg.warmup_days, world.config.days)
-        sizes = [len(flight.sessions(day)) for day in days]
+        schedule = [flight.sessions(day) for day in days]
+        total = sum(map(len, schedule))
         for k, day in enumerate(days):
-            before = sum(sizes[:k])
-            flight.run_day(day, lambda done, _, b=before: progress(arm, b + done, sum(sizes)))
+            before = sum(map(len, schedule[:k]))
+            flight.run_day(
+                day, schedule[k], lambda done, _, b=before: progress(arm, b + done, total)
+            )
             _retrain(settings, client, world.config, day)
         clock.now = cfg.flight_end + dt.timedelta(hours=6)
         flight.flush(clock.now)
@@ -268,13 +264,17 @@ class _Flight:
         out.sort(key=lambda x: x[0])
         return out
 
-    def run_day(self, day: int, progress: Callable[[int, int], None]) -> None:
+    def run_day(
+        self,
+        day: int,
+        sessions: list[tuple[dt.datetime, int, bool]],
+        progress: Callable[[int, int], None],
+    ) -> None:
         day_start = START + dt.timedelta(days=day)
         self.clock.now = day_start
         fresh = self.world.items_of_day(day)
         for chunk in _chunks([self.world.item_payload(int(i)) for i in fresh], 1000):
             _post(self.client, "/v1/items", {"items": chunk})
-        sessions = self.sessions(day)
         step = dt.timedelta(minutes=self.cfg.flush_minutes)
         next_flush = day_start + step
         for k, (when, u, first) in enumerate(sessions):
