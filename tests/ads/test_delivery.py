@@ -132,3 +132,33 @@ def test_concurrent_feeds_never_overspend_a_tiny_budget(market) -> None:
     c = Campaigns(store).list(None)[0]
     assert 0 < ledger.total(c.id) == ledger.spent(c.id) <= 40
     store.close()
+
+
+def test_awareness_buys_people_reached(market) -> None:
+    """Awareness counts a person once: repeats are neither bought nor credited."""
+    client, settings, adv = market
+    cid = create_campaign(client, adv, budget=100_000, objective="awareness")
+    page = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()
+    ads = sponsored(page)
+    assert len(ads) == 1, page  # one campaign: one slot at most
+    imp = {
+        "event_id": "imp-1",
+        "user_id": "u0",
+        "item_id": ads[0]["item_id"],
+        "action": "impression",
+        "timestamp": iso(NOW),
+        "request_id": page["request_id"],
+    }
+    resent = {**imp, "event_id": "imp-1-resent", "timestamp": iso(NOW + timedelta(seconds=1))}
+    client.post("/v1/events", json={"events": [imp, resent]})
+    client.post("/v1/events", json={"events": [{**imp, "event_id": "imp-1-again"}]})
+    # u0 has been reached: a repeat would buy nothing, so no slot is bought.
+    again = client.get("/v1/feed", params={"user_id": "u0", "n": 10, "include_seen": True})
+    assert sponsored(again.json()) == []
+    # Someone new still gets it.
+    assert len(sponsored(client.get("/v1/feed", params={"user_id": "u3", "n": 10}).json())) == 1
+    report = client.get(f"/v1/campaigns/{cid}/report", headers=adv).json()
+    assert (report["impressions"], report["reach"], report["results"]) == (1, 1, 1)
+    store = Store(settings.resolved_database_url)
+    assert store.count("attributions") == 1
+    store.close()

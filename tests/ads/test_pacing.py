@@ -54,3 +54,14 @@ def test_goal_holder_moves_cost_per_result_to_the_goal() -> None:
     assert abs(spend / results - 50) / 50 < 0.05
     late = 80 * holder.multiplier * 0.9
     assert abs(late - 50) / 50 < 0.15
+
+
+def test_goal_holder_holds_still_without_new_spend() -> None:
+    """No spend since the last update is no new evidence: the bid must not sink."""
+    holder = GoalHolder(goal=100.0)
+    holder.update(600.0, 1)  # far over the goal so far: the multiplier drops
+    m = holder.multiplier
+    assert m < 1.0
+    for _ in range(50):
+        holder.update(600.0, 1)
+    assert holder.multiplier == m

@@ -38,6 +38,24 @@ def test_migrations_are_numbered_and_apply_once(database_url: str) -> None:
     s.close()
 
 
+def test_reach_key_migration_upgrades_a_database_made_before_it(store: Store) -> None:
+    """m0003 adds attributions.reach_key to a database that m0002 made without it."""
+    from sqlalchemy import delete, inspect, text
+
+    from unifeed.store import schema
+
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP INDEX ux_attributions_reach"))
+        conn.execute(text("ALTER TABLE attributions DROP COLUMN reach_key"))
+        conn.execute(
+            delete(schema.schema_migrations).where(schema.schema_migrations.c.version == 3)
+        )
+    assert store.migrate() == [3]
+    found = inspect(store.engine)
+    assert "reach_key" in {c["name"] for c in found.get_columns("attributions")}
+    assert any(i["unique"] for i in found.get_indexes("attributions"))
+
+
 def test_upsert_replaces_and_counts_each_id_once(store: Store) -> None:
     assert store.upsert_users([{"id": "u1", "age": 30}, {"id": "u1", "age": 31}]) == 1
     assert store.upsert_users([{"id": "u1", "country": "DE"}, {"id": "u2"}]) == 2

@@ -3,7 +3,8 @@
 Both run on every event of a batch, new or re-sent, and both are idempotent:
 a slot's impression is charged once whatever events report it (the ledger's
 entry key is the slot), and a result is credited to at most one campaign
-(the attribution's key is the result event). So a batch re-sent after a
+(the attribution's key is the result event), and an awareness campaign's
+result, a person reached, counts once per person. So a batch re-sent after a
 crash completes what the crash interrupted and changes nothing else.
 """
 
@@ -148,7 +149,8 @@ class Billing:
         for t in touches:
             by_user.setdefault(t.user_id, []).append(t)
         values = []
-        for r in results:
+        # Oldest first: of one person's impressions in a batch, the first is the reach.
+        for r in sorted(results, key=lambda r: (r.timestamp, r.id)):
             touch = best_touch(r, by_user.get(r.user_id, []))
             if touch is not None:
                 values.append(
@@ -158,15 +160,17 @@ class Billing:
                         "touch": touch[1],
                         "value": r.value,
                         "created_at": utcnow(),
+                        # Awareness buys people reached: one result per person.
+                        "reach_key": f"{touch[0]}:{r.user_id}"
+                        if r.action == "impression"
+                        else None,
                     }
                 )
         if not values:
             return 0
-        stmt = (
-            self.store.insert(att)
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(att.c.event_id)
-        )
+        # Either key may conflict: a re-sent result (event_id) or a person
+        # already reached (reach_key); both are skipped.
+        stmt = self.store.insert(att).on_conflict_do_nothing().returning(att.c.event_id)
         with self.store.write() as conn:
             return len(conn.execute(stmt, values).all())
 

@@ -44,12 +44,20 @@ log = logging.getLogger(__name__)
 RESULT_PER_CLICK_PRIOR = {"click": 1.0, "like": 0.3, "long_view": 0.3}
 DEFAULT_RESULT_PER_CLICK = 0.1
 PRIOR_CLICKS = 20.0
+# The model's p(click) is calibrated on organic items; each campaign's own
+# clicks against what it predicted for them rescale it (an ad is not a post,
+# and the auction picks the ads the model is most optimistic about). This
+# many expected clicks' worth of evidence that the scale is right comes first.
+PRIOR_LEVEL_CLICKS = 10.0
 # The baselines' click rate before a campaign has impressions of its own.
 PRIOR_CLICK_RATE = 0.05
 PRIOR_IMPRESSIONS = 100.0
 # What every campaign first offers per impression it expects, whatever its
 # objective; pacing and goals move it from there (see AdDelivery.base_bid).
 BASE_IMPRESSION_VALUE_MINOR = 5.0
+# ...and at least this much over the reserve, so a new campaign serves from
+# its first minutes instead of waiting for its pacer to climb past it.
+START_OVER_RESERVE = 1.25
 MIN_CALIBRATION = 500  # shown items needed before the click calibration is refitted
 CALIBRATION_SECONDS = 60.0
 # ...or once the service clock has moved this far (a simulation's clock runs fast).
@@ -79,6 +87,10 @@ class CampaignState:
     value: float = 0.0
     clicks: int = 0  # on its creatives, attributed or not
     impressions: int = 0  # billed
+    # Model scores of its billed impressions under the serving model version.
+    shown_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    clicks_on_shown: int = 0  # clicks on those impressions
+    click_level: float = 1.0  # observed / predicted clicks, shrunk towards 1
     last_update: datetime | None = None
 
     @property
@@ -172,6 +184,7 @@ class AdDelivery:
         self._due_at: datetime | None = None
         self._lock = threading.Lock()
         self._rng = np.random.default_rng(0)
+        self._model_version: str | None = None  # the version place() last served
 
     def invalidate(self) -> None:
         self._checked = -float("inf")
@@ -230,6 +243,11 @@ class AdDelivery:
                 states[c.id] = st
             self._load_totals(states, now)
             for st in states.values():
+                expected = float(self.click.predict(st.shown_scores).sum())
+                st.click_level = (st.clicks_on_shown + PRIOR_LEVEL_CLICKS) / (
+                    expected + PRIOR_LEVEL_CLICKS
+                )
+            for st in states.values():
                 step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
                 if step:
                     st.pacer.update(now, st.pacing_spent_minor)
@@ -261,7 +279,7 @@ class AdDelivery:
             return
         today = as_utc(now).strftime("%Y-%m-%d")
         s, a, lg = schema.campaign_spend, schema.attributions, schema.ledger
-        e, cr = schema.events, schema.creatives
+        e = schema.events
         ids = list(states)
         with self.store.engine.connect() as conn:
             for cid, day, spent in conn.execute(
@@ -285,13 +303,37 @@ class AdDelivery:
                 .group_by(lg.c.campaign_id)
             ).all():
                 states[cid].impressions = int(n)
-            for cid, n in conn.execute(
-                select(cr.c.campaign_id, func.count())
-                .select_from(e.join(cr, cr.c.item_id == e.c.item_id))
-                .where(cr.c.campaign_id.in_(ids), e.c.action == "click")
-                .group_by(cr.c.campaign_id)
+            # Billed slots under the serving model (scores of another version
+            # are on another scale), and whether each was clicked.
+            fr, slot = schema.feed_requests, schema.ad_slots
+            campaign_of = {
+                int(pk): cid for cid, st in states.items() for pk in st.campaign.creative_item_ids
+            }
+            clicks = conn.execute(
+                select(e.c.request_id, e.c.item_id).where(
+                    e.c.item_id.in_(list(campaign_of)), e.c.action == "click"
+                )
+            ).all()
+            for st in states.values():
+                st.clicks, st.clicks_on_shown, st.shown_scores = 0, 0, np.zeros(0)
+            for _, item in clicks:
+                states[campaign_of[item]].clicks += 1
+            clicked = set(map(tuple, clicks))
+            shown: dict[int, list[tuple[float, bool]]] = {}
+            for cid, score, rid, item in conn.execute(
+                select(slot.c.campaign_id, slot.c.score, fr.c.request_id, slot.c.item_id)
+                .join(fr, fr.c.id == slot.c.feed_request_id)
+                .join(lg, (lg.c.request_id == fr.c.request_id) & (lg.c.item_id == slot.c.item_id))
+                .where(
+                    slot.c.campaign_id.in_(ids),
+                    lg.c.kind == "impression",
+                    fr.c.model_version == self._model_version,
+                )
             ).all():
-                states[cid].clicks = int(n)
+                shown.setdefault(cid, []).append((float(score), (rid, item) in clicked))
+            for cid, pairs in shown.items():
+                states[cid].shown_scores = np.array([p for p, _ in pairs])
+                states[cid].clicks_on_shown = sum(h for _, h in pairs)
 
     def has_live_campaigns(self, row_of_pk: dict[int, int]) -> bool:
         """Refresh if due; True when any campaign could take a slot now."""
@@ -303,17 +345,17 @@ class AdDelivery:
         return None if st is None else st.campaign.budget
 
     # ------------------------------------------------------------- bidding
-    @staticmethod
-    def base_bid(st: CampaignState) -> float:
+    def base_bid(self, st: CampaignState) -> float:
         """Starting bid per result, minor units.
 
         Every objective starts at the same value per expected impression, so
         a campaign buying rare results (a purchase) and one buying common ones
         (a click) enter the auction on equal terms; pacing takes it from there.
         """
+        value = max(BASE_IMPRESSION_VALUE_MINOR, START_OVER_RESERVE * self.config.reserve_minor)
         if st.campaign.result_actions[0] == "impression":
-            return BASE_IMPRESSION_VALUE_MINOR
-        return BASE_IMPRESSION_VALUE_MINOR / (st.click_rate * st.results_per_click)
+            return value
+        return value / (st.click_rate * st.results_per_click)
 
     def bid(self, st: CampaignState) -> float:
         """Effective bid per result, minor units."""
@@ -331,13 +373,18 @@ class AdDelivery:
     def p_click(self, st: CampaignState, scores: np.ndarray) -> np.ndarray:
         """p(click | this viewer sees the creative): the model's, or the baselines' average."""
         if self.config.audience == "model":
-            return self.click.predict(scores)
+            return np.clip(self.click.predict(scores) * st.click_level, 0.0, 1.0)
         return np.full(len(scores), st.click_rate)
 
-    def p_result(self, st: CampaignState, scores: np.ndarray) -> np.ndarray:
-        """p(the campaign's result | this viewer sees the creative)."""
+    def p_result(self, st: CampaignState, scores: np.ndarray, reached: bool = False) -> np.ndarray:
+        """p(the campaign's result | this viewer sees the creative).
+
+        `reached`: the viewer has seen this campaign's ads already. Awareness
+        buys people reached, so a first impression is a sure result and a
+        repeat is none.
+        """
         if st.campaign.result_actions[0] == "impression":
-            return np.ones(len(scores))  # seeing the ad is the result
+            return np.full(len(scores), 0.0 if reached else 1.0)
         return np.clip(self.p_click(st, scores) * st.results_per_click, 0.0, 1.0)
 
     # ------------------------------------------------------------- placing
@@ -347,12 +394,16 @@ class AdDelivery:
         model_version: str | None,
         user: dict[str, Any],
         excluded_rows: np.ndarray,  # (I,) bool: rows this user must not be shown
+        seen_rows: np.ndarray | None = None,  # (I,) bool: rows this user has seen
         page_scores: np.ndarray,  # (n,) organic scores of the page, best first
         score_rows: Callable[[np.ndarray], np.ndarray] | None,
         row_of_pk: dict[int, int],
         remaining_minor: Callable[[int], int],
         last_ad_position: int | None = None,
     ) -> list[PlacedAd]:
+        if model_version != self._model_version:
+            self._model_version = model_version
+            self.invalidate()  # a new model: its own scale for every campaign
         self.refresh(row_of_pk)
         states = [s for s in self._states.values() if _legal(s.campaign, user)]
         if self.config.audience == "demographic":
@@ -377,7 +428,8 @@ class AdDelivery:
             scores = score_rows(rows)
             # The baselines rotate creatives; the model picks the viewer's best.
             best = int(np.argmax(scores)) if model else int(self._rng.integers(len(rows)))
-            p = float(self.p_result(st, scores[best : best + 1])[0])
+            reached = seen_rows is not None and bool(seen_rows[st.creative_rows].any())
+            p = float(self.p_result(st, scores[best : best + 1], reached)[0])
             bid = self.bid(st)
             # Impressions are charged in whole minor units: a bid worth less
             # than one per impression cannot pay for the slot, nor can a

@@ -8,9 +8,16 @@ per step. Spending behind the curve raises bids, ahead of it lowers them, so
 spend tracks the curve and lands on the budget at the end of the flight.
 Steps are small and frequent because campaigns pace against each other: a
 controller that jumps makes its rivals jump too, and the market oscillates.
+It climbs more slowly than it falls: spend is seen only once the app reports
+its impressions, so a controller that doubles while it waits for them
+overshoots, and an overshoot cannot be taken back.
 
-A cost-per-result or ROAS goal gets its own multiplier, moved by the gap
-between the realised cost per result (or return) and the goal.
+A cost-per-result or ROAS goal gets its own multiplier, moved by the log of
+the goal over the realised cost per result (or spend per unit of value) so
+far. Each move is weighted by the spend since the last one, counted in
+results' worth at the goal: without new spend there is no new evidence, so
+a campaign that has stopped winning keeps its multiplier instead of sinking
+further with every update (which had left goal campaigns bidding nothing).
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ class Pacer:
     end: datetime
     gain: float = 0.5  # the multiplier moves by (asked / spent) ** gain
     catch_up: float = 0.3  # share of the gap to the curve asked back per interval
-    max_step: float = 2.0  # at most this factor up or down per update
+    max_up: float = 1.25  # at most this factor up per update
+    max_down: float = 2.0  # ...and down
     bounds: tuple[float, float] = (0.02, 50.0)
     multiplier: float = 1.0
     _last: tuple[datetime, int] | None = field(default=None, repr=False)
@@ -65,7 +73,7 @@ class Pacer:
         # interval with nothing spent from reading as an infinite shortfall.
         cushion = 0.1 * asked + 1.0
         ratio = ((asked + cushion) / (got + cushion)) ** self.gain
-        step = clamp(ratio, 1 / self.max_step, self.max_step)
+        step = clamp(ratio, 1 / self.max_down, self.max_up)
         self.multiplier = clamp(self.multiplier * step, *self.bounds)
         return self.multiplier
 
@@ -82,10 +90,13 @@ class GoalHolder:
     # imaginary results bought at the goal, so a few unlucky impressions do
     # not drive the bid down before any result could have come.
     prior_results: float = 3.0
+    _spent: float = field(default=0.0, repr=False)
 
     def update(self, spent_minor: float, results: float) -> float:
         k = self.prior_results
         realised = (spent_minor + k * self.goal) / (results + k)
-        step = self.gain * (self.goal - realised) / self.goal
+        evidence = min(1.0, max(spent_minor - self._spent, 0.0) / self.goal)
+        self._spent = max(self._spent, spent_minor)
+        step = self.gain * evidence * math.log(self.goal / realised)
         self.multiplier = clamp(self.multiplier * math.exp(step), *self.bounds)
         return self.multiplier

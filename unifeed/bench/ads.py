@@ -462,6 +462,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--users", type=int, default=600)
     p.add_argument("--flight-days", type=int, default=3)
     p.add_argument("--arms", default=",".join(FLIGHT_ARMS), help="comma-separated")
+    p.add_argument(
+        "--budget-minor", type=int, default=FlightConfig.budget_minor, help="each campaign's"
+    )
+    p.add_argument("--reserve-minor", type=float, default=FlightConfig.reserve_minor)
     p.add_argument("--out", type=Path, default=REPO / "runs" / "ads")
     p.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
     args = p.parse_args(argv)
@@ -469,7 +473,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.part in ("sim", "all"):
         arms = tuple(a.strip() for a in args.arms.split(",") if a.strip())
         cfg = FlightConfig(
-            sim=SimConfig(seed=args.seed, n_users=args.users, days=2 + args.flight_days)
+            sim=SimConfig(seed=args.seed, n_users=args.users, days=2 + args.flight_days),
+            budget_minor=args.budget_minor,
+            reserve_minor=args.reserve_minor,
         )
         start = time.perf_counter()
         world, advertisers, outcomes = _run_with_progress(cfg, args.out, arms)

@@ -200,6 +200,7 @@ class FeedService:
         """Ads for this page's slots, by position: the auction's winners."""
         # An ad may be seen again, but not after the user acted on it or hid it.
         excluded = cat.mask(self.store.items_with_actions(user_pk, AD_STOP_ACTIONS) | shown)
+        seen = cat.mask(self.store.items_with_actions(user_pk, ("impression",)) | shown)
         now = self.clock()
 
         def remaining(campaign_id: int) -> int:
@@ -210,6 +211,7 @@ class FeedService:
             model_version=self.model.version if self.model else None,
             user=self.store.user_attributes(user_pk),
             excluded_rows=excluded,
+            seen_rows=seen,
             page_scores=np.asarray(scores, dtype=np.float64),
             score_rows=lambda r: scored.vectors[r] @ query,
             row_of_pk=cat.row_of_pk,

@@ -226,5 +226,9 @@ attributions = Table(
     Column("touch", String(16), nullable=False),  # click | view
     Column("value", Float),
     Column("created_at", DateTime, nullable=False),
+    # "campaign:user" for an awareness result (a person reached), else NULL:
+    # unique, so a person counts once per campaign even across concurrent batches.
+    Column("reach_key", String(64)),
 )
 Index("ix_attributions_campaign", attributions.c.campaign_id)
+Index("ux_attributions_reach", attributions.c.reach_key, unique=True)
