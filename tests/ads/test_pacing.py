@@ -65,3 +65,17 @@ def test_goal_holder_holds_still_without_new_spend() -> None:
     for _ in range(50):
         holder.update(600.0, 1)
     assert holder.multiplier == m
+
+
+def test_goal_holder_explores_while_it_wins_nothing_under_its_goal() -> None:
+    """A goal campaign that cannot win (its p(result) is underestimated) bids up."""
+    holder = GoalHolder(goal=100.0)
+    for _ in range(10):
+        holder.update(0.0, 0, behind=True)
+    assert holder.multiplier > 2.0
+    # ...but not when it is on its curve, nor once it is over its goal.
+    assert GoalHolder(goal=100.0).update(0.0, 0, behind=False) == 1.0
+    over = GoalHolder(goal=100.0)
+    over.update(900.0, 0, behind=True)
+    m = over.multiplier
+    assert over.update(900.0, 0, behind=True) == m < 1.0

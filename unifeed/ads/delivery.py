@@ -253,7 +253,9 @@ class AdDelivery:
                     st.pacer.update(now, st.pacing_spent_minor)
                     if st.goal is not None:
                         st.goal.update(
-                            st.spent_minor, st.value if st.campaign.roas_goal else st.results
+                            st.spent_minor,
+                            st.value if st.campaign.roas_goal else st.results,
+                            behind=st.pacer.multiplier > 1.0,
                         )
                     st.last_update = now
                 due.append(st.last_update + self.config.pacing_interval)

@@ -18,6 +18,10 @@ far. Each move is weighted by the spend since the last one, counted in
 results' worth at the goal: without new spend there is no new evidence, so
 a campaign that has stopped winning keeps its multiplier instead of sinking
 further with every update (which had left goal campaigns bidding nothing).
+A campaign that is neither spending nor over its goal knows too little to
+win: its p(result) may simply be underestimated (it has no results of its
+own yet), so its multiplier climbs a little each update until it wins
+impressions and the evidence takes over.
 """
 
 from __future__ import annotations
@@ -90,13 +94,20 @@ class GoalHolder:
     # imaginary results bought at the goal, so a few unlucky impressions do
     # not drive the bid down before any result could have come.
     prior_results: float = 3.0
+    explore: float = 1.1  # the climb per update of a campaign stuck under its goal
     _spent: float = field(default=0.0, repr=False)
 
-    def update(self, spent_minor: float, results: float) -> float:
+    def update(self, spent_minor: float, results: float, behind: bool = False) -> float:
+        """New multiplier from the spend and results so far.
+
+        `behind`: the campaign spends less than its budget's curve asks.
+        """
         k = self.prior_results
         realised = (spent_minor + k * self.goal) / (results + k)
         evidence = min(1.0, max(spent_minor - self._spent, 0.0) / self.goal)
         self._spent = max(self._spent, spent_minor)
-        step = self.gain * evidence * math.log(self.goal / realised)
-        self.multiplier = clamp(self.multiplier * math.exp(step), *self.bounds)
+        step = math.exp(self.gain * evidence * math.log(self.goal / realised))
+        if behind and evidence < 0.1 and realised <= self.goal:
+            step = max(step, self.explore)
+        self.multiplier = clamp(self.multiplier * step, *self.bounds)
         return self.multiplier
