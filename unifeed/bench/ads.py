@@ -483,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--part", choices=["sim", "replay", "all"], default="all")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--users", type=int, default=600)
+    p.add_argument("--users", type=int, default=FlightConfig().sim.n_users)
     p.add_argument("--flight-days", type=int, default=3)
     p.add_argument("--arms", default=",".join(FLIGHT_ARMS), help="comma-separated")
     p.add_argument(

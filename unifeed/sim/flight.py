@@ -61,11 +61,17 @@ FLIGHT_ARMS: tuple[str, ...] = tuple(ARM_AUDIENCE)
 
 @dataclass(frozen=True)
 class FlightConfig:
-    sim: SimConfig = field(default_factory=lambda: SimConfig(days=5))
+    sim: SimConfig = field(default_factory=lambda: SimConfig(days=5, n_users=1200))
     warmup_days: int = 2
     sessions_per_day: float = 3.0  # mean sessions of a user on a day they are active
-    budget_minor: int = 20_000  # every campaign's lifetime budget
-    cost_goals_minor: dict[str, int] = field(default_factory=lambda: {"traffic": 120, "leads": 300})
+    # Every campaign's lifetime budget: with 1200 users, each campaign can buy
+    # about a sixteenth of the flight's ad slots. A platform has far more
+    # inventory than any one campaign buys; the smaller that share, the more
+    # room the audience has to choose (docs/benchmarks.md shows a fuller market).
+    budget_minor: int = 8_000
+    # Set under what a highest-volume campaign of the objective pays, so the
+    # goals bind: a goal far above the market price tests nothing.
+    cost_goals_minor: dict[str, int] = field(default_factory=lambda: {"traffic": 100, "leads": 80})
     # The auction's reserve, per impression: it stands for the rest of the
     # market's demand (a platform has far more than eight advertisers), so an
     # ad takes a slot only when it is worth more than that to its advertiser.
