@@ -263,11 +263,15 @@ def _fmt(x: float | None, digits: int = 2) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
-def render(cfg: FlightConfig, r: dict[str, Any], command: str, seconds: float) -> str:
+def render(
+    cfg: FlightConfig, r: dict[str, Any], command: str, seconds: float, title: str | None = None
+) -> str:
     arms = r["arms"]
     sim = cfg.sim
     lines = [
-        "## Ads, parts 1 and 2: a campaign flight in the simulated marketplace (`bench/ads.py`)",
+        "## "
+        + (title or "Ads, parts 1 and 2: a campaign flight in the simulated marketplace")
+        + " (`bench/ads.py`)",
         "",
         f"Command: `{command}`  ",
         f"Machine: {machine()}  ",
@@ -492,6 +496,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reserve-minor", type=float, default=FlightConfig.reserve_minor)
     p.add_argument("--out", type=Path, default=REPO / "runs" / "ads")
     p.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
+    p.add_argument(
+        "--section",
+        default="ads-sim",
+        help="docs/benchmarks.md section to write (plots only for the default one)",
+    )
     args = p.parse_args(argv)
     command = "python bench/ads.py" + (" " + " ".join(argv) if argv else "")
     if args.part in ("sim", "all"):
@@ -504,12 +513,19 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         world, advertisers, outcomes = _run_with_progress(cfg, args.out, arms)
         r = analyse(cfg, world, advertisers, outcomes)
-        body = render(cfg, r, command, time.perf_counter() - start)
+        title = None
+        if args.section != "ads-sim":
+            title = (
+                f"Ads, parts 1 and 2 again: {args.users} users, budgets of "
+                f"{args.budget_minor / 100:.2f} EUR"
+            )
+        body = render(cfg, r, command, time.perf_counter() - start, title)
         print(body)
         (args.out / "result.json").write_text(json.dumps(r, indent=1, default=str))
         if not args.no_write:
-            plots(r)
-            write_section("ads-sim", body)
+            if args.section == "ads-sim":
+                plots(r)
+            write_section(args.section, body)
     if args.part in ("replay", "all"):
         from unifeed.bench import ads_replay
 
