@@ -98,8 +98,11 @@ def test_pacing_and_score_arithmetic() -> None:
         {"spend_minor": s, "target_minor": t}
         for s, t in [(10, 10), (25, 20), (30, 30), (40, 40), (40, 50)]
     ]
-    p = pacing({"pacing": curve, "budget_minor": 50, "spend_minor": 40})
+    p = pacing({"pacing": curve, "budget_minor": 50, "spend_minor": 40, "impressions": 50})
     assert p["spent_share"] == 0.8 and not p["overspent"]
+    assert p["impressions_per_hour"] == 10
+    # Poisson(10): P(8 <= N <= 12) = 0.5713...
+    assert p["poisson_within_20"] == pytest.approx(0.5713, abs=1e-3)
     assert p["max_cumulative_dev"] == pytest.approx(0.25)  # 25 against 20 (first 10% skipped)
     assert auctionnet(10, 50.0, 50.0) == 10
     assert auctionnet(10, 100.0, 50.0) == pytest.approx(2.5)
