@@ -87,10 +87,9 @@ class CampaignState:
     value: float = 0.0
     clicks: int = 0  # on its creatives, attributed or not
     impressions: int = 0  # billed
-    # Model scores of its billed impressions under the serving model version.
-    shown_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    clicks_on_shown: int = 0  # clicks on those impressions
-    click_level: float = 1.0  # observed / predicted clicks, shrunk towards 1
+    # Clicks on its billed impressions under the serving model over the
+    # clicks the calibrated model predicted for them, shrunk towards 1.
+    click_level: float = 1.0
     last_update: datetime | None = None
 
     @property
@@ -243,11 +242,6 @@ class AdDelivery:
                 states[c.id] = st
             self._load_totals(states, now)
             for st in states.values():
-                expected = float(self.click.predict(st.shown_scores).sum())
-                st.click_level = (st.clicks_on_shown + PRIOR_LEVEL_CLICKS) / (
-                    expected + PRIOR_LEVEL_CLICKS
-                )
-            for st in states.values():
                 step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
                 if step:
                     st.pacer.update(now, st.pacing_spent_minor)
@@ -317,7 +311,7 @@ class AdDelivery:
                 )
             ).all()
             for st in states.values():
-                st.clicks, st.clicks_on_shown, st.shown_scores = 0, 0, np.zeros(0)
+                st.clicks = 0
             for _, item in clicks:
                 states[campaign_of[item]].clicks += 1
             clicked = set(map(tuple, clicks))
@@ -333,9 +327,11 @@ class AdDelivery:
                 )
             ).all():
                 shown.setdefault(cid, []).append((float(score), (rid, item) in clicked))
-            for cid, pairs in shown.items():
-                states[cid].shown_scores = np.array([p for p, _ in pairs])
-                states[cid].clicks_on_shown = sum(h for _, h in pairs)
+            for cid, st in states.items():
+                pairs = shown.get(cid, [])
+                expected = float(self.click.predict(np.array([p for p, _ in pairs])).sum())
+                hits = sum(h for _, h in pairs)
+                st.click_level = (hits + PRIOR_LEVEL_CLICKS) / (expected + PRIOR_LEVEL_CLICKS)
 
     def has_live_campaigns(self, row_of_pk: dict[int, int]) -> bool:
         """Refresh if due; True when any campaign could take a slot now."""

@@ -116,8 +116,9 @@ class FeedService:
         self.catalogue.refresh()
         cat = self.catalogue.view()  # this request reads this view only
         user_pk = self.store.user_pk(user_id)
-        seen = self.store.seen_items(user_pk) if user_pk is not None and not include_seen else set()
-        exclude = cat.mask(seen | shown) | cat.is_ad
+        # Everything the user has an event on; ads need it even when the page may repeat items.
+        seen = self.store.seen_items(user_pk) if user_pk is not None else set()
+        exclude = cat.mask(shown if include_seen else seen | shown) | cat.is_ad
         query = None
         model = None
         scored: ScoredItems | None = None
@@ -147,7 +148,7 @@ class FeedService:
         ads_possible = scored is not None and query is not None and user_pk is not None
         if ads_possible and self.ads.has_live_campaigns(cat.row_of_pk):
             assert scored is not None and query is not None and user_pk is not None
-            sponsored = self._place_ads(cat, user_pk, shown, scores, scored, query)
+            sponsored = self._place_ads(cat, user_pk, seen, shown, scores, scored, query)
         for pos in sorted(sponsored):
             ad = sponsored[pos]
             rows.insert(pos, ad.item_row)
@@ -192,6 +193,7 @@ class FeedService:
         self,
         cat: CatalogueView,
         user_pk: int,
+        seen: set[int],
         shown: set[int],
         scores: list[float],
         scored: ScoredItems,
@@ -200,7 +202,6 @@ class FeedService:
         """Ads for this page's slots, by position: the auction's winners."""
         # An ad may be seen again, but not after the user acted on it or hid it.
         excluded = cat.mask(self.store.items_with_actions(user_pk, AD_STOP_ACTIONS) | shown)
-        seen = cat.mask(self.store.items_with_actions(user_pk, ("impression",)) | shown)
         now = self.clock()
 
         def remaining(campaign_id: int) -> int:
@@ -211,7 +212,7 @@ class FeedService:
             model_version=self.model.version if self.model else None,
             user=self.store.user_attributes(user_pk),
             excluded_rows=excluded,
-            seen_rows=seen,
+            seen_rows=cat.mask(seen | shown),
             page_scores=np.asarray(scores, dtype=np.float64),
             score_rows=lambda r: scored.vectors[r] @ query,
             row_of_pk=cat.row_of_pk,
