@@ -89,7 +89,20 @@ def test_results_per_click_move_from_the_prior_to_the_campaigns_own() -> None:
 
 def test_seeing_the_ad_is_the_awareness_result() -> None:
     st = state(campaign("awareness"))
-    assert np.all(delivery("model").p_result(st, np.array([-5.0, 5.0])) == 1.0)
+    d = delivery("model")
+    assert np.all(d.p_result(st, np.array([-5.0, 5.0])) == 1.0)
+    assert np.all(d.p_result(st, np.array([-5.0, 5.0]), exposures=1) == 0.0)
+
+
+@pytest.mark.parametrize("audience", ["model", "broad"])
+def test_repeat_viewers_are_predicted_with_the_learned_wearout(audience: str) -> None:
+    st = state(campaign("leads"), impressions=1000, clicks=100)
+    d = delivery(audience)
+    d.wearout = np.array([1.0, 0.6, 0.3, 0.1])
+    scores = np.array([0.0, 2.0])
+    first = d.p_result(st, scores)
+    assert np.allclose(d.p_result(st, scores, exposures=2), 0.3 * first)
+    assert np.allclose(d.p_result(st, scores, exposures=9), 0.1 * first)  # 3 or more
 
 
 def test_unknown_audience_is_refused() -> None:

@@ -1,10 +1,11 @@
-"""Platt scaling recovers a known logistic link and reports reliability."""
+"""Platt scaling recovers a known logistic link and reports reliability; click levels
+and wear-out are recovered from billed impressions."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from unifeed.ads.calibration import Calibrator, reliability, sigmoid
+from unifeed.ads.calibration import Calibrator, fit_click_levels, reliability, sigmoid
 
 
 def test_fit_recovers_the_link() -> None:
@@ -25,3 +26,45 @@ def test_no_data_gives_the_prior() -> None:
     # All negatives: a finite fit with tiny probabilities, not a crash.
     cal = Calibrator.fit(np.linspace(-1, 1, 100), np.zeros(100))
     assert float(cal.predict(0.0)) < 0.01
+
+
+def test_click_levels_and_wearout_are_recovered_together() -> None:
+    # Two campaigns at 2x and 0.5x the model's p(click); repeat viewers click
+    # 0.7^f as often. The second campaign shows mostly to repeat viewers, so a
+    # fit of either factor alone would confuse its low level with wear-out.
+    rng = np.random.default_rng(1)
+    n = 200_000
+    campaign = rng.integers(2, size=n)
+    freq = np.where(campaign == 0, rng.integers(2, size=n), rng.integers(1, 4, size=n))
+    predicted = rng.uniform(0.02, 0.2, size=n)
+    truth_level = np.where(campaign == 0, 2.0, 0.5)
+    truth_wear = np.array([1.0, 0.7, 0.49, 0.343])
+    clicked = (rng.random(n) < predicted * truth_level * truth_wear[freq]).astype(float)
+    level, wearout = fit_click_levels(campaign, predicted, freq, clicked)
+    assert abs(level[0] - 2.0) < 0.1 and abs(level[1] - 0.5) < 0.05
+    assert np.allclose(wearout, truth_wear, atol=0.05)
+
+
+def test_click_levels_without_data_are_neutral() -> None:
+    empty = np.zeros(0)
+    level, wearout = fit_click_levels(empty.astype(np.int64), empty, empty.astype(np.int64), empty)
+    assert level == {} and np.all(wearout == 1.0)
+
+
+def test_a_new_models_levels_start_from_the_last_ones() -> None:
+    none = np.zeros(0, dtype=np.int64)
+    prior = np.array([1.0, 0.7, 0.5, 0.3])
+    level, wearout = fit_click_levels(none, np.zeros(0), none, np.zeros(0), {7: 1.8}, prior)
+    assert level == {} and np.allclose(wearout, prior)
+    # A few impressions barely move them; many decide.
+    rng = np.random.default_rng(2)
+    for n in (20, 100_000):
+        c, f = np.full(n, 7), rng.integers(4, size=n)
+        clicked = (rng.random(n) < 0.1 * np.array([1.0, 0.9, 0.8, 0.7])[f]).astype(float)
+        level, wearout = fit_click_levels(c, np.full(n, 0.1), f, clicked, {7: 1.8}, prior)
+        if n == 20:
+            assert level[7] > 1.4 and wearout[3] < 0.4
+    # The first views' own click rate over the predicted 0.1, and the curve.
+    assert abs(level[7] - clicked[f == 0].mean() / 0.1) < 0.02
+    rates = np.array([clicked[f == k].mean() for k in range(4)])
+    assert np.allclose(wearout, rates / rates[0], atol=0.02)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -28,7 +28,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from unifeed.ads.auction import AdLoad, Bidder, run_auction
-from unifeed.ads.calibration import Calibrator
+from unifeed.ads.calibration import FREQUENCY_BUCKETS, Calibrator, fit_click_levels
 from unifeed.ads.campaigns import Campaign, Campaigns
 from unifeed.ads.ledger import LIFETIME, Budget
 from unifeed.ads.pacing import GoalHolder, Pacer
@@ -44,11 +44,6 @@ log = logging.getLogger(__name__)
 RESULT_PER_CLICK_PRIOR = {"click": 1.0, "like": 0.3, "long_view": 0.3}
 DEFAULT_RESULT_PER_CLICK = 0.1
 PRIOR_CLICKS = 20.0
-# The model's p(click) is calibrated on organic items; each campaign's own
-# clicks against what it predicted for them rescale it (an ad is not a post,
-# and the auction picks the ads the model is most optimistic about). This
-# many expected clicks' worth of evidence that the scale is right comes first.
-PRIOR_LEVEL_CLICKS = 10.0
 # The baselines' click rate before a campaign has impressions of its own.
 PRIOR_CLICK_RATE = 0.05
 PRIOR_IMPRESSIONS = 100.0
@@ -184,6 +179,12 @@ class AdDelivery:
         self._lock = threading.Lock()
         self._rng = np.random.default_rng(0)
         self._model_version: str | None = None  # the version place() last served
+        # p(click) of a viewer who has seen the campaign f times over that of
+        # a first view, f = 0 .. FREQUENCY_BUCKETS - 1 (the last: f or more).
+        self.wearout = np.ones(FREQUENCY_BUCKETS)
+        # What the last model's impressions said of both, the priors of the new one's.
+        self._prior_levels: dict[int, float] = {}
+        self._prior_wearout = np.ones(FREQUENCY_BUCKETS)
 
     def invalidate(self) -> None:
         self._checked = -float("inf")
@@ -299,8 +300,8 @@ class AdDelivery:
                 .group_by(lg.c.campaign_id)
             ).all():
                 states[cid].impressions = int(n)
-            # Billed slots under the serving model (scores of another version
-            # are on another scale), and whether each was clicked.
+            # Every billed slot, oldest first: how often its viewer had seen
+            # the campaign before it, and whether it was clicked.
             fr, slot = schema.feed_requests, schema.ad_slots
             campaign_of = {
                 int(pk): cid for cid, st in states.items() for pk in st.campaign.creative_item_ids
@@ -315,23 +316,41 @@ class AdDelivery:
             for _, item in clicks:
                 states[campaign_of[item]].clicks += 1
             clicked = set(map(tuple, clicks))
-            shown: dict[int, list[tuple[float, bool]]] = {}
-            for cid, score, rid, item in conn.execute(
-                select(slot.c.campaign_id, slot.c.score, fr.c.request_id, slot.c.item_id)
+            billed = conn.execute(
+                select(
+                    slot.c.campaign_id,
+                    slot.c.score,
+                    fr.c.model_version,
+                    fr.c.user_external_id,
+                    fr.c.request_id,
+                    slot.c.item_id,
+                )
                 .join(fr, fr.c.id == slot.c.feed_request_id)
                 .join(lg, (lg.c.request_id == fr.c.request_id) & (lg.c.item_id == slot.c.item_id))
-                .where(
-                    slot.c.campaign_id.in_(ids),
-                    lg.c.kind == "impression",
-                    fr.c.model_version == self._model_version,
-                )
-            ).all():
-                shown.setdefault(cid, []).append((float(score), (rid, item) in clicked))
-            for cid, st in states.items():
-                pairs = shown.get(cid, [])
-                expected = float(self.click.predict(np.array([p for p, _ in pairs])).sum())
-                hits = sum(h for _, h in pairs)
-                st.click_level = (hits + PRIOR_LEVEL_CLICKS) / (expected + PRIOR_LEVEL_CLICKS)
+                .where(slot.c.campaign_id.in_(ids), lg.c.kind == "impression")
+                .order_by(fr.c.created_at, fr.c.id)
+            ).all()
+        views: dict[tuple[int, str], int] = {}
+        cids, scores, freq, hits = [], [], [], []
+        for cid, score, version, user, rid, item in billed:
+            f = views.get((cid, user), 0)
+            views[(cid, user)] = f + 1
+            # Scores of another model version are on another scale.
+            if version == self._model_version:
+                cids.append(cid)
+                scores.append(float(score))
+                freq.append(min(f, FREQUENCY_BUCKETS - 1))
+                hits.append((rid, item) in clicked)
+        level, self.wearout = fit_click_levels(
+            np.array(cids, dtype=np.int64),
+            self.click.predict(np.array(scores, dtype=np.float64)),
+            np.array(freq, dtype=np.int64),
+            np.array(hits, dtype=np.float64),
+            self._prior_levels,
+            self._prior_wearout,
+        )
+        for cid, st in states.items():
+            st.click_level = level.get(cid, self._prior_levels.get(cid, 1.0))
 
     def has_live_campaigns(self, row_of_pk: dict[int, int]) -> bool:
         """Refresh if due; True when any campaign could take a slot now."""
@@ -368,22 +387,25 @@ class AdDelivery:
             return min(float(c.bid_cap_minor), self.base_bid(st) * pace)
         return self.base_bid(st) * pace
 
-    def p_click(self, st: CampaignState, scores: np.ndarray) -> np.ndarray:
-        """p(click | this viewer sees the creative): the model's, or the baselines' average."""
-        if self.config.audience == "model":
-            return np.clip(self.click.predict(scores) * st.click_level, 0.0, 1.0)
-        return np.full(len(scores), st.click_rate)
+    def p_click(self, st: CampaignState, scores: np.ndarray, exposures: int = 0) -> np.ndarray:
+        """p(click | this viewer sees the creative): the model's, or the baselines' average.
 
-    def p_result(self, st: CampaignState, scores: np.ndarray, reached: bool = False) -> np.ndarray:
+        `exposures`: how often the viewer has seen the campaign's ads before.
+        """
+        fatigue = self.wearout[min(exposures, FREQUENCY_BUCKETS - 1)]
+        if self.config.audience == "model":
+            return np.clip(self.click.predict(scores) * st.click_level * fatigue, 0.0, 1.0)
+        return np.full(len(scores), min(1.0, st.click_rate * fatigue))
+
+    def p_result(self, st: CampaignState, scores: np.ndarray, exposures: int = 0) -> np.ndarray:
         """p(the campaign's result | this viewer sees the creative).
 
-        `reached`: the viewer has seen this campaign's ads already. Awareness
-        buys people reached, so a first impression is a sure result and a
-        repeat is none.
+        Awareness buys people reached, so a first impression is a sure
+        result and a repeat (`exposures` > 0) is none.
         """
         if st.campaign.result_actions[0] == "impression":
-            return np.full(len(scores), 0.0 if reached else 1.0)
-        return np.clip(self.p_click(st, scores) * st.results_per_click, 0.0, 1.0)
+            return np.full(len(scores), 0.0 if exposures else 1.0)
+        return np.clip(self.p_click(st, scores, exposures) * st.results_per_click, 0.0, 1.0)
 
     # ------------------------------------------------------------- placing
     def place(
@@ -392,7 +414,7 @@ class AdDelivery:
         model_version: str | None,
         user: dict[str, Any],
         excluded_rows: np.ndarray,  # (I,) bool: rows this user must not be shown
-        seen_rows: np.ndarray | None = None,  # (I,) bool: rows this user has seen
+        views: Mapping[int, int] | None = None,  # item pk -> this user's impressions of it
         page_scores: np.ndarray,  # (n,) organic scores of the page, best first
         score_rows: Callable[[np.ndarray], np.ndarray] | None,
         row_of_pk: dict[int, int],
@@ -402,6 +424,8 @@ class AdDelivery:
         if model_version != self._model_version:
             self._model_version = model_version
             self.invalidate()  # a new model: its own scale for every campaign
+            self._prior_levels = {cid: st.click_level for cid, st in self._states.items()}
+            self._prior_wearout = self.wearout.copy()
         self.refresh(row_of_pk)
         states = [s for s in self._states.values() if _legal(s.campaign, user)]
         if self.config.audience == "demographic":
@@ -426,15 +450,18 @@ class AdDelivery:
             scores = score_rows(rows)
             # The baselines rotate creatives; the model picks the viewer's best.
             best = int(np.argmax(scores)) if model else int(self._rng.integers(len(rows)))
-            reached = seen_rows is not None and bool(seen_rows[st.creative_rows].any())
-            p = float(self.p_result(st, scores[best : best + 1], reached)[0])
+            # Any event on an ad means it was seen, impression received or not.
+            exposures = sum(
+                max(1, views[pk]) for pk in st.campaign.creative_item_ids if pk in (views or {})
+            )
+            p = float(self.p_result(st, scores[best : best + 1], exposures)[0])
             bid = self.bid(st)
             # Impressions are charged in whole minor units: a bid worth less
             # than one per impression cannot pay for the slot, nor can a
             # budget that cannot cover one more charge.
             if bid * p < 1 or remaining_minor(st.campaign.id) < round(bid * p):
                 continue
-            quality = value_of * float(self.p_click(st, scores[best : best + 1])[0])
+            quality = value_of * float(self.p_click(st, scores[best : best + 1], exposures)[0])
             bidders.append(Bidder(st.campaign.id, int(rows[best]), bid, p, quality))
             score_of[int(rows[best])] = float(scores[best])
         placed: list[PlacedAd] = []

@@ -111,16 +111,25 @@ def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str,
 
     A slot's result followed when the viewer sent the campaign's result event
     on that ad naming that feed request. Awareness is left out: its result
-    is the impression itself, predicted as 1.
+    is the impression itself, predicted as 1. Also by how often the viewer
+    had seen the campaign before (0, 1, 2, 3+), which is where wear-out shows.
     """
     store = arm_store(outcome)
     s, fr, e, c = schema.ad_slots, schema.feed_requests, schema.events, schema.campaigns
     try:
         with store.engine.connect() as conn:
             slots = conn.execute(
-                select(fr.c.request_id, s.c.item_id, s.c.p_result, c.c.objective)
+                select(
+                    fr.c.request_id,
+                    s.c.item_id,
+                    s.c.p_result,
+                    c.c.objective,
+                    s.c.campaign_id,
+                    fr.c.user_external_id,
+                )
                 .join(fr, fr.c.id == s.c.feed_request_id)
                 .join(c, c.c.id == s.c.campaign_id)
+                .order_by(fr.c.created_at, fr.c.id)
             ).all()
             done = conn.execute(
                 select(e.c.request_id, e.c.item_id, e.c.action).where(
@@ -131,10 +140,16 @@ def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str,
         store.close()
     acted = {(r.request_id, r.item_id, r.action) for r in done}
     shown = {(r.request_id, r.item_id) for r in done if r.action == "impression"}
-    p, y, groups = [], [], []
+    p, y, groups, freq = [], [], [], []
+    views: dict[tuple[int, str], int] = {}
     for r in slots:
-        if r.objective == "awareness" or (r.request_id, r.item_id) not in shown:
+        if (r.request_id, r.item_id) not in shown:
             continue
+        f = views.get((r.campaign_id, r.user_external_id), 0)
+        views[(r.campaign_id, r.user_external_id)] = f + 1
+        if r.objective == "awareness":
+            continue
+        freq.append(min(f, 3))
         hit = any((r.request_id, r.item_id, a) in acted for a in OBJECTIVES[r.objective])
         p.append(r.p_result)
         y.append(float(hit))
@@ -148,10 +163,21 @@ def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str,
             "predicted": float(pa[m].mean()),
             "observed": float(ya[m].mean()),
         }
+    fa = np.array(freq)
+    by_views = {}
+    for f in range(4):
+        m = fa == f
+        if m.any():
+            by_views[f] = {
+                "n": int(m.sum()),
+                "predicted": float(pa[m].mean()),
+                "observed": float(ya[m].mean()),
+            }
     return {
         "n": len(pa),
         "buckets": reliability(pa, ya, bins=10) if len(pa) else [],
         "by_objective": by_objective,
+        "by_earlier_views": by_views,
     }
 
 
@@ -415,6 +441,18 @@ def _render_pacing(r: dict[str, Any]) -> list[str]:
     lines += ["", "| objective | impressions | mean predicted | observed |", "|---|---|---|---|"]
     for obj, b in cal["by_objective"].items():
         lines.append(f"| {obj} | {b['n']} | {b['predicted']:.4f} | {b['observed']:.4f} |")
+    lines += [
+        "",
+        "By how often the viewer had seen the campaign's ads before (ads wear out in the "
+        "simulator: each earlier view multiplies p(click) by 0.7; delivery learns the curve "
+        "from billed impressions):",
+        "",
+        "| earlier views | impressions | mean predicted | observed |",
+        "|---|---|---|---|",
+    ]
+    for f, b in cal.get("by_earlier_views", {}).items():
+        label = f"{f}+" if int(f) == 3 else str(f)
+        lines.append(f"| {label} | {b['n']} | {b['predicted']:.4f} | {b['observed']:.4f} |")
     lines += ["", "![calibration](img/ads_calibration.png)"]
     return lines
 

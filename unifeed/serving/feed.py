@@ -117,8 +117,8 @@ class FeedService:
         cat = self.catalogue.view()  # this request reads this view only
         user_pk = self.store.user_pk(user_id)
         # Everything the user has an event on; ads need it even when the page may repeat items.
-        seen = self.store.seen_items(user_pk) if user_pk is not None else set()
-        exclude = cat.mask(shown if include_seen else seen | shown) | cat.is_ad
+        seen = self.store.seen_items(user_pk) if user_pk is not None else {}
+        exclude = cat.mask(shown if include_seen else seen.keys() | shown) | cat.is_ad
         query = None
         model = None
         scored: ScoredItems | None = None
@@ -193,7 +193,7 @@ class FeedService:
         self,
         cat: CatalogueView,
         user_pk: int,
-        seen: set[int],
+        seen: dict[int, int],
         shown: set[int],
         scores: list[float],
         scored: ScoredItems,
@@ -212,7 +212,9 @@ class FeedService:
             model_version=self.model.version if self.model else None,
             user=self.store.user_attributes(user_pk),
             excluded_rows=excluded,
-            seen_rows=cat.mask(seen | shown),
+            # Earlier pages of this feed were seen too, whether or not their
+            # impressions have arrived yet.
+            views={**{pk: 1 for pk in shown}, **seen},
             page_scores=np.asarray(scores, dtype=np.float64),
             score_rows=lambda r: scored.vectors[r] @ query,
             row_of_pk=cat.row_of_pk,

@@ -8,6 +8,12 @@ a purchase, more often the more they care for the topic:
 
     p(conversion | click) = σ(conversion_bias[action] + conversion_affinity · affinity)
 
+Ads wear out: each earlier view of the same advertiser's ads (any of its
+creatives) multiplies p(click) by `wearout`, the decline of click-through
+with repeated exposure that field studies of display ads report. Without it
+a campaign shown to the same few people over and over would lose nothing by
+it, which flatters narrow targeting.
+
 The manual targeting of the benchmark's baseline is what an advertiser of
 the product would have picked from the topic's audience stereotype (older or
 younger, women or men), as advertisers did before delivery chose the audience.
@@ -188,20 +194,31 @@ class AdResponses:
         world: World,
         response: ResponseModel,
         conversions: ConversionModel | None = None,
+        wearout: float = 0.7,
     ) -> None:
+        if not 0.0 < wearout <= 1.0:
+            raise ValueError(f"wearout must be in (0, 1], got {wearout}")
         self.world = world
         self.response = response
         self.conversions = conversions or ConversionModel()
+        self.wearout = wearout
 
     def affinity(self, user: int, adv: Advertiser) -> float:
         theta = self.world.interests[user]
         return float(theta[adv.topic] * (1.0 + self.response.secondary))
 
     def respond(
-        self, user: int, adv: Advertiser, creative_id: str, nth: int
+        self,
+        user: int,
+        adv: Advertiser,
+        creative_id: str,
+        nth: int,
+        exposures: int = 0,
     ) -> tuple[list[str], tuple[str, float, float] | None]:
         """(on-platform actions, (conversion action, delay in seconds, value) or None).
 
+        `nth`: earlier views of this creative by this user; `exposures`:
+        earlier views of any of the advertiser's creatives (the wear-out).
         Decided by uniforms hashed from (seed, user, creative, nth), so the
         same person seeing the same ad for the same time reacts alike in
         every arm of a benchmark.
@@ -209,7 +226,7 @@ class AdResponses:
         u = _uniforms(self.world.config.seed, self.world.user_ids[user], creative_id, nth)
         aff = np.array([self.affinity(user, adv)])
         p = self.response.probabilities_of(aff, np.zeros(1), np.zeros(1))
-        if u[0] >= p["click"][0]:
+        if u[0] >= p["click"][0] * self.wearout**exposures:
             return (["hide"] if u[3] < p["hide"][0] else []), None
         acts = ["click"]
         if u[1] < p["like"][0]:

@@ -232,6 +232,7 @@ class _Flight:
         self.advertiser_clients: dict[str, httpx.Client] = {}
         self.owner: dict[str, Advertiser] = {}  # creative item id -> advertiser
         self.views: dict[tuple[int, str], int] = {}  # (user, creative) -> views so far
+        self.exposures: dict[tuple[int, str], int] = {}  # (user, advertiser) -> views so far
         self.seen: set[tuple[int, int]] = set()  # (user, item) organic items met
         self.queue: list[tuple[dt.datetime, int, dict[str, Any]]] = []  # heap by time
         self._n = 0
@@ -318,7 +319,9 @@ class _Flight:
             self.ad_impressions += 1
             nth = self.views.get((u, item_id), 0)
             self.views[(u, item_id)] = nth + 1
-            acts, conversion = self.ads.respond(u, adv, item_id, nth)
+            seen_before = self.exposures.get((u, adv.id), 0)
+            self.exposures[(u, adv.id)] = seen_before + 1
+            acts, conversion = self.ads.respond(u, adv, item_id, nth, seen_before)
             self.push(seen_at, _ad_event(user_id, item_id, "impression", seen_at, rid))
             for a in acts:
                 t = seen_at + dt.timedelta(seconds=3)

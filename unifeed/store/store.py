@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import (
     Connection,
+    case,
     create_engine,
     func,
     select,
@@ -308,11 +309,17 @@ class Store:
         with self.engine.connect() as conn:
             return set(conn.execute(q).scalars())
 
-    def seen_items(self, user_pk: int) -> set[int]:
-        """Items the user has any event on (an impression counts: they saw it)."""
-        q = select(schema.events.c.item_id).where(schema.events.c.user_id == user_pk).distinct()
+    def seen_items(self, user_pk: int) -> dict[int, int]:
+        """Items the user has any event on (they saw it), each with its impressions.
+
+        The keys are what the feed leaves out; the counts are how often the
+        user has seen each ad, which ad delivery needs for wear-out.
+        """
+        e = schema.events
+        shown = func.sum(case((e.c.action == "impression", 1), else_=0))
+        q = select(e.c.item_id, shown).where(e.c.user_id == user_pk).group_by(e.c.item_id)
         with self.engine.connect() as conn:
-            return set(conn.execute(q).scalars())
+            return {int(item): int(n) for item, n in conn.execute(q).all()}
 
     def catalogue_version(self) -> tuple[int, datetime | None]:
         t = schema.items
