@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.ads.market import NOW, create_campaign, iso, seed_market
 from tests.api.conftest import AUTH, make_settings
 from unifeed.ads.campaigns import Campaigns
-from unifeed.ads.ledger import Ledger
+from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.api import create_app
-from unifeed.store import Store
+from unifeed.store import Store, schema
 
 
 @pytest.fixture
@@ -160,5 +161,42 @@ def test_awareness_buys_people_reached(market) -> None:
     report = client.get(f"/v1/campaigns/{cid}/report", headers=adv).json()
     assert (report["impressions"], report["reach"], report["results"]) == (1, 1, 1)
     store = Store(settings.resolved_database_url)
+    assert store.count("attributions") == 1
+    store.close()
+
+
+def test_an_impression_the_budget_could_not_pay_for_reaches_nobody(market) -> None:
+    """Awareness results are paid impressions: one refused by the ledger is not credited."""
+    client, settings, adv = market
+    cid = create_campaign(client, adv, budget=1_000, objective="awareness")
+    pages = {u: client.get("/v1/feed", params={"user_id": u, "n": 10}).json() for u in ("u0", "u3")}
+    assert all(len(sponsored(p)) == 1 for p in pages.values()), pages
+    store = Store(settings.resolved_database_url)
+    campaign = Campaigns(store).list(None)[0]
+    slot, fr = schema.ad_slots, schema.feed_requests
+    with store.engine.connect() as conn:
+        price = conn.execute(
+            select(slot.c.price_minor)
+            .join(fr, fr.c.id == slot.c.feed_request_id)
+            .where(fr.c.request_id == pages["u0"]["request_id"])
+        ).scalar_one()
+    # Everything but the price of u0's impression is spent elsewhere.
+    filler = Charge("filler", campaign.id, "impression", 1_000 - price, NOW)
+    assert Ledger(store).charge(filler, campaign.budget) is ChargeOutcome.charged
+    events = [
+        {
+            "event_id": f"imp-{u}",
+            "user_id": u,
+            "item_id": sponsored(page)[0]["item_id"],
+            "action": "impression",
+            "timestamp": iso(NOW + timedelta(seconds=k)),
+            "request_id": page["request_id"],
+        }
+        for k, (u, page) in enumerate(pages.items())
+    ]
+    client.post("/v1/events", json={"events": events})
+    report = client.get(f"/v1/campaigns/{cid}/report", headers=adv).json()
+    assert report["spend_minor"] == 1_000
+    assert report["results"] == 1  # u0's paid impression; u3's was refused
     assert store.count("attributions") == 1
     store.close()

@@ -145,12 +145,27 @@ class Billing:
                 )
                 .order_by(e.c.timestamp.desc())
             ).all()
+            # An impression is a result (awareness) only if it was paid for:
+            # one shown after the budget ran out was refused by the ledger.
+            lg = schema.ledger
+            paid = set(
+                conn.execute(
+                    select(lg.c.request_id, lg.c.item_id).where(
+                        lg.c.kind == "impression",
+                        lg.c.request_id.in_(
+                            list({r.request_id for r in results if r.action == "impression"})
+                        ),
+                    )
+                ).all()
+            )
         by_user: dict[int, list[Any]] = {}
         for t in touches:
             by_user.setdefault(t.user_id, []).append(t)
         values = []
         # Oldest first: of one person's impressions in a batch, the first is the reach.
         for r in sorted(results, key=lambda r: (r.timestamp, r.id)):
+            if r.action == "impression" and (r.request_id, r.item_id) not in paid:
+                continue
             touch = best_touch(r, by_user.get(r.user_id, []))
             if touch is not None:
                 values.append(
