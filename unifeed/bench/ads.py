@@ -35,7 +35,7 @@ from unifeed.ads.calibration import reliability
 from unifeed.ads.campaigns import OBJECTIVES
 from unifeed.bench.report import REPO, commit, machine, today, write_section
 from unifeed.settings import Settings
-from unifeed.sim.advertisers import Advertiser
+from unifeed.sim.advertisers import WEAROUT, Advertiser
 from unifeed.sim.flight import FLIGHT_ARMS, ArmOutcome, FlightConfig, run_flight
 from unifeed.sim.world import SimConfig, World
 from unifeed.store import Store, schema
@@ -444,7 +444,7 @@ def _render_pacing(r: dict[str, Any]) -> list[str]:
     lines += [
         "",
         "By how often the viewer had seen the campaign's ads before (ads wear out in the "
-        "simulator: each earlier view multiplies p(click) by 0.7; delivery learns the curve "
+        f"simulator: each earlier view multiplies p(click) by {WEAROUT}; delivery learns the curve "
         "from billed impressions):",
         "",
         "| earlier views | impressions | mean predicted | observed |",

@@ -58,6 +58,8 @@ PRODUCTS: dict[str, tuple[str, str, str, int]] = {
 # What each objective asks of the simulated people: the action that is the
 # result, and whether it happens off the platform after a click.
 CONVERSIONS: dict[str, str] = {"leads": "lead", "app_promotion": "install", "sales": "purchase"}
+# p(click) of a view over that of the view before it, of the same advertiser's ads.
+WEAROUT = 0.7
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,7 @@ class AdResponses:
         world: World,
         response: ResponseModel,
         conversions: ConversionModel | None = None,
-        wearout: float = 0.7,
+        wearout: float = WEAROUT,
     ) -> None:
         if not 0.0 < wearout <= 1.0:
             raise ValueError(f"wearout must be in (0, 1], got {wearout}")
