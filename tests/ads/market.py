@@ -19,6 +19,20 @@ def iso(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def impression(
+    event_id: str, user: str, item: str, request_id: str, at: datetime = NOW
+) -> dict[str, str]:
+    """The event an app sends when `user` saw `item` of feed response `request_id`."""
+    return {
+        "event_id": event_id,
+        "user_id": user,
+        "item_id": item,
+        "action": "impression",
+        "timestamp": iso(at),
+        "request_id": request_id,
+    }
+
+
 def seed_market(client: TestClient, settings: Settings) -> dict[str, str]:
     """Items, users (uN likes topic N % 3), a published model; returns the advertiser's auth."""
     items = [

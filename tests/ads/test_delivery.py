@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.ads.market import NOW, create_campaign, iso, seed_market
+from tests.ads.market import NOW, create_campaign, impression, iso, seed_market
 from tests.api.conftest import AUTH, make_settings
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
@@ -40,14 +40,7 @@ def test_an_ad_is_auctioned_charged_once_and_credited(market) -> None:
     assert all(a["item_id"].startswith(f"ad-{cid}") for a in ads)
     assert len(page["items"]) == 10
     ad = ads[0]["item_id"]
-    imp = {
-        "event_id": "imp-1",
-        "user_id": "u0",
-        "item_id": ad,
-        "action": "impression",
-        "timestamp": iso(NOW),
-        "request_id": page["request_id"],
-    }
+    imp = impression("imp-1", "u0", ad, page["request_id"])
     click = {
         **imp,
         "event_id": "click-1",
@@ -108,14 +101,7 @@ def test_concurrent_feeds_never_overspend_a_tiny_budget(market) -> None:
                 continue
             body = page.json()
             evs = [
-                {
-                    "event_id": f"w{w}-{k}-{i}",
-                    "user_id": user,
-                    "item_id": it["item_id"],
-                    "action": "impression",
-                    "timestamp": iso(NOW),
-                    "request_id": body["request_id"],
-                }
+                impression(f"w{w}-{k}-{i}", user, it["item_id"], body["request_id"])
                 for i, it in enumerate(body["items"])
             ]
             r = client.post("/v1/events", json={"events": evs})
@@ -142,14 +128,7 @@ def test_awareness_buys_people_reached(market) -> None:
     page = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()
     ads = sponsored(page)
     assert len(ads) == 1, page  # one campaign: one slot at most
-    imp = {
-        "event_id": "imp-1",
-        "user_id": "u0",
-        "item_id": ads[0]["item_id"],
-        "action": "impression",
-        "timestamp": iso(NOW),
-        "request_id": page["request_id"],
-    }
+    imp = impression("imp-1", "u0", ads[0]["item_id"], page["request_id"])
     resent = {**imp, "event_id": "imp-1-resent", "timestamp": iso(NOW + timedelta(seconds=1))}
     client.post("/v1/events", json={"events": [imp, resent]})
     client.post("/v1/events", json={"events": [{**imp, "event_id": "imp-1-again"}]})
@@ -184,14 +163,13 @@ def test_an_impression_the_budget_could_not_pay_for_reaches_nobody(market) -> No
     filler = Charge("filler", campaign.id, "impression", 1_000 - price, NOW)
     assert Ledger(store).charge(filler, campaign.budget) is ChargeOutcome.charged
     events = [
-        {
-            "event_id": f"imp-{u}",
-            "user_id": u,
-            "item_id": sponsored(page)[0]["item_id"],
-            "action": "impression",
-            "timestamp": iso(NOW + timedelta(seconds=k)),
-            "request_id": page["request_id"],
-        }
+        impression(
+            f"imp-{u}",
+            u,
+            sponsored(page)[0]["item_id"],
+            page["request_id"],
+            NOW + timedelta(seconds=k),
+        )
         for k, (u, page) in enumerate(pages.items())
     ]
     client.post("/v1/events", json={"events": events})

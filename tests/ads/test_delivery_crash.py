@@ -18,7 +18,7 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.ads.market import NOW, create_campaign, iso, seed_market
+from tests.ads.market import create_campaign, impression, seed_market
 from tests.api.test_reliability import _settle
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Ledger
@@ -64,14 +64,7 @@ def test_sigkill_during_delivery_leaves_a_consistent_ledger(
                     )
                     feed = page.json()
                     batch = [
-                        {
-                            "event_id": f"w{w}-{k}-{i}",
-                            "user_id": user,
-                            "item_id": it["item_id"],
-                            "action": "impression",
-                            "timestamp": iso(NOW),
-                            "request_id": feed["request_id"],
-                        }
+                        impression(f"w{w}-{k}-{i}", user, it["item_id"], feed["request_id"])
                         for i, it in enumerate(feed["items"])
                     ]
                     with lock:

@@ -148,16 +148,16 @@ class Billing:
             # An impression is a result (awareness) only if it was paid for:
             # one shown after the budget ran out was refused by the ledger.
             lg = schema.ledger
-            paid = set(
-                conn.execute(
-                    select(lg.c.request_id, lg.c.item_id).where(
-                        lg.c.kind == "impression",
-                        lg.c.request_id.in_(
-                            list({r.request_id for r in results if r.action == "impression"})
-                        ),
-                    )
-                ).all()
-            )
+            reached = list({r.request_id for r in results if r.action == "impression"})
+            paid: set[tuple[str, int]] = set()
+            if reached:
+                paid = set(
+                    conn.execute(
+                        select(lg.c.request_id, lg.c.item_id).where(
+                            lg.c.kind == "impression", lg.c.request_id.in_(reached)
+                        )
+                    ).all()
+                )
         by_user: dict[int, list[Any]] = {}
         for t in touches:
             by_user.setdefault(t.user_id, []).append(t)

@@ -8,6 +8,7 @@ whether the result followed, turns one into the other. The reliability table
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +76,19 @@ def reliability(p: np.ndarray, labels: np.ndarray, bins: int = 10) -> list[dict[
             }
         )
     return out
+
+
+def earlier_views(viewers: Iterable[Hashable]) -> np.ndarray:
+    """(N,) for impressions in time order, each named by (campaign, viewer):
+    how often that viewer had seen that campaign before, bucketed (the last
+    bucket is FREQUENCY_BUCKETS - 1 or more)."""
+    seen: dict[Hashable, int] = {}
+    out = []
+    for key in viewers:
+        f = seen.get(key, 0)
+        seen[key] = f + 1
+        out.append(min(f, FREQUENCY_BUCKETS - 1))
+    return np.array(out, dtype=np.int64)
 
 
 def fit_click_levels(

@@ -28,7 +28,12 @@ import numpy as np
 from sqlalchemy import func, select
 
 from unifeed.ads.auction import AdLoad, Bidder, run_auction
-from unifeed.ads.calibration import FREQUENCY_BUCKETS, Calibrator, fit_click_levels
+from unifeed.ads.calibration import (
+    FREQUENCY_BUCKETS,
+    Calibrator,
+    earlier_views,
+    fit_click_levels,
+)
 from unifeed.ads.campaigns import Campaign, Campaigns
 from unifeed.ads.ledger import LIFETIME, Budget
 from unifeed.ads.pacing import GoalHolder, Pacer
@@ -294,14 +299,9 @@ class AdDelivery:
                 .group_by(a.c.campaign_id)
             ).all():
                 states[cid].results, states[cid].value = int(n), float(value)
-            for cid, n in conn.execute(
-                select(lg.c.campaign_id, func.count())
-                .where(lg.c.campaign_id.in_(ids), lg.c.kind == "impression")
-                .group_by(lg.c.campaign_id)
-            ).all():
-                states[cid].impressions = int(n)
-            # Every billed slot, oldest first: how often its viewer had seen
-            # the campaign before it, and whether it was clicked.
+            # Every billed slot, oldest first (one per billed impression): how
+            # often its viewer had seen the campaign before it, and whether it
+            # was clicked.
             fr, slot = schema.feed_requests, schema.ad_slots
             campaign_of = {
                 int(pk): cid for cid, st in states.items() for pk in st.campaign.creative_item_ids
@@ -330,22 +330,19 @@ class AdDelivery:
                 .where(slot.c.campaign_id.in_(ids), lg.c.kind == "impression")
                 .order_by(fr.c.created_at, fr.c.id)
             ).all()
-        views: dict[tuple[int, str], int] = {}
-        cids, scores, freq, hits = [], [], [], []
-        for cid, score, version, user, rid, item in billed:
-            f = views.get((cid, user), 0)
-            views[(cid, user)] = f + 1
-            # Scores of another model version are on another scale.
-            if version == self._model_version:
-                cids.append(cid)
-                scores.append(float(score))
-                freq.append(min(f, FREQUENCY_BUCKETS - 1))
-                hits.append((rid, item) in clicked)
+        for st in states.values():
+            st.impressions = 0
+        for cid, *_ in billed:
+            states[cid].impressions += 1
+        freq = earlier_views((cid, user) for cid, _, _, user, _, _ in billed)
+        # Scores of another model version are on another scale.
+        now_serving = np.array([r.model_version == self._model_version for r in billed], bool)
+        billed = [r for r, keep in zip(billed, now_serving, strict=True) if keep]
         level, self.wearout = fit_click_levels(
-            np.array(cids, dtype=np.int64),
-            self.click.predict(np.array(scores, dtype=np.float64)),
-            np.array(freq, dtype=np.int64),
-            np.array(hits, dtype=np.float64),
+            np.array([r.campaign_id for r in billed], dtype=np.int64),
+            self.click.predict(np.array([r.score for r in billed], dtype=np.float64)),
+            freq[now_serving],
+            np.array([(r.request_id, r.item_id) in clicked for r in billed], dtype=np.float64),
             self._prior_levels,
             self._prior_wearout,
         )
@@ -427,6 +424,7 @@ class AdDelivery:
             self._prior_levels = {cid: st.click_level for cid, st in self._states.items()}
             self._prior_wearout = self.wearout.copy()
         self.refresh(row_of_pk)
+        views = views or {}
         states = [s for s in self._states.values() if _legal(s.campaign, user)]
         if self.config.audience == "demographic":
             states = [s for s in states if in_suggested_groups(s.campaign, user)]
@@ -452,7 +450,7 @@ class AdDelivery:
             best = int(np.argmax(scores)) if model else int(self._rng.integers(len(rows)))
             # Any event on an ad means it was seen, impression received or not.
             exposures = sum(
-                max(1, views[pk]) for pk in st.campaign.creative_item_ids if pk in (views or {})
+                max(1, views[pk]) for pk in st.campaign.creative_item_ids if pk in views
             )
             p = float(self.p_result(st, scores[best : best + 1], exposures)[0])
             bid = self.bid(st)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from unifeed.ads.calibration import reliability
+from unifeed.ads.calibration import FREQUENCY_BUCKETS, earlier_views, reliability
 from unifeed.ads.campaigns import OBJECTIVES
 from unifeed.bench.report import REPO, commit, machine, today, write_section
 from unifeed.settings import Settings
@@ -112,7 +112,7 @@ def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str,
     A slot's result followed when the viewer sent the campaign's result event
     on that ad naming that feed request. Awareness is left out: its result
     is the impression itself, predicted as 1. Also by how often the viewer
-    had seen the campaign before (0, 1, 2, 3+), which is where wear-out shows.
+    had seen the campaign before (the buckets of delivery's wear-out curve).
     """
     store = arm_store(outcome)
     s, fr, e, c = schema.ad_slots, schema.feed_requests, schema.events, schema.campaigns
@@ -140,39 +140,22 @@ def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str,
         store.close()
     acted = {(r.request_id, r.item_id, r.action) for r in done}
     shown = {(r.request_id, r.item_id) for r in done if r.action == "impression"}
-    p, y, groups, freq = [], [], [], []
-    views: dict[tuple[int, str], int] = {}
-    for r in slots:
-        if (r.request_id, r.item_id) not in shown:
-            continue
-        f = views.get((r.campaign_id, r.user_external_id), 0)
-        views[(r.campaign_id, r.user_external_id)] = f + 1
-        if r.objective == "awareness":
-            continue
-        freq.append(min(f, 3))
-        hit = any((r.request_id, r.item_id, a) in acted for a in OBJECTIVES[r.objective])
-        p.append(r.p_result)
-        y.append(float(hit))
-        groups.append(r.objective)
-    pa, ya = np.array(p), np.array(y)
-    by_objective = {}
-    for obj in sorted(set(groups)):
-        m = np.array([g == obj for g in groups])
-        by_objective[obj] = {
-            "n": int(m.sum()),
-            "predicted": float(pa[m].mean()),
-            "observed": float(ya[m].mean()),
-        }
-    fa = np.array(freq)
-    by_views = {}
-    for f in range(4):
-        m = fa == f
-        if m.any():
-            by_views[f] = {
-                "n": int(m.sum()),
-                "predicted": float(pa[m].mean()),
-                "observed": float(ya[m].mean()),
-            }
+    slots = [r for r in slots if (r.request_id, r.item_id) in shown]
+    views = earlier_views((r.campaign_id, r.user_external_id) for r in slots)
+    keep = [k for k, r in enumerate(slots) if r.objective != "awareness"]
+    slots, fa = [slots[k] for k in keep], views[keep]
+    pa = np.array([r.p_result for r in slots])
+    ya = np.array(
+        [any((r.request_id, r.item_id, a) in acted for a in OBJECTIVES[r.objective]) for r in slots]
+    ).astype(np.float64)
+    groups = np.array([r.objective for r in slots])
+
+    def mean_of(m: np.ndarray) -> dict[str, Any]:
+        n, predicted, observed = int(m.sum()), float(pa[m].mean()), float(ya[m].mean())
+        return {"n": n, "predicted": predicted, "observed": observed}
+
+    by_objective = {str(obj): mean_of(groups == obj) for obj in sorted(set(groups))}
+    by_views = {f: mean_of(fa == f) for f in range(FREQUENCY_BUCKETS) if (fa == f).any()}
     return {
         "n": len(pa),
         "buckets": reliability(pa, ya, bins=10) if len(pa) else [],
@@ -451,7 +434,7 @@ def _render_pacing(r: dict[str, Any]) -> list[str]:
         "|---|---|---|---|",
     ]
     for f, b in cal.get("by_earlier_views", {}).items():
-        label = f"{f}+" if int(f) == 3 else str(f)
+        label = f"{f}+" if int(f) == FREQUENCY_BUCKETS - 1 else str(f)
         lines.append(f"| {label} | {b['n']} | {b['predicted']:.4f} | {b['observed']:.4f} |")
     lines += ["", "![calibration](img/ads_calibration.png)"]
     return lines
