@@ -114,3 +114,15 @@ def test_the_sim_clock_moves_only_when_told() -> None:
     assert clock() == START
     with pytest.raises(ValueError, match="warmup_days"):
         FlightConfig(sim=SimConfig(days=2), warmup_days=2)
+
+
+def test_a_flight_replays_exactly(flight, tmp_path) -> None:
+    """On the simulated clock nothing depends on how fast the machine runs:
+    the same flight run again buys the same impressions and results."""
+    _, advertisers, outcomes = flight
+    _, _, again = run_flight(TINY, tmp_path, ("automatic",))
+    keys = ("spend_minor", "impressions", "reach", "results", "pacing")
+    for a in advertisers:
+        first, second = outcomes["automatic"].reports[a.id], again["automatic"].reports[a.id]
+        assert {k: first[k] for k in keys} == {k: second[k] for k in keys}
+    assert again["automatic"].ad_impressions == outcomes["automatic"].ad_impressions

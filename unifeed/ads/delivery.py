@@ -163,9 +163,12 @@ class AdDelivery:
         self,
         store: Store,
         clock: Callable[[], datetime],
-        refresh_seconds: float,
+        refresh_seconds: float | None,
         config: DeliveryConfig | None = None,
     ) -> None:
+        """`refresh_seconds`: how often (wall clock) to reload campaigns and
+        refit calibration; None for a simulation's clock, where they follow
+        that clock alone (the pacing steps and CALIBRATION_CLOCK)."""
         self.store = store
         self.campaigns = Campaigns(store)
         self.clock = clock
@@ -195,13 +198,16 @@ class AdDelivery:
         self._checked = -float("inf")
 
     def _past(self, since: float, seconds: float, due_at: datetime | None) -> bool:
-        """`seconds` of wall clock since `since`, or the service clock at `due_at`."""
-        if time.monotonic() - since >= seconds:
+        """Never done since, `seconds` of wall clock since `since` (unless on
+        a simulation's clock), or the service clock at `due_at`."""
+        if since == -float("inf"):
+            return True
+        if self.refresh_seconds is not None and time.monotonic() - since >= seconds:
             return True
         return due_at is not None and as_utc(self.clock()) >= due_at
 
     def _due(self) -> bool:
-        return self._past(self._checked, self.refresh_seconds, self._due_at)
+        return self._past(self._checked, self.refresh_seconds or 0.0, self._due_at)
 
     # ------------------------------------------------------------- state
     def calibrate(self, model_version: str | None) -> Calibrator:

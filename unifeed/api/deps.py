@@ -20,7 +20,6 @@ from unifeed.ads.delivery import DeliveryConfig
 from unifeed.serving.feed import FeedService
 from unifeed.settings import Settings
 from unifeed.store import Store
-from unifeed.store.db import utcnow
 from unifeed.text.embeddings import HashingEncoder, MiniLMEncoder, TextEncoder
 
 log = logging.getLogger(__name__)
@@ -73,7 +72,7 @@ class Services:
         if settings.operator_key:
             store.add_api_key("operator", settings.operator_key, role="operator")
         encoder: TextEncoder = MiniLMEncoder() if settings.encoder == "minilm" else HashingEncoder()
-        feed = FeedService(store, settings, clock or utcnow, delivery)
+        feed = FeedService(store, settings, clock, delivery)
         feed.reload(force=True)
         return cls(
             settings, store, feed, encoder, Campaigns(store), Billing(store), {}, threading.Lock()

@@ -63,17 +63,26 @@ class FeedService:
         self,
         store: Store,
         settings: Settings,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] | None = None,
         delivery: DeliveryConfig | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
-        self.clock = clock
-        self.ads = AdDelivery(store, clock, settings.reload_seconds, delivery)
+        self.clock = clock or utcnow
+        # On a simulation's clock, what refreshes on a timer (ad state,
+        # popularity) follows that clock alone, so a simulated run does not
+        # depend on how fast the machine runs it.
+        self.ads = AdDelivery(
+            store, self.clock, settings.reload_seconds if clock is None else None, delivery
+        )
         self.ledger = Ledger(store)
         self.log = FeedLog(store)
         self.catalogue = LiveCatalogue(store, settings.reload_seconds)
-        self.popularity = PopularityRanker(store, settings.reload_seconds)
+        self.popularity = PopularityRanker(
+            store,
+            settings.reload_seconds,
+            time.monotonic if clock is None else lambda: self.clock().timestamp(),
+        )
         self.random = RandomRanker()
         self.model: ModelRanker | None = None
         self.model_error: str | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -168,9 +169,15 @@ class PopularityRanker:
 
     name = "popularity"
 
-    def __init__(self, store: Store, refresh_seconds: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        refresh_seconds: float,
+        ticker: Callable[[], float] = time.monotonic,  # seconds, of some clock
+    ) -> None:
         self.store = store
         self.refresh_seconds = refresh_seconds
+        self.ticker = ticker
         self._checked = -1e18
         self._counts: dict[int, int] = {}
         self._generation = 0
@@ -185,9 +192,9 @@ class PopularityRanker:
     def rank(
         self, cat: CatalogueView, n: int, exclude: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        if time.monotonic() - self._checked >= self.refresh_seconds:
+        if self.ticker() - self._checked >= self.refresh_seconds:
             self._counts = self.store.item_counts(POSITIVE_ACTIONS)
-            self._checked = time.monotonic()
+            self._checked = self.ticker()
             self._generation += 1
         version, generation, order, scores = self._cache
         if (version, generation) != (cat.version, self._generation):

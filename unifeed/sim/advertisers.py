@@ -213,19 +213,20 @@ class AdResponses:
         self,
         user: int,
         adv: Advertiser,
-        creative_id: str,
+        creative: str,
         nth: int,
         exposures: int = 0,
     ) -> tuple[list[str], tuple[str, float, float] | None]:
         """(on-platform actions, (conversion action, delay in seconds, value) or None).
 
-        `nth`: earlier views of this creative by this user; `exposures`:
-        earlier views of any of the advertiser's creatives (the wear-out).
-        Decided by uniforms hashed from (seed, user, creative, nth), so the
-        same person seeing the same ad for the same time reacts alike in
-        every arm of a benchmark.
+        `creative`: the advertiser's own name for the creative, the same in
+        every arm; `nth`: earlier views of this creative by this user;
+        `exposures`: earlier views of any of the advertiser's creatives (the
+        wear-out). Decided by uniforms hashed from (seed, user, creative,
+        nth), so the same person seeing the same ad for the same time reacts
+        alike in every arm of a benchmark.
         """
-        u = _uniforms(self.world.config.seed, self.world.user_ids[user], creative_id, nth)
+        u = _uniforms(self.world.config.seed, self.world.user_ids[user], creative, nth)
         aff = np.array([self.affinity(user, adv)])
         p = self.response.probabilities_of(aff, np.zeros(1), np.zeros(1))
         if u[0] >= p["click"][0] * self.wearout**exposures:
@@ -246,9 +247,9 @@ class AdResponses:
         return acts, (action, delay, value)
 
 
-def _uniforms(seed: int, user_id: str, creative_id: str, nth: int) -> np.ndarray:
+def _uniforms(seed: int, user_id: str, creative: str, nth: int) -> np.ndarray:
     digest = hashlib.blake2b(
-        f"{seed}\x1f{user_id}\x1f{creative_id}\x1f{nth}".encode(),
+        f"{seed}\x1f{user_id}\x1f{creative}\x1f{nth}".encode(),
         digest_size=32,
         person=b"unifeed-sim-ads",
     ).digest()

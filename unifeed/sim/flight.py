@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 import numpy as np
@@ -52,6 +52,9 @@ from unifeed.sim.run import (
     _simulate_day,
 )
 from unifeed.sim.world import START, SimConfig, World, build_world
+
+if TYPE_CHECKING:
+    from unifeed.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -126,17 +129,28 @@ def _quiet(stage: str, done: int, total: int) -> None:
     pass
 
 
+def _settings(cfg: FlightConfig, data_dir: Path) -> Settings:
+    """The service's settings for a flight: on the simulated clock, timed
+    refreshes (popularity) come once per event flush."""
+    from unifeed.settings import Settings
+
+    return Settings(
+        data_dir=data_dir,
+        operator_key=OPERATOR_KEY,
+        ranker="model",
+        encoder=cfg.encoder,
+        reload_seconds=60.0 * cfg.flush_minutes,
+    )
+
+
 def warm_up(cfg: FlightConfig, world: World, data_dir: Path, progress: Progress = _quiet) -> None:
     """Organic days before the flight: users, posts, feeds, events, daily training."""
     from unifeed.api.server import running_server
-    from unifeed.settings import Settings
 
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
-    settings = Settings(
-        data_dir=data_dir, operator_key=OPERATOR_KEY, ranker="model", encoder=cfg.encoder
-    )
+    settings = _settings(cfg, data_dir)
     response = ResponseModel()
     seen: set[tuple[int, int]] = set()
     clock = SimClock(START)
@@ -164,15 +178,12 @@ def run_arm(
     """The flight for one arm, on a copy of the warmed-up store."""
     from unifeed.ads.delivery import DeliveryConfig
     from unifeed.api.server import running_server
-    from unifeed.settings import Settings
 
     start = time.perf_counter()
     if data_dir.exists():
         shutil.rmtree(data_dir)
     shutil.copytree(warm_dir, data_dir)
-    settings = Settings(
-        data_dir=data_dir, operator_key=OPERATOR_KEY, ranker="model", encoder=cfg.encoder
-    )
+    settings = _settings(cfg, data_dir)
     clock = SimClock(cfg.flight_start - dt.timedelta(hours=1))
     delivery = DeliveryConfig(
         audience=ARM_AUDIENCE[arm],  # type: ignore[arg-type]
@@ -231,6 +242,10 @@ class _Flight:
         self.campaigns: dict[str, str] = {}
         self.advertiser_clients: dict[str, httpx.Client] = {}
         self.owner: dict[str, Advertiser] = {}  # creative item id -> advertiser
+        # Creative item id -> the advertiser's own name for it ("adv3:1"): the
+        # service's ids differ from run to run and arm to arm, and people
+        # must react to the same creative alike in every arm.
+        self.creative_key: dict[str, str] = {}
         self.views: dict[tuple[int, str], int] = {}  # (user, creative) -> views so far
         self.exposures: dict[tuple[int, str], int] = {}  # (user, advertiser) -> views so far
         self.seen: set[tuple[int, int]] = set()  # (user, item) organic items met
@@ -253,8 +268,9 @@ class _Flight:
             cid = _post(adv, "/v1/campaigns", body)["id"]
             self.campaigns[a.id] = cid
             made = _post(adv, f"/v1/campaigns/{cid}/creatives", {"texts": list(a.texts)})
-            for item_id in made["item_ids"]:
+            for k, item_id in enumerate(made["item_ids"]):
                 self.owner[item_id] = a
+                self.creative_key[item_id] = f"{a.id}:{k}"
 
     def sessions(self, day: int) -> list[tuple[dt.datetime, int, bool]]:
         """(time, user, first of the user's day) for every session of the day, in time order."""
@@ -321,7 +337,9 @@ class _Flight:
             self.views[(u, item_id)] = nth + 1
             seen_before = self.exposures.get((u, adv.id), 0)
             self.exposures[(u, adv.id)] = seen_before + 1
-            acts, conversion = self.ads.respond(u, adv, item_id, nth, seen_before)
+            acts, conversion = self.ads.respond(
+                u, adv, self.creative_key[item_id], nth, seen_before
+            )
             self.push(seen_at, _ad_event(user_id, item_id, "impression", seen_at, rid))
             for a in acts:
                 t = seen_at + dt.timedelta(seconds=3)
