@@ -79,3 +79,38 @@ def test_goal_holder_explores_while_it_wins_nothing_under_its_goal() -> None:
     over.update(900.0, 0, behind=True)
     m = over.multiplier
     assert over.update(900.0, 0, behind=True) == m < 1.0
+
+
+def flat_market(pacer: Pacer, hours: int, rng: np.random.Generator) -> list[int]:
+    """Spend per hour of a campaign every viewer is worth the same to: each
+    opportunity costs 1 and goes to the campaign when its bid clears 20
+    (against a base bid of 15), if it enters that auction at all."""
+    spent, hourly = 0, []
+    for h in range(hours):
+        won_this_hour = 0
+        for k in range(6):  # ten-minute pacing steps
+            pacer.update(T0 + timedelta(minutes=60 * h + 10 * k), spent)
+            if 15 * pacer.multiplier >= 20:
+                chances = rng.poisson(60)
+                won = int(np.sum(rng.random(chances) < pacer.rate))
+                won = min(won, pacer.budget_minor - spent)
+                spent += won
+                won_this_hour += won
+        hourly.append(won_this_hour)
+    return hourly
+
+
+def test_a_campaign_with_one_value_for_every_viewer_paces_by_throttling() -> None:
+    hours, budget = 72, 7_200  # 100 an hour: about 28% of the opportunities
+    share_within = {}
+    for throttle in (False, True):
+        pacer = Pacer(budget, T0, T0 + timedelta(hours=hours), throttle=throttle)
+        hourly = np.array(flat_market(pacer, hours, np.random.default_rng(2)))
+        assert 0.98 * budget <= hourly.sum() <= budget
+        late = hourly[hours // 10 :]
+        share_within[throttle] = float(np.mean(np.abs(late - 100) <= 20))
+    # By the bid alone spend comes in bursts; throttled, an hour's spend is
+    # within 20% of its share of the budget about as often as Poisson noise
+    # allows (P(|N - 100| <= 20) = 0.96 for N ~ Poisson(100)).
+    assert share_within[False] < 0.5
+    assert share_within[True] >= 0.8

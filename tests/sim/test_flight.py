@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from unifeed.ads.ledger import LIFETIME
-from unifeed.bench.ads import analyse, arm_store, auctionnet, pacing, render
+from unifeed.bench import ads_seeds
+from unifeed.bench.ads import analyse, arm_store, auctionnet, pacing
+from unifeed.bench.ads_report import render
 from unifeed.sim.advertisers import OBJECTIVE_PLAN
 from unifeed.sim.flight import FlightConfig, SimClock, run_flight
 from unifeed.sim.world import START, SimConfig
@@ -91,6 +93,26 @@ def test_the_report_renders_every_part(flight) -> None:
     assert 0 <= r["calibration"]["n"] <= outcomes["automatic"].ad_impressions
     for p in r["pacing"].values():
         assert not p["overspent"] and 0 <= p["spent_share"] <= 1
+
+
+def test_the_spread_across_worlds_has_a_row_per_objective(flight) -> None:
+    world, advertisers, outcomes = flight
+    row = ads_seeds.summarise(7, analyse(TINY, world, advertisers, outcomes))
+    volume = {o for o, s in OBJECTIVE_PLAN if s == "highest_volume"}
+    assert set(row["ratios"]) == volume == set(row["pacing"])
+    assert set(row["goals"]) == {o for o, s in OBJECTIVE_PLAN if s == "cost_per_result"}
+    for objective, ratio in row["ratios"].items():
+        a = next(x for x in advertisers if x.objective == objective)
+        auto = outcomes["automatic"].reports[a.id]
+        manual = outcomes["demographic"].reports[a.id]
+        if manual["results"] and auto["spend_minor"]:
+            expected = (auto["results"] / auto["spend_minor"]) / (
+                manual["results"] / manual["spend_minor"]
+            )
+            assert ratio == pytest.approx(expected)
+    text = ads_seeds.render([row, row], TINY, "python bench/ads_seeds.py", 1.0)
+    assert "seed 7 | seed 7 | mean | lowest" in text
+    assert all(f"| {o} |" in text for o in volume)
 
 
 def test_pacing_and_score_arithmetic() -> None:

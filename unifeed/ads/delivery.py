@@ -269,10 +269,13 @@ class AdDelivery:
             self._due_at = min(due, default=None)
 
     def _pacer(self, c: Campaign, now: datetime) -> Pacer:
+        # Every viewer is worth the same to a reach campaign, and to any
+        # campaign of a baseline audience: those pace by throttling.
+        flat = c.result_actions[0] == "impression" or self.config.audience != "model"
         if c.budget_kind == "daily":
             day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-            return Pacer(c.budget_minor, day, day + timedelta(days=1))
-        return Pacer(c.budget_minor, c.start_at, c.end_at)
+            return Pacer(c.budget_minor, day, day + timedelta(days=1), throttle=flat)
+        return Pacer(c.budget_minor, c.start_at, c.end_at, throttle=flat)
 
     @staticmethod
     def _goal(c: Campaign) -> GoalHolder | None:
@@ -448,6 +451,8 @@ class AdDelivery:
         bidders: list[Bidder] = []
         score_of: dict[int, float] = {}  # creative row -> model score
         for st in states:
+            if st.pacer.rate < 1.0 and self._rng.random() >= st.pacer.rate:
+                continue  # a throttled campaign sits this auction out
             rows = st.creative_rows[~excluded_rows[st.creative_rows]]
             if len(rows) == 0:
                 continue

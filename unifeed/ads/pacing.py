@@ -12,6 +12,15 @@ It climbs more slowly than it falls: spend is seen only once the app reports
 its impressions, so a controller that doubles while it waits for them
 overshoots, and an overshoot cannot be taken back.
 
+A campaign whose every viewer is worth the same to it (reach, or a baseline
+audience with one average response rate) cannot pace by its bid: one bid
+clears the market for every viewer or for none, so its spend comes in bursts
+while the multiplier crosses that line and back. Such a pacer throttles: it
+enters a share of the auctions and moves that share, and raises its bid
+only when it enters all of them and is still behind. The bid never falls
+(under the market's line it would serve nobody), and the share starts low
+and climbs, since climbing costs minutes and an overshoot costs budget.
+
 A cost-per-result or ROAS goal gets its own multiplier, moved by the log of
 the goal over the realised cost per result (or spend per unit of value) so
 far. Each move is weighted by the spend since the last one, counted in
@@ -46,11 +55,17 @@ class Pacer:
     max_down: float = 2.0  # ...and down
     bounds: tuple[float, float] = (0.02, 50.0)
     multiplier: float = 1.0
+    throttle: bool = False  # pace by the share of auctions entered (module docstring)
+    rate: float = 1.0  # that share; a throttling pacer starts at start_rate
+    start_rate: float = 0.1
+    min_rate: float = 0.02
     _last: tuple[datetime, int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
             raise ValueError("a flight ends after it starts")
+        if self.throttle:
+            self.rate = self.start_rate
 
     def progress(self, t: datetime) -> float:
         span = (self.end - self.start).total_seconds()
@@ -61,7 +76,8 @@ class Pacer:
         return self.budget_minor * self.progress(t)
 
     def update(self, t: datetime, spent_minor: int) -> float:
-        """New multiplier after observing the spend so far.
+        """New multiplier (and share of auctions, if it throttles) after
+        observing the spend so far.
 
         The first call only records where the campaign stands (after a
         restart too), since a ratio needs an interval behind it.
@@ -78,6 +94,10 @@ class Pacer:
         cushion = 0.1 * asked + 1.0
         ratio = ((asked + cushion) / (got + cushion)) ** self.gain
         step = clamp(ratio, 1 / self.max_down, self.max_up)
+        if self.throttle:
+            wanted = self.rate * step
+            self.rate = clamp(wanted, self.min_rate, 1.0)
+            step = max(wanted / self.rate, 1.0)  # what the share could not take
         self.multiplier = clamp(self.multiplier * step, *self.bounds)
         return self.multiplier
 
