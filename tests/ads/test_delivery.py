@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tests.ads.market import NOW, create_campaign, impression, iso, seed_market
 from tests.api.conftest import AUTH, make_settings
 from unifeed.ads.campaigns import Campaigns
+from unifeed.ads.delivery import DeliveryConfig
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.api import create_app
 from unifeed.store import Store, schema
@@ -24,6 +25,15 @@ def market(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, obje
     """The 3-topic world of the serving tests, trained, plus one food advertiser."""
     settings = make_settings(tmp_path, database_url)
     with TestClient(create_app(settings), headers=AUTH) as client:
+        yield client, settings, seed_market(client, settings)
+
+
+@pytest.fixture
+def eager_market(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, object, dict]]:
+    """The same, with throttled (reach) campaigns entering every auction from the start."""
+    settings = make_settings(tmp_path, database_url)
+    app = create_app(settings, delivery=DeliveryConfig(start_rate=1.0))
+    with TestClient(app, headers=AUTH) as client:
         yield client, settings, seed_market(client, settings)
 
 
@@ -121,9 +131,18 @@ def test_concurrent_feeds_never_overspend_a_tiny_budget(market) -> None:
     store.close()
 
 
-def test_awareness_buys_people_reached(market) -> None:
+def test_a_new_reach_campaign_enters_a_share_of_the_auctions(market) -> None:
+    """A reach campaign paces by throttling and starts low: a tenth of the auctions."""
+    client, _, adv = market
+    create_campaign(client, adv, budget=100_000, objective="awareness")
+    pages = [client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json() for _ in range(60)]
+    with_ad = sum(len(sponsored(p)) for p in pages)
+    assert 1 <= with_ad <= 15  # 6 expected; u0 posts no impression, so stays unreached
+
+
+def test_awareness_buys_people_reached(eager_market) -> None:
     """Awareness counts a person once: repeats are neither bought nor credited."""
-    client, settings, adv = market
+    client, settings, adv = eager_market
     cid = create_campaign(client, adv, budget=100_000, objective="awareness")
     page = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()
     ads = sponsored(page)
@@ -144,9 +163,9 @@ def test_awareness_buys_people_reached(market) -> None:
     store.close()
 
 
-def test_an_impression_the_budget_could_not_pay_for_reaches_nobody(market) -> None:
+def test_an_impression_the_budget_could_not_pay_for_reaches_nobody(eager_market) -> None:
     """Awareness results are paid impressions: one refused by the ledger is not credited."""
-    client, settings, adv = market
+    client, settings, adv = eager_market
     cid = create_campaign(client, adv, budget=1_000, objective="awareness")
     pages = {u: client.get("/v1/feed", params={"user_id": u, "n": 10}).json() for u in ("u0", "u3")}
     assert all(len(sponsored(p)) == 1 for p in pages.values()), pages

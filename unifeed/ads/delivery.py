@@ -125,10 +125,15 @@ class DeliveryConfig:
     reserve_minor: float = 0.0
     pacing_interval: timedelta = timedelta(minutes=10)
     audience: Audience = "model"  # the others are benchmark baselines (module docstring)
+    # The share of auctions a throttled campaign enters at first (see
+    # unifeed.ads.pacing); its pacer moves it from there.
+    start_rate: float = 0.1
 
     def __post_init__(self) -> None:
         if self.audience not in AUDIENCES:
             raise ValueError(f"audience must be one of {list(AUDIENCES)}, got {self.audience!r}")
+        if not 0.0 < self.start_rate <= 1.0:
+            raise ValueError(f"start_rate must be in (0, 1], got {self.start_rate}")
 
 
 def in_suggested_groups(c: Campaign, user: dict[str, Any]) -> bool:
@@ -272,10 +277,11 @@ class AdDelivery:
         # Every viewer is worth the same to a reach campaign, and to any
         # campaign of a baseline audience: those pace by throttling.
         flat = c.result_actions[0] == "impression" or self.config.audience != "model"
+        start, end = c.start_at, c.end_at
         if c.budget_kind == "daily":
-            day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-            return Pacer(c.budget_minor, day, day + timedelta(days=1), throttle=flat)
-        return Pacer(c.budget_minor, c.start_at, c.end_at, throttle=flat)
+            start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            end = start + timedelta(days=1)
+        return Pacer(c.budget_minor, start, end, throttle=flat, start_rate=self.config.start_rate)
 
     @staticmethod
     def _goal(c: Campaign) -> GoalHolder | None:
