@@ -50,7 +50,11 @@ class Pacer:
     start: datetime
     end: datetime
     gain: float = 0.5  # the multiplier moves by (asked / spent) ** gain
-    catch_up: float = 0.3  # share of the gap to the curve asked back per interval
+    # Share of the gap to the curve asked back per interval. Each interval's
+    # spend is a few impressions, so the gap is mostly noise: asking much of
+    # it back each time makes the spend swing: in the ads benchmark 26-38%
+    # of hours landed within 20% of their target at 0.3, 32-57% at 0.1.
+    catch_up: float = 0.1
     max_up: float = 1.25  # at most this factor up per update
     max_down: float = 2.0  # ...and down
     bounds: tuple[float, float] = (0.02, 50.0)
