@@ -27,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 from sqlalchemy import func, select
 
+from unifeed.ads import pacing_state
 from unifeed.ads.auction import AdLoad, Bidder, run_auction
 from unifeed.ads.calibration import (
     FREQUENCY_BUCKETS,
@@ -155,6 +156,10 @@ def in_suggested_groups(c: Campaign, user: dict[str, Any]) -> bool:
     return not genders or user.get("gender") in genders
 
 
+def _controllers(st: CampaignState) -> pacing_state.Controllers:
+    return st.campaign.id, st.pacer, st.goal
+
+
 def _legal(c: Campaign, user: dict[str, Any]) -> bool:
     countries = c.constraints.get("countries")
     if countries and user.get("country") not in countries:
@@ -240,6 +245,7 @@ class AdDelivery:
             self._checked = time.monotonic()
             now = as_utc(self.clock())  # naive UTC, as the store keeps times
             states: dict[int, CampaignState] = {}
+            fresh: list[CampaignState] = []  # no controllers in this process yet
             due: list[datetime] = []
             for c in self.campaigns.list(None):
                 if c.status == "active" and now < c.start_at:
@@ -255,9 +261,15 @@ class AdDelivery:
                 st = self._states.get(c.id)
                 if st is None or now >= st.pacer.end:  # new, or a daily budget's new day
                     st = CampaignState(c, rows, self._pacer(c, now), self._goal(c))
+                    fresh.append(st)
                 st.campaign, st.creative_rows = c, rows
                 states[c.id] = st
+            if fresh:
+                resumed = pacing_state.restore(self.store, (_controllers(s) for s in fresh))
+                for st in fresh:
+                    st.last_update = resumed.get(st.campaign.id)  # its next step is due then
             self._load_totals(states, now)
+            stepped: list[CampaignState] = []
             for st in states.values():
                 step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
                 if step:
@@ -269,7 +281,9 @@ class AdDelivery:
                             behind=st.pacer.multiplier > 1.0,
                         )
                     st.last_update = now
+                    stepped.append(st)
                 due.append(st.last_update + self.config.pacing_interval)
+            pacing_state.save(self.store, (_controllers(s) for s in stepped), now)
             self._states = states
             self._due_at = min(due, default=None)
 

@@ -71,6 +71,13 @@ class Pacer:
         if self.throttle:
             self.rate = self.start_rate
 
+    def resume(self, multiplier: float, rate: float) -> None:
+        """Carry on from a saved state (after a restart). The first update
+        still only records where the campaign stands: nothing was served
+        while the server was down, whatever the multiplier."""
+        self.multiplier = clamp(multiplier, *self.bounds)
+        self.rate = clamp(rate, self.min_rate, 1.0) if self.throttle else 1.0
+
     def progress(self, t: datetime) -> float:
         span = (self.end - self.start).total_seconds()
         return clamp((t - self.start).total_seconds() / span, 0.0, 1.0)
@@ -120,6 +127,16 @@ class GoalHolder:
     prior_results: float = 3.0
     explore: float = 1.1  # the climb per update of a campaign stuck under its goal
     _spent: float = field(default=0.0, repr=False)
+
+    @property
+    def spent_seen(self) -> float:
+        """The spend at its last update: what later spend is new evidence against."""
+        return self._spent
+
+    def resume(self, multiplier: float, spent_seen: float) -> None:
+        """Carry on from a saved state (after a restart)."""
+        self.multiplier = clamp(multiplier, *self.bounds)
+        self._spent = spent_seen
 
     def update(self, spent_minor: float, results: float, behind: bool = False) -> float:
         """New multiplier from the spend and results so far.

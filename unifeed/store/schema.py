@@ -183,6 +183,23 @@ campaign_spend = Table(
     Column("spent_minor", BigInteger, nullable=False),
 )
 
+# Where each campaign's pacing and goal controllers stood at their last step,
+# so a restarted server carries on instead of starting every multiplier over.
+# `period_start` is the start of the pacer's flight (a daily budget's day): a
+# saved state of another period is stale.
+campaign_pacing = Table(
+    "campaign_pacing",
+    metadata,
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), primary_key=True),
+    Column("period_start", DateTime, nullable=False),
+    Column("multiplier", Float, nullable=False),
+    Column("rate", Float, nullable=False),
+    Column("goal_multiplier", Float),
+    Column("goal_spent_minor", Float),
+    Column("stepped_at", DateTime, nullable=False),  # the step's time, service clock
+    Column("updated_at", DateTime, nullable=False),
+)
+
 # Append-only. `entry_key` makes each charge idempotent: the same impression
 # or click reported twice hits the unique constraint instead of the budget.
 ledger = Table(
