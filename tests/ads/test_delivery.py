@@ -131,6 +131,24 @@ def test_concurrent_feeds_never_overspend_a_tiny_budget(market) -> None:
     store.close()
 
 
+def test_the_auction_logs_the_viewers_earlier_views_of_the_campaign(market) -> None:
+    """What p(click) was discounted for is what the wear-out is later fitted on."""
+    client, settings, adv = market
+    create_campaign(client, adv, budget=100_000)
+    first = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()
+    (ad,) = sponsored(first)
+    seen = impression("imp-1", "u0", ad["item_id"], first["request_id"])
+    client.post("/v1/events", json={"events": [seen]})
+    again = client.get("/v1/feed", params={"user_id": "u0", "n": 10, "include_seen": True})
+    assert len(sponsored(again.json())) == 1
+    store = Store(settings.resolved_database_url)
+    slot = schema.ad_slots
+    with store.engine.connect() as conn:
+        logged = conn.execute(select(slot.c.exposures).order_by(slot.c.feed_request_id)).all()
+    store.close()
+    assert [e for (e,) in logged] == [0, 1]
+
+
 def test_a_new_reach_campaign_enters_a_share_of_the_auctions(market) -> None:
     """A reach campaign paces by throttling and starts low: a tenth of the auctions."""
     client, _, adv = market

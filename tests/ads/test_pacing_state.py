@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from tests.ads.market import NOW, create_campaign, seed_market
 from tests.api.conftest import AUTH, make_settings
+from unifeed.ads.campaign_state import CampaignState
 from unifeed.ads.campaigns import Campaigns
-from unifeed.ads.delivery import CampaignState
 from unifeed.api import create_app
 from unifeed.store import Store
 

@@ -56,6 +56,24 @@ def test_reach_key_migration_upgrades_a_database_made_before_it(store: Store) ->
     assert any(i["unique"] for i in found.get_indexes("attributions"))
 
 
+def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) -> None:
+    """m0004 adds campaign_pacing and m0005 ad_slots.exposures to an older database."""
+    from sqlalchemy import delete, inspect, text
+
+    from unifeed.store import schema
+
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE campaign_pacing"))
+        conn.execute(text("ALTER TABLE ad_slots DROP COLUMN exposures"))
+        conn.execute(
+            delete(schema.schema_migrations).where(schema.schema_migrations.c.version >= 4)
+        )
+    assert store.migrate() == [4, 5]
+    found = inspect(store.engine)
+    assert "campaign_pacing" in found.get_table_names()
+    assert "exposures" in {c["name"] for c in found.get_columns("ad_slots")}
+
+
 def test_upsert_replaces_and_counts_each_id_once(store: Store) -> None:
     assert store.upsert_users([{"id": "u1", "age": 30}, {"id": "u1", "age": 31}]) == 1
     assert store.upsert_users([{"id": "u1", "country": "DE"}, {"id": "u2"}]) == 2

@@ -25,34 +25,24 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import func, select
 
 from unifeed.ads import pacing_state
 from unifeed.ads.auction import AdLoad, Bidder, run_auction
 from unifeed.ads.calibration import (
     FREQUENCY_BUCKETS,
     Calibrator,
-    earlier_views,
     fit_click_levels,
 )
+from unifeed.ads.campaign_state import CampaignState, billed_impressions, load_totals
 from unifeed.ads.campaigns import Campaign, Campaigns
-from unifeed.ads.ledger import LIFETIME, Budget
+from unifeed.ads.ledger import Budget
 from unifeed.ads.pacing import GoalHolder, Pacer
-from unifeed.store import Store, schema
+from unifeed.store import Store
 from unifeed.store.db import as_utc
 from unifeed.store.feed_log import FeedLog
 
 log = logging.getLogger(__name__)
 
-# Until a campaign has results of its own, a result is taken to be this much
-# rarer than a click on the same ad (a click is the first step to any result);
-# its own results per click take over as its clicks pass PRIOR_CLICKS.
-RESULT_PER_CLICK_PRIOR = {"click": 1.0, "like": 0.3, "long_view": 0.3}
-DEFAULT_RESULT_PER_CLICK = 0.1
-PRIOR_CLICKS = 20.0
-# The baselines' click rate before a campaign has impressions of its own.
-PRIOR_CLICK_RATE = 0.05
-PRIOR_IMPRESSIONS = 100.0
 # What every campaign first offers per impression it expects, whatever its
 # objective; pacing and goals move it from there (see AdDelivery.base_bid).
 BASE_IMPRESSION_VALUE_MINOR = 5.0
@@ -74,45 +64,7 @@ class PlacedAd:
     p_result: float
     bid_minor: float
     charge_minor: int  # what one impression of it costs (integer minor units)
-
-
-@dataclass
-class CampaignState:
-    campaign: Campaign
-    creative_rows: np.ndarray  # (K,) catalogue rows of its creatives
-    pacer: Pacer
-    goal: GoalHolder | None
-    spent_minor: int = 0  # lifetime
-    spent_today_minor: int = 0  # kept for daily budgets only
-    results: int = 0
-    value: float = 0.0
-    clicks: int = 0  # on its creatives, attributed or not
-    impressions: int = 0  # billed
-    # Clicks on its billed impressions under the serving model over the
-    # clicks the calibrated model predicted for them, shrunk towards 1.
-    click_level: float = 1.0
-    last_update: datetime | None = None
-
-    @property
-    def pacing_spent_minor(self) -> int:
-        """The spend its pacer follows: today's for a daily budget, else all of it."""
-        return self.spent_today_minor if self.campaign.budget_kind == "daily" else self.spent_minor
-
-    @property
-    def click_rate(self) -> float:
-        """Its clicks per billed impression, shrunk towards the prior while they are few."""
-        return (self.clicks + PRIOR_IMPRESSIONS * PRIOR_CLICK_RATE) / (
-            self.impressions + PRIOR_IMPRESSIONS
-        )
-
-    @property
-    def results_per_click(self) -> float:
-        """Its results per click, shrunk towards the objective's prior while clicks are few."""
-        action = self.campaign.result_actions[0]
-        prior = RESULT_PER_CLICK_PRIOR.get(action, DEFAULT_RESULT_PER_CLICK)
-        if action == "click":
-            return 1.0
-        return (self.results + PRIOR_CLICKS * prior) / (self.clicks + PRIOR_CLICKS)
+    exposures: int = 0  # the viewer's earlier views of the campaign
 
 
 Audience = Literal["model", "demographic", "broad"]
@@ -268,7 +220,8 @@ class AdDelivery:
                 resumed = pacing_state.restore(self.store, (_controllers(s) for s in fresh))
                 for st in fresh:
                     st.last_update = resumed.get(st.campaign.id)  # its next step is due then
-            self._load_totals(states, now)
+            load_totals(self.store, states, now)
+            self._fit_click_levels(states)
             stepped: list[CampaignState] = []
             for st in states.values():
                 step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
@@ -305,73 +258,15 @@ class AdDelivery:
             return GoalHolder(1.0 / c.roas_goal)
         return None
 
-    def _load_totals(self, states: dict[int, CampaignState], now: datetime) -> None:
-        if not states:
-            return
-        today = as_utc(now).strftime("%Y-%m-%d")
-        s, a, lg = schema.campaign_spend, schema.attributions, schema.ledger
-        e = schema.events
-        ids = list(states)
-        with self.store.engine.connect() as conn:
-            for cid, day, spent in conn.execute(
-                select(s.c.campaign_id, s.c.day, s.c.spent_minor).where(
-                    s.c.campaign_id.in_(ids), s.c.day.in_([LIFETIME, today])
-                )
-            ).all():
-                if day == LIFETIME:
-                    states[cid].spent_minor = int(spent)
-                else:
-                    states[cid].spent_today_minor = int(spent)
-            for cid, n, value in conn.execute(
-                select(a.c.campaign_id, func.count(), func.coalesce(func.sum(a.c.value), 0.0))
-                .where(a.c.campaign_id.in_(ids))
-                .group_by(a.c.campaign_id)
-            ).all():
-                states[cid].results, states[cid].value = int(n), float(value)
-            # Every billed slot, oldest first (one per billed impression): how
-            # often its viewer had seen the campaign before it, and whether it
-            # was clicked.
-            fr, slot = schema.feed_requests, schema.ad_slots
-            campaign_of = {
-                int(pk): cid for cid, st in states.items() for pk in st.campaign.creative_item_ids
-            }
-            clicks = conn.execute(
-                select(e.c.request_id, e.c.item_id).where(
-                    e.c.item_id.in_(list(campaign_of)), e.c.action == "click"
-                )
-            ).all()
-            for st in states.values():
-                st.clicks = 0
-            for _, item in clicks:
-                states[campaign_of[item]].clicks += 1
-            clicked = set(map(tuple, clicks))
-            billed = conn.execute(
-                select(
-                    slot.c.campaign_id,
-                    slot.c.score,
-                    fr.c.model_version,
-                    fr.c.user_external_id,
-                    fr.c.request_id,
-                    slot.c.item_id,
-                )
-                .join(fr, fr.c.id == slot.c.feed_request_id)
-                .join(lg, (lg.c.request_id == fr.c.request_id) & (lg.c.item_id == slot.c.item_id))
-                .where(slot.c.campaign_id.in_(ids), lg.c.kind == "impression")
-                .order_by(fr.c.created_at, fr.c.id)
-            ).all()
-        for st in states.values():
-            st.impressions = 0
-        for cid, *_ in billed:
-            states[cid].impressions += 1
-        freq = earlier_views((cid, user) for cid, _, _, user, _, _ in billed)
-        # Scores of another model version are on another scale.
-        now_serving = np.array([r.model_version == self._model_version for r in billed], bool)
-        billed = [r for r, keep in zip(billed, now_serving, strict=True) if keep]
+    def _fit_click_levels(self, states: dict[int, CampaignState]) -> None:
+        """Refit the campaigns' click levels and the wear-out curve on their
+        latest billed impressions under the serving model."""
+        b = billed_impressions(self.store, states, self._model_version)
         level, self.wearout = fit_click_levels(
-            np.array([r.campaign_id for r in billed], dtype=np.int64),
-            self.click.predict(np.array([r.score for r in billed], dtype=np.float64)),
-            freq[now_serving],
-            np.array([(r.request_id, r.item_id) in clicked for r in billed], dtype=np.float64),
+            b.campaign,
+            self.click.predict(b.score),
+            np.minimum(b.exposures, FREQUENCY_BUCKETS - 1),
+            b.clicked,
             self._prior_levels,
             self._prior_wearout,
         )
@@ -470,6 +365,7 @@ class AdDelivery:
         model = self.config.audience == "model"
         bidders: list[Bidder] = []
         score_of: dict[int, float] = {}  # creative row -> model score
+        exposures_of: dict[int, int] = {}  # campaign -> the viewer's earlier views of it
         for st in states:
             if st.pacer.rate < 1.0 and self._rng.random() >= st.pacer.rate:
                 continue  # a throttled campaign sits this auction out
@@ -493,6 +389,7 @@ class AdDelivery:
             quality = value_of * float(self.p_click(st, scores[best : best + 1], exposures)[0])
             bidders.append(Bidder(st.campaign.id, int(rows[best]), bid, p, quality))
             score_of[int(rows[best])] = float(scores[best])
+            exposures_of[st.campaign.id] = exposures
         placed: list[PlacedAd] = []
         for pos in slots:
             displaced = value_of * float(self.click.predict(page_scores[pos]))
@@ -510,6 +407,7 @@ class AdDelivery:
                     b.p_result,
                     b.bid_minor,
                     max(1, round(win.expected_cost_minor)),
+                    exposures_of[b.campaign_id],
                 )
             )
         return placed

@@ -186,6 +186,7 @@ class FeedService:
                     "score": ad.score,
                     "p_result": ad.p_result,
                     "bid_minor": ad.bid_minor,
+                    "exposures": ad.exposures,
                 }
                 for pos, ad in sponsored.items()
             ],

@@ -232,6 +232,9 @@ ad_slots = Table(
     Column("score", Float, nullable=False),  # the model's score, for calibration
     Column("p_result", Float, nullable=False),
     Column("bid_minor", Float, nullable=False),
+    # The viewer's earlier views of the campaign when the auction ran: what
+    # its p(click) was discounted for, and what the wear-out is fitted on.
+    Column("exposures", Integer),
 )
 
 # A result (purchase, lead, install, ...) credited to at most one campaign.

@@ -1,0 +1,171 @@
+"""What delivery knows of a live campaign between refreshes, and how it is loaded.
+
+Spend, results, clicks and billed impressions come from the store at every
+refresh as grouped counts; the click levels and the wear-out curve are fitted
+on the latest FIT_IMPRESSIONS billed impressions, whose viewers' earlier views
+of the campaign the auction logged in its ad slot. So a refresh's work is
+bounded however long a campaign has run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import func, select
+
+from unifeed.ads.campaigns import Campaign
+from unifeed.ads.ledger import LIFETIME
+from unifeed.ads.pacing import GoalHolder, Pacer
+from unifeed.store import Store, schema
+from unifeed.store.db import as_utc
+
+# Until a campaign has results of its own, a result is taken to be this much
+# rarer than a click on the same ad (a click is the first step to any result);
+# its own results per click take over as its clicks pass PRIOR_CLICKS.
+RESULT_PER_CLICK_PRIOR = {"click": 1.0, "like": 0.3, "long_view": 0.3}
+DEFAULT_RESULT_PER_CLICK = 0.1
+PRIOR_CLICKS = 20.0
+# The baselines' click rate before a campaign has impressions of its own.
+PRIOR_CLICK_RATE = 0.05
+PRIOR_IMPRESSIONS = 100.0
+# The click levels and the wear-out are fitted on at most this many of the
+# latest billed impressions: plenty for both, and a bound on a refresh's work.
+FIT_IMPRESSIONS = 100_000
+IN_CHUNK = 2000  # values per SQL IN list
+
+
+@dataclass
+class CampaignState:
+    campaign: Campaign
+    creative_rows: np.ndarray  # (K,) catalogue rows of its creatives
+    pacer: Pacer
+    goal: GoalHolder | None
+    spent_minor: int = 0  # lifetime
+    spent_today_minor: int = 0  # kept for daily budgets only
+    results: int = 0
+    value: float = 0.0
+    clicks: int = 0  # on its creatives, attributed or not
+    impressions: int = 0  # billed
+    # Clicks on its billed impressions under the serving model over the
+    # clicks the calibrated model predicted for them, shrunk towards 1.
+    click_level: float = 1.0
+    last_update: datetime | None = None
+
+    @property
+    def pacing_spent_minor(self) -> int:
+        """The spend its pacer follows: today's for a daily budget, else all of it."""
+        return self.spent_today_minor if self.campaign.budget_kind == "daily" else self.spent_minor
+
+    @property
+    def click_rate(self) -> float:
+        """Its clicks per billed impression, shrunk towards the prior while they are few."""
+        return (self.clicks + PRIOR_IMPRESSIONS * PRIOR_CLICK_RATE) / (
+            self.impressions + PRIOR_IMPRESSIONS
+        )
+
+    @property
+    def results_per_click(self) -> float:
+        """Its results per click, shrunk towards the objective's prior while clicks are few."""
+        action = self.campaign.result_actions[0]
+        prior = RESULT_PER_CLICK_PRIOR.get(action, DEFAULT_RESULT_PER_CLICK)
+        if action == "click":
+            return 1.0
+        return (self.results + PRIOR_CLICKS * prior) / (self.clicks + PRIOR_CLICKS)
+
+
+def _creatives(states: dict[int, CampaignState]) -> dict[int, int]:
+    """Creative item pk -> campaign id."""
+    return {int(pk): cid for cid, st in states.items() for pk in st.campaign.creative_item_ids}
+
+
+def load_totals(store: Store, states: dict[int, CampaignState], now: datetime) -> None:
+    """Spend (lifetime and today's), results and their value, clicks on the
+    creatives and billed impressions of every campaign, in place."""
+    if not states:
+        return
+    today = as_utc(now).strftime("%Y-%m-%d")
+    s, a, lg, e = schema.campaign_spend, schema.attributions, schema.ledger, schema.events
+    ids = list(states)
+    campaign_of = _creatives(states)
+    for st in states.values():
+        st.clicks = st.impressions = 0
+    with store.engine.connect() as conn:
+        for cid, day, spent in conn.execute(
+            select(s.c.campaign_id, s.c.day, s.c.spent_minor).where(
+                s.c.campaign_id.in_(ids), s.c.day.in_([LIFETIME, today])
+            )
+        ).all():
+            if day == LIFETIME:
+                states[cid].spent_minor = int(spent)
+            else:
+                states[cid].spent_today_minor = int(spent)
+        for cid, n, value in conn.execute(
+            select(a.c.campaign_id, func.count(), func.coalesce(func.sum(a.c.value), 0.0))
+            .where(a.c.campaign_id.in_(ids))
+            .group_by(a.c.campaign_id)
+        ).all():
+            states[cid].results, states[cid].value = int(n), float(value)
+        for item, n in conn.execute(
+            select(e.c.item_id, func.count())
+            .where(e.c.item_id.in_(list(campaign_of)), e.c.action == "click")
+            .group_by(e.c.item_id)
+        ).all():
+            states[campaign_of[item]].clicks += int(n)
+        for cid, n in conn.execute(
+            select(lg.c.campaign_id, func.count())
+            .where(lg.c.campaign_id.in_(ids), lg.c.kind == "impression")
+            .group_by(lg.c.campaign_id)
+        ).all():
+            states[cid].impressions = int(n)
+
+
+@dataclass(frozen=True)
+class BilledImpressions:
+    campaign: np.ndarray  # (N,) int64
+    score: np.ndarray  # (N,) the model's score for the creative shown
+    exposures: np.ndarray  # (N,) int64 the viewer's earlier views of the campaign
+    clicked: np.ndarray  # (N,) 1.0 where the impression was clicked
+
+
+def billed_impressions(
+    store: Store, states: dict[int, CampaignState], model_version: str | None
+) -> BilledImpressions:
+    """The latest FIT_IMPRESSIONS billed impressions of these campaigns that
+    `model_version` scored (another version's scores are on another scale)."""
+    fr, slot, lg, e = schema.feed_requests, schema.ad_slots, schema.ledger, schema.events
+    campaign_of = _creatives(states)
+    with store.engine.connect() as conn:
+        billed = conn.execute(
+            select(
+                slot.c.campaign_id, slot.c.score, slot.c.exposures, fr.c.request_id, slot.c.item_id
+            )
+            .join(fr, fr.c.id == slot.c.feed_request_id)
+            .join(lg, (lg.c.request_id == fr.c.request_id) & (lg.c.item_id == slot.c.item_id))
+            .where(
+                slot.c.campaign_id.in_(list(states)),
+                lg.c.kind == "impression",
+                fr.c.model_version == model_version,
+            )
+            .order_by(fr.c.id.desc())
+            .limit(FIT_IMPRESSIONS)
+        ).all()
+        requests = list({r.request_id for r in billed})
+        clicked: set[tuple[str, int]] = set()
+        for k in range(0, len(requests), IN_CHUNK):
+            clicked.update(
+                conn.execute(
+                    select(e.c.request_id, e.c.item_id).where(
+                        e.c.request_id.in_(requests[k : k + IN_CHUNK]),
+                        e.c.item_id.in_(list(campaign_of)),
+                        e.c.action == "click",
+                    )
+                ).all()
+            )
+    return BilledImpressions(
+        np.array([r.campaign_id for r in billed], dtype=np.int64),
+        np.array([r.score for r in billed], dtype=np.float64),
+        np.array([r.exposures or 0 for r in billed], dtype=np.int64),
+        np.array([(r.request_id, r.item_id) in clicked for r in billed], dtype=np.float64),
+    )
