@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.ads.market import NOW, create_campaign, impression, iso, seed_market
 from tests.api.conftest import AUTH, make_settings
+from unifeed.ads import delivery
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.delivery import DeliveryConfig
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
@@ -147,6 +148,27 @@ def test_the_auction_logs_the_viewers_earlier_views_of_the_campaign(market) -> N
         logged = conn.execute(select(slot.c.exposures).order_by(slot.c.feed_request_id)).all()
     store.close()
     assert [e for (e,) in logged] == [0, 1]
+
+
+def test_refits_run_off_the_request_path(market, monkeypatch) -> None:
+    """On the wall clock, refitting calibration and click levels never holds up a feed."""
+    client, _, adv = market
+    create_campaign(client, adv, budget=100_000)
+    ads = client.app.state.services.feed.ads
+    release = threading.Event()
+    real = delivery.billed_impressions
+
+    def slow(*args, **kwargs):
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(delivery, "billed_impressions", slow)
+    page = client.get("/v1/feed", params={"user_id": "u0", "n": 10})
+    assert page.status_code == 200
+    assert ads._refitting is not None and ads._refitting.is_alive()  # still fitting
+    release.set()
+    ads.wait_for_refit()
+    assert not ads._refitting.is_alive()
 
 
 def test_a_new_reach_campaign_enters_a_share_of_the_auctions(market) -> None:

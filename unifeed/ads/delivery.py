@@ -128,9 +128,10 @@ class AdDelivery:
         refresh_seconds: float | None,
         config: DeliveryConfig | None = None,
     ) -> None:
-        """`refresh_seconds`: how often (wall clock) to reload campaigns and
-        refit calibration; None for a simulation's clock, where they follow
-        that clock alone (the pacing steps and CALIBRATION_CLOCK)."""
+        """`refresh_seconds`: how often (wall clock) to reload campaigns; the
+        calibration and click levels are refitted every CALIBRATION_SECONDS
+        in the background. None for a simulation's clock, where all of it
+        follows that clock alone (the pacing steps and CALIBRATION_CLOCK)."""
         self.store = store
         self.campaigns = Campaigns(store)
         self.clock = clock
@@ -155,6 +156,8 @@ class AdDelivery:
         # What the last model's impressions said of both, the priors of the new one's.
         self._prior_levels: dict[int, float] = {}
         self._prior_wearout = np.ones(FREQUENCY_BUCKETS)
+        self._levels: dict[int, float] = {}  # campaign -> its click level, last fit
+        self._refitting: threading.Thread | None = None
 
     def invalidate(self) -> None:
         self._checked = -float("inf")
@@ -221,7 +224,9 @@ class AdDelivery:
                 for st in fresh:
                     st.last_update = resumed.get(st.campaign.id)  # its next step is due then
             load_totals(self.store, states, now)
-            self._fit_click_levels(states)
+            if self.refresh_seconds is None:
+                self._fit_click_levels(states)  # a simulation: in step with its clock
+            self._apply_levels(states)
             stepped: list[CampaignState] = []
             for st in states.values():
                 step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
@@ -262,7 +267,7 @@ class AdDelivery:
         """Refit the campaigns' click levels and the wear-out curve on their
         latest billed impressions under the serving model."""
         b = billed_impressions(self.store, states, self._model_version)
-        level, self.wearout = fit_click_levels(
+        self._levels, self.wearout = fit_click_levels(
             b.campaign,
             self.click.predict(b.score),
             np.minimum(b.exposures, FREQUENCY_BUCKETS - 1),
@@ -270,8 +275,40 @@ class AdDelivery:
             self._prior_levels,
             self._prior_wearout,
         )
+
+    def _apply_levels(self, states: dict[int, CampaignState]) -> None:
         for cid, st in states.items():
-            st.click_level = level.get(cid, self._prior_levels.get(cid, 1.0))
+            st.click_level = self._levels.get(cid, self._prior_levels.get(cid, 1.0))
+
+    def _refit(self, model_version: str | None) -> None:
+        """Refit the calibration, then (on the wall clock) the click levels
+        and wear-out on it. On the wall clock this runs in a background
+        thread, one at a time, so no request waits on it; on a simulation's
+        clock it runs in the request, in step with that clock."""
+        if self.refresh_seconds is None:
+            self.calibrate(model_version)
+            return
+        if self._refitting is not None and self._refitting.is_alive():
+            return
+        self._calibrated_at = time.monotonic()  # not due again while this one runs
+        states = dict(self._states)
+
+        def run() -> None:
+            try:
+                self.calibrate(model_version)
+                self._fit_click_levels(states)
+                with self._lock:
+                    self._apply_levels(self._states)
+            except Exception:  # the next refit tries again; serving goes on meanwhile
+                log.exception("refitting ad calibration and click levels failed")
+
+        self._refitting = threading.Thread(target=run, name="unifeed-ads-refit", daemon=True)
+        self._refitting.start()
+
+    def wait_for_refit(self, timeout: float = 60.0) -> None:
+        """Block until a background refit is done (tests and benchmarks)."""
+        if self._refitting is not None:
+            self._refitting.join(timeout)
 
     def has_live_campaigns(self, row_of_pk: dict[int, int]) -> bool:
         """Refresh if due; True when any campaign could take a slot now."""
@@ -355,7 +392,7 @@ class AdDelivery:
         if not states or score_rows is None:
             return []
         if self._past(self._calibrated_at, CALIBRATION_SECONDS, self._calibration_due_at):
-            self.calibrate(model_version)
+            self._refit(model_version)
         slots = self.config.ad_load.slots(len(page_scores), last_ad_position)
         if not slots:
             return []
