@@ -20,6 +20,7 @@ from unifeed.ads.ledger import LIFETIME
 from unifeed.ads.pacing import GoalHolder, Pacer
 from unifeed.store import Store, schema
 from unifeed.store.db import as_utc
+from unifeed.store.feed_log import FeedLog
 
 # Until a campaign has results of its own, a result is taken to be this much
 # rarer than a click on the same ad (a click is the first step to any result);
@@ -33,7 +34,6 @@ PRIOR_IMPRESSIONS = 100.0
 # The click levels and the wear-out are fitted on at most this many of the
 # latest billed impressions: plenty for both, and a bound on a refresh's work.
 FIT_IMPRESSIONS = 100_000
-IN_CHUNK = 2000  # values per SQL IN list
 
 
 @dataclass
@@ -75,20 +75,15 @@ class CampaignState:
         return (self.results + PRIOR_CLICKS * prior) / (self.clicks + PRIOR_CLICKS)
 
 
-def _creatives(states: dict[int, CampaignState]) -> dict[int, int]:
-    """Creative item pk -> campaign id."""
-    return {int(pk): cid for cid, st in states.items() for pk in st.campaign.creative_item_ids}
-
-
 def load_totals(store: Store, states: dict[int, CampaignState], now: datetime) -> None:
     """Spend (lifetime and today's), results and their value, clicks on the
     creatives and billed impressions of every campaign, in place."""
     if not states:
         return
     today = as_utc(now).strftime("%Y-%m-%d")
-    s, a, lg, e = schema.campaign_spend, schema.attributions, schema.ledger, schema.events
+    s, a, lg = schema.campaign_spend, schema.attributions, schema.ledger
+    e, cr = schema.events, schema.creatives
     ids = list(states)
-    campaign_of = _creatives(states)
     for st in states.values():
         st.clicks = st.impressions = 0
     with store.engine.connect() as conn:
@@ -107,12 +102,13 @@ def load_totals(store: Store, states: dict[int, CampaignState], now: datetime) -
             .group_by(a.c.campaign_id)
         ).all():
             states[cid].results, states[cid].value = int(n), float(value)
-        for item, n in conn.execute(
-            select(e.c.item_id, func.count())
-            .where(e.c.item_id.in_(list(campaign_of)), e.c.action == "click")
-            .group_by(e.c.item_id)
+        for cid, n in conn.execute(
+            select(cr.c.campaign_id, func.count())
+            .select_from(e.join(cr, cr.c.item_id == e.c.item_id))
+            .where(cr.c.campaign_id.in_(ids), e.c.action == "click")
+            .group_by(cr.c.campaign_id)
         ).all():
-            states[campaign_of[item]].clicks += int(n)
+            states[cid].clicks = int(n)
         for cid, n in conn.execute(
             select(lg.c.campaign_id, func.count())
             .where(lg.c.campaign_id.in_(ids), lg.c.kind == "impression")
@@ -134,8 +130,7 @@ def billed_impressions(
 ) -> BilledImpressions:
     """The latest FIT_IMPRESSIONS billed impressions of these campaigns that
     `model_version` scored (another version's scores are on another scale)."""
-    fr, slot, lg, e = schema.feed_requests, schema.ad_slots, schema.ledger, schema.events
-    campaign_of = _creatives(states)
+    fr, slot, lg = schema.feed_requests, schema.ad_slots, schema.ledger
     with store.engine.connect() as conn:
         billed = conn.execute(
             select(
@@ -151,18 +146,7 @@ def billed_impressions(
             .order_by(fr.c.id.desc())
             .limit(FIT_IMPRESSIONS)
         ).all()
-        requests = list({r.request_id for r in billed})
-        clicked: set[tuple[str, int]] = set()
-        for k in range(0, len(requests), IN_CHUNK):
-            clicked.update(
-                conn.execute(
-                    select(e.c.request_id, e.c.item_id).where(
-                        e.c.request_id.in_(requests[k : k + IN_CHUNK]),
-                        e.c.item_id.in_(list(campaign_of)),
-                        e.c.action == "click",
-                    )
-                ).all()
-            )
+    clicked = FeedLog(store).acted_on({r.request_id for r in billed}, ("click",))
     return BilledImpressions(
         np.array([r.campaign_id for r in billed], dtype=np.int64),
         np.array([r.score for r in billed], dtype=np.float64),

@@ -159,6 +159,11 @@ class AdDelivery:
         self._levels: dict[int, float] = {}  # campaign -> its click level, last fit
         self._refitting: threading.Thread | None = None
 
+    @property
+    def _simulated(self) -> bool:
+        """On a simulation's clock: everything follows that clock alone."""
+        return self.refresh_seconds is None
+
     def invalidate(self) -> None:
         self._checked = -float("inf")
 
@@ -167,7 +172,7 @@ class AdDelivery:
         a simulation's clock), or the service clock at `due_at`."""
         if since == -float("inf"):
             return True
-        if self.refresh_seconds is not None and time.monotonic() - since >= seconds:
+        if not self._simulated and time.monotonic() - since >= seconds:
             return True
         return due_at is not None and as_utc(self.clock()) >= due_at
 
@@ -224,8 +229,8 @@ class AdDelivery:
                 for st in fresh:
                     st.last_update = resumed.get(st.campaign.id)  # its next step is due then
             load_totals(self.store, states, now)
-            if self.refresh_seconds is None:
-                self._fit_click_levels(states)  # a simulation: in step with its clock
+            if self._simulated:
+                self._fit_click_levels(states)  # in step with the simulation's clock
             self._apply_levels(states)
             stepped: list[CampaignState] = []
             for st in states.values():
@@ -285,7 +290,7 @@ class AdDelivery:
         and wear-out on it. On the wall clock this runs in a background
         thread, one at a time, so no request waits on it; on a simulation's
         clock it runs in the request, in step with that clock."""
-        if self.refresh_seconds is None:
+        if self._simulated:
             self.calibrate(model_version)
             return
         if self._refitting is not None and self._refitting.is_alive():

@@ -7,7 +7,7 @@ what it and the pages after it showed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -15,6 +15,8 @@ from sqlalchemy import func, insert, select
 from unifeed.store import schema
 from unifeed.store.db import utcnow
 from unifeed.store.store import Store
+
+IN_CHUNK = 2000  # values per SQL IN list
 
 
 class FeedLog:
@@ -97,7 +99,7 @@ class FeedLog:
         Only events that name the page's request id count, so the label is
         about that showing and not some other path to the item.
         """
-        fr, fi, e = schema.feed_requests, schema.feed_items, schema.events
+        fr, fi = schema.feed_requests, schema.feed_items
         q = (
             select(fr.c.request_id, fi.c.item_id, fi.c.score)
             .join(fi, fi.c.feed_request_id == fr.c.id)
@@ -109,18 +111,26 @@ class FeedLog:
             q = q.where(fr.c.model_version == model_version)
         with self.store.engine.connect() as conn:
             shown = conn.execute(q).all()
-            requests = list({r.request_id for r in shown})
-            hits: set[tuple[str, int]] = set()
-            for start in range(0, len(requests), 2000):
+        hits = self.acted_on({r.request_id for r in shown}, actions)
+        return [float(r.score) for r in shown], [
+            int((r.request_id, r.item_id) in hits) for r in shown
+        ]
+
+    def acted_on(self, request_ids: Iterable[str], actions: Sequence[str]) -> set[tuple[str, int]]:
+        """(request id, item pk) of every item of these pages that someone
+        then did one of `actions` on, naming the page's request id."""
+        e = schema.events
+        requests = list(request_ids)
+        hits: set[tuple[str, int]] = set()
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(requests), IN_CHUNK):
                 hits.update(
                     (r.request_id, r.item_id)
                     for r in conn.execute(
                         select(e.c.request_id, e.c.item_id).where(
-                            e.c.request_id.in_(requests[start : start + 2000]),
+                            e.c.request_id.in_(requests[start : start + IN_CHUNK]),
                             e.c.action.in_(list(actions)),
                         )
                     )
                 )
-        return [float(r.score) for r in shown], [
-            int((r.request_id, r.item_id) in hits) for r in shown
-        ]
+        return hits
