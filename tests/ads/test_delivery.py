@@ -21,21 +21,24 @@ from unifeed.api import create_app
 from unifeed.store import Store, schema
 
 
-@pytest.fixture
-def market(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, object, dict]]:
+def open_market(
+    tmp_path: Path, database_url: str, delivery: DeliveryConfig | None = None
+) -> Iterator[tuple[TestClient, object, dict]]:
     """The 3-topic world of the serving tests, trained, plus one food advertiser."""
     settings = make_settings(tmp_path, database_url)
-    with TestClient(create_app(settings), headers=AUTH) as client:
+    with TestClient(create_app(settings, delivery=delivery), headers=AUTH) as client:
         yield client, settings, seed_market(client, settings)
+
+
+@pytest.fixture
+def market(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, object, dict]]:
+    yield from open_market(tmp_path, database_url)
 
 
 @pytest.fixture
 def eager_market(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, object, dict]]:
     """The same, with throttled (reach) campaigns entering every auction from the start."""
-    settings = make_settings(tmp_path, database_url)
-    app = create_app(settings, delivery=DeliveryConfig(start_rate=1.0))
-    with TestClient(app, headers=AUTH) as client:
-        yield client, settings, seed_market(client, settings)
+    yield from open_market(tmp_path, database_url, DeliveryConfig(start_rate=1.0))
 
 
 def sponsored(page: dict) -> list[dict]:
