@@ -93,6 +93,16 @@ def test_the_report_renders_every_part(flight) -> None:
     assert 0 <= r["calibration"]["n"] <= outcomes["automatic"].ad_impressions
     for p in r["pacing"].values():
         assert not p["overspent"] and 0 <= p["spent_share"] <= 1
+    assert "automatic / manual" in text and "automatic / broad" not in text  # no broad arm
+
+
+def test_a_one_arm_report_has_no_ratio_columns(flight) -> None:
+    world, advertisers, outcomes = flight
+    r = analyse(TINY, world, advertisers, {"automatic": outcomes["automatic"]})
+    text = render(TINY, r, "python bench/ads.py --arms automatic", 1.0, intro="One arm only.")
+    assert "automatic / " not in text and "One arm only." in text
+    header = next(line for line in text.splitlines() if line.startswith("| campaign | objective"))
+    assert header.count("|") - 1 == 4  # campaign, objective, manual targeting, automatic
 
 
 def test_the_spread_across_worlds_has_a_row_per_objective(flight) -> None:

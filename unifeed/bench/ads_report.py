@@ -21,9 +21,17 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 def render(
-    cfg: FlightConfig, r: dict[str, Any], command: str, seconds: float, title: str | None = None
+    cfg: FlightConfig,
+    r: dict[str, Any],
+    command: str,
+    seconds: float,
+    title: str | None = None,
+    intro: str | None = None,
 ) -> str:
     arms = r["arms"]
+    # Ratios only against the baselines this run had.
+    baselines = [b for b in ("demographic", "broad") if b in arms] if "automatic" in arms else []
+    label = {"demographic": "manual", "broad": "broad"}
     sim = cfg.sim
     lines = [
         "## "
@@ -47,24 +55,27 @@ def render(
         "market's demand, so an ad takes a slot only when it is worth more than that. "
         "Results per euro = attributed results per 100 minor units spent.",
         "",
+        *([intro, ""] if intro else []),
         "### Part 1: results per euro, automatic audience against manual targeting and broad",
         "",
         "| campaign | objective | manual targeting | "
         + " | ".join(arms)
-        + " | automatic / manual | automatic / broad |",
-        "|---|---|---|" + "---|" * len(arms) + "---|---|",
+        + " |"
+        + "".join(f" automatic / {label[b]} |" for b in baselines),
+        "|---|---|---|" + "---|" * (len(arms) + len(baselines)),
     ]
     for c in r["campaigns"]:
         t = c["targeting"]
         group = f"{'+'.join(t['genders'])} {t['age_min']}-{t['age_max']}"
         vals = [c[a]["results_per_euro"] for a in arms]
-        auto = c.get("automatic", {}).get("results_per_euro")
-        dem = c.get("demographic", {}).get("results_per_euro")
-        broad = c.get("broad", {}).get("results_per_euro")
+        ratios = [
+            _ratio(vals[arms.index("automatic")], c[b]["results_per_euro"]) for b in baselines
+        ]
         lines.append(
             f"| {c['product']} | {c['objective']} | {group} | "
             + " | ".join(_fmt(v) for v in vals)
-            + f" | {_ratio(auto, dem)} | {_ratio(auto, broad)} |"
+            + " |"
+            + "".join(f" {x} |" for x in ratios)
         )
     lines += [
         "",
@@ -124,10 +135,10 @@ def _render_pacing(r: dict[str, Any]) -> list[str]:
         "",
         f"Highest-volume campaigns, over the flight after its first {EARLY:.0%}: cumulative "
         "spend against the even target curve at every hour, and each hour's own spend "
-        "against the hour's share of the budget. A campaign buys a handful of impressions an "
-        "hour, so an hour's own spend is noisy however well it is paced: the last column is "
-        "the share of hours a perfect pacer would land within 20% if its impressions arrived "
-        "at random (Poisson) at the campaign's mean rate.",
+        "against the hour's share of the budget. At a handful of impressions an hour, an "
+        "hour's own spend is noisy however well it is paced: the last column is the share "
+        "of hours a perfect pacer would land within 20% if its impressions arrived at random "
+        "(Poisson) at the campaign's mean rate.",
         "",
         "| campaign | budget spent | overspent | cumulative: worst deviation | "
         "cumulative: hours within 20% | hourly: median deviation | hourly: hours within 20% | "
