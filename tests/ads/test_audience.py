@@ -10,7 +10,7 @@ import pytest
 
 from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState
 from unifeed.ads.campaigns import Campaign
-from unifeed.ads.delivery import AdDelivery, DeliveryConfig, in_suggested_groups
+from unifeed.ads.delivery import REPEAT_WORTH, AdDelivery, DeliveryConfig, in_suggested_groups
 from unifeed.ads.pacing import Pacer
 from unifeed.store.db import as_utc
 
@@ -86,7 +86,10 @@ def test_seeing_the_ad_is_the_awareness_result() -> None:
     st = state(campaign("awareness"))
     d = delivery("model")
     assert np.all(d.p_result(st, np.array([-5.0, 5.0])) == 1.0)
-    assert np.all(d.p_result(st, np.array([-5.0, 5.0]), exposures=1) == 0.0)
+    # A repeat is no new person reached; it keeps a share of the worth, which
+    # halves with each further view, so repeats spread over people.
+    assert np.all(d.p_result(st, np.array([-5.0, 5.0]), exposures=1) == REPEAT_WORTH)
+    assert np.all(d.p_result(st, np.array([-5.0, 5.0]), exposures=3) == REPEAT_WORTH / 4)
 
 
 @pytest.mark.parametrize("audience", ["model", "broad"])

@@ -37,8 +37,10 @@ def market(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, obje
 
 @pytest.fixture
 def eager_market(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, object, dict]]:
-    """The same, with throttled (reach) campaigns entering every auction from the start."""
-    yield from open_market(tmp_path, database_url, DeliveryConfig(start_rate=1.0))
+    """The same, with throttled (reach) campaigns entering every auction from the start,
+    and a reserve that a reach campaign's starting bid clears for a new person only."""
+    config = DeliveryConfig(start_rate=1.0, reserve_minor=10.0)
+    yield from open_market(tmp_path, database_url, config)
 
 
 def sponsored(page: dict) -> list[dict]:
@@ -184,7 +186,8 @@ def test_a_new_reach_campaign_enters_a_share_of_the_auctions(market) -> None:
 
 
 def test_awareness_buys_people_reached(eager_market) -> None:
-    """Awareness counts a person once: repeats are neither bought nor credited."""
+    """Awareness counts a person once: a repeat is bought only when new people run out,
+    and is never credited."""
     client, settings, adv = eager_market
     cid = create_campaign(client, adv, budget=100_000, objective="awareness")
     page = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()
@@ -194,13 +197,26 @@ def test_awareness_buys_people_reached(eager_market) -> None:
     resent = {**imp, "event_id": "imp-1-resent", "timestamp": iso(NOW + timedelta(seconds=1))}
     client.post("/v1/events", json={"events": [imp, resent]})
     client.post("/v1/events", json={"events": [{**imp, "event_id": "imp-1-again"}]})
-    # u0 has been reached: a repeat would buy nothing, so no slot is bought.
+    # u0 has been reached: a repeat is worth a quarter of a new person, which
+    # the starting bid cannot pay the reserve for.
     again = client.get("/v1/feed", params={"user_id": "u0", "n": 10, "include_seen": True})
     assert sponsored(again.json()) == []
     # Someone new still gets it.
     assert len(sponsored(client.get("/v1/feed", params={"user_id": "u3", "n": 10}).json())) == 1
+    # A campaign that ran out of new people raises its bid (its pacer is
+    # behind); then repeats are bought, so the budget is spent, but they
+    # reach nobody new.
+    ads = client.app.state.services.feed.ads
+    (st,) = ads._states.values()
+    st.pacer.multiplier = 20.0  # u0 has three impressions on record: worth 1/16
+    page = client.get("/v1/feed", params={"user_id": "u0", "n": 10, "include_seen": True}).json()
+    (repeat,) = sponsored(page)
+    when = iso(NOW + timedelta(seconds=5))
+    seen = impression("imp-1-repeat", "u0", repeat["item_id"], page["request_id"], NOW)
+    client.post("/v1/events", json={"events": [{**seen, "timestamp": when}]})
     report = client.get(f"/v1/campaigns/{cid}/report", headers=adv).json()
-    assert (report["impressions"], report["reach"], report["results"]) == (1, 1, 1)
+    assert (report["impressions"], report["reach"], report["results"]) == (2, 1, 1)
+    assert report["spend_minor"] > 0
     store = Store(settings.resolved_database_url)
     assert store.count("attributions") == 1
     store.close()

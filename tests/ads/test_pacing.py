@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from unifeed.ads.delivery import reach_worth
 from unifeed.ads.pacing import GoalHolder, Pacer
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -137,3 +139,39 @@ def test_a_campaign_buying_a_few_impressions_an_hour_spends_evenly() -> None:
         late = hourly[hours // 10 :]
         shares.append(np.mean(np.abs(late - budget / hours) <= 0.2 * budget / hours))
     assert np.mean(shares) >= 0.33  # 0.17 when a third of the gap was asked back each time
+
+
+def reach_market(worth: Callable[[int], float], seed: int) -> tuple[int, np.ndarray, int]:
+    """A reach campaign among 300 people, 30 of whom open the app each ten
+    minutes, with a budget for 450 impressions over three days: it reaches
+    everyone early and must then buy repeats or leave budget unspent. An
+    impression costs the reserve (12) and is bought when the bid (15 at the
+    start) times the viewer's worth clears it. Returns (spent, views per
+    person, budget)."""
+    rng = np.random.default_rng(seed)
+    hours, price, budget = 72, 12, 450 * 12
+    pacer = Pacer(budget, T0, T0 + timedelta(hours=hours), throttle=True)
+    views = np.zeros(300, dtype=np.int64)
+    spent = 0
+    for k in range(hours * 6):
+        pacer.update(T0 + timedelta(minutes=10 * k), spent)
+        for person in rng.choice(300, size=30, replace=False):
+            if rng.random() >= pacer.rate or budget - spent < price:
+                continue
+            if 15 * pacer.multiplier * worth(int(views[person])) > price:
+                views[person] += 1
+                spent += price
+    return spent, views, budget
+
+
+def test_a_reach_campaign_that_reached_everyone_still_spends_its_budget() -> None:
+    for seed in range(3):
+        spent, views, budget = reach_market(reach_worth, seed)
+        assert 0.98 * budget <= spent <= budget
+        # Nearly everyone is still reached (once the bid is up, a repeat may
+        # take a slot before the last few new people come by), and repeats
+        # spread over people instead of piling on a few.
+        assert np.mean(views >= 1) >= 0.98 and views.max() <= 3
+        # Worth nothing after the first view, the same campaign stops at 300 of 450.
+        spent, views, budget = reach_market(lambda e: 1.0 if e == 0 else 0.0, seed)
+        assert spent == 300 * 12 and np.all(views == 1)
