@@ -24,6 +24,7 @@ TINY = FlightConfig(
         train_epochs=2,
         train_max_seconds=3.0,
         train_dim=16,
+        diurnal=True,
     ),
     warmup_days=2,
     sessions_per_day=2.0,
@@ -145,7 +146,9 @@ def test_the_sim_clock_moves_only_when_told() -> None:
     clock = SimClock(START)
     assert clock() == START
     with pytest.raises(ValueError, match="warmup_days"):
-        FlightConfig(sim=SimConfig(days=2), warmup_days=2)
+        FlightConfig(sim=SimConfig(days=2, diurnal=True), warmup_days=2)
+    with pytest.raises(ValueError, match="diurnal"):
+        FlightConfig(sim=SimConfig(days=5))
 
 
 def test_a_flight_replays_exactly(flight, tmp_path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from unifeed.sim.world import GENERIC, TOPICS, SimConfig, build_world
+from unifeed.sim.world import DIURNAL, GENERIC, TOPICS, SimConfig, build_world, session_seconds
 
 SMALL = SimConfig(n_users=300, n_creators=12, n_topics=8, days=3, items_per_day=40)
 
@@ -95,3 +95,12 @@ def test_active_users_depend_on_seed_and_day_only() -> None:
 def test_config_rejects_bad_values(bad: dict) -> None:
     with pytest.raises(ValueError):
         SimConfig(**bad)
+
+
+def test_diurnal_sessions_follow_the_day() -> None:
+    seconds = session_seconds(np.random.default_rng(0), 20_000)
+    assert np.all(np.diff(seconds) >= 0) and seconds[0] >= 0 and seconds[-1] < 86_400
+    per_hour = np.bincount((seconds // 3600).astype(int), minlength=24)
+    expected = 20_000 * np.array(DIURNAL) / sum(DIURNAL)
+    assert np.all(np.abs(per_hour - expected) < 5 * np.sqrt(expected))
+    assert per_hour[20] > 6 * per_hour[4]

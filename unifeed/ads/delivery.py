@@ -37,6 +37,8 @@ from unifeed.ads.campaign_state import CampaignState, billed_impressions, load_t
 from unifeed.ads.campaigns import Campaign, Campaigns
 from unifeed.ads.ledger import Budget
 from unifeed.ads.pacing import GoalHolder, Pacer
+from unifeed.ads.traffic import TrafficCurve
+from unifeed.ads.traffic import learn as learn_traffic
 from unifeed.store import Store
 from unifeed.store.db import as_utc
 from unifeed.store.feed_log import FeedLog
@@ -53,6 +55,8 @@ MIN_CALIBRATION = 500  # shown items needed before the click calibration is refi
 CALIBRATION_SECONDS = 60.0
 # ...or once the service clock has moved this far (a simulation's clock runs fast).
 CALIBRATION_CLOCK = timedelta(hours=1)
+# How often the traffic curve the pacers aim at is relearned (service clock).
+TRAFFIC_EVERY = timedelta(hours=1)
 
 
 # A repeat view of an awareness campaign's ad is worth this share of a new
@@ -174,6 +178,8 @@ class AdDelivery:
         self._prior_wearout = np.ones(FREQUENCY_BUCKETS)
         self._levels: dict[int, float] = {}  # campaign -> its click level, last fit
         self._refitting: threading.Thread | None = None
+        self.traffic = TrafficCurve()  # the pacers' target shape, from the feed log
+        self._traffic_due: datetime | None = None
 
     @property
     def _simulated(self) -> bool:
@@ -220,6 +226,9 @@ class AdDelivery:
                 return  # another request refreshed while this one waited
             self._checked = time.monotonic()
             now = as_utc(self.clock())  # naive UTC, as the store keeps times
+            if self._traffic_due is None or now >= self._traffic_due:
+                self.traffic = learn_traffic(self.store, now)
+                self._traffic_due = now + TRAFFIC_EVERY
             states: dict[int, CampaignState] = {}
             fresh: list[CampaignState] = []  # no controllers in this process yet
             due: list[datetime] = []
@@ -239,6 +248,7 @@ class AdDelivery:
                     st = CampaignState(c, rows, self._pacer(c, now), self._goal(c))
                     fresh.append(st)
                 st.campaign, st.creative_rows = c, rows
+                st.pacer.curve = self.traffic
                 states[c.id] = st
             if fresh:
                 resumed = pacing_state.restore(self.store, (_controllers(s) for s in fresh))
@@ -274,7 +284,14 @@ class AdDelivery:
         if c.budget_kind == "daily":
             start = now.replace(hour=0, minute=0, second=0, microsecond=0)
             end = start + timedelta(days=1)
-        return Pacer(c.budget_minor, start, end, throttle=flat, start_rate=self.config.start_rate)
+        return Pacer(
+            c.budget_minor,
+            start,
+            end,
+            throttle=flat,
+            start_rate=self.config.start_rate,
+            curve=self.traffic,
+        )
 
     @staticmethod
     def _goal(c: Campaign) -> GoalHolder | None:

@@ -1,11 +1,13 @@
 """Budget pacing and goal holding: multipliers on the bid, adjusted over time.
 
 The pacing controller compares what a campaign spent in the last interval
-with what the flight's even target curve asked of that interval (plus a share
+with what the flight's target curve asked of that interval (plus a share
 of any gap the campaign is behind or ahead of the curve), and scales its bid
 multiplier by the square root of that ratio, at most doubling or halving it
 per step. Spending behind the curve raises bids, ahead of it lowers them, so
 spend tracks the curve and lands on the budget at the end of the flight.
+The curve follows the app's traffic (`unifeed.ads.traffic`): an hour is
+asked its share of a day's feed requests, not an even share of the day.
 Steps are small and frequent because campaigns pace against each other: a
 controller that jumps makes its rivals jump too, and the market oscillates.
 It climbs more slowly than it falls: spend is seen only once the app reports
@@ -39,6 +41,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from unifeed.ads.traffic import TrafficCurve
+
 
 def clamp(x: float, lo: float, hi: float) -> float:
     return min(max(x, lo), hi)
@@ -63,6 +67,7 @@ class Pacer:
     rate: float = 1.0  # that share; a throttling pacer starts at start_rate
     start_rate: float = 0.1
     min_rate: float = 0.02
+    curve: TrafficCurve = field(default_factory=TrafficCurve)  # the target's shape
     _last: tuple[datetime, int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -78,13 +83,9 @@ class Pacer:
         self.multiplier = clamp(multiplier, *self.bounds)
         self.rate = clamp(rate, self.min_rate, 1.0) if self.throttle else 1.0
 
-    def progress(self, t: datetime) -> float:
-        span = (self.end - self.start).total_seconds()
-        return clamp((t - self.start).total_seconds() / span, 0.0, 1.0)
-
     def target(self, t: datetime) -> float:
-        """Spend the flight should have reached by t: an even curve."""
-        return self.budget_minor * self.progress(t)
+        """Spend the flight should have reached by t: the share of its traffic before t."""
+        return self.budget_minor * self.curve.share(self.start, t, self.end)
 
     def update(self, t: datetime, spent_minor: int) -> float:
         """New multiplier (and share of auctions, if it throttles) after

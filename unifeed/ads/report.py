@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.pacing import Pacer
+from unifeed.ads.traffic import TrafficCurve
+from unifeed.ads.traffic import learn as learn_traffic
 from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.store import Store, schema
 from unifeed.store.db import as_utc
@@ -90,14 +92,19 @@ def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
         "cost_per_result_minor": spend / n_results if n_results else None,
         "value_minor": value,
         "roas": value / spend if spend else None,
-        "pacing": pacing_curve(c, hourly, now),
+        "pacing": pacing_curve(c, hourly, now, learn_traffic(store, min(now, c.end_at))),
         "audience": audience(store, shown, [r.user_id for r in results]),
     }
 
 
-def pacing_curve(c: Campaign, charges: list[Any], now: datetime) -> list[dict[str, Any]]:
-    """Cumulative spend by hour against the flight's target curve."""
-    pacer = Pacer(c.budget_minor, c.start_at, c.end_at)
+def pacing_curve(
+    c: Campaign, charges: list[Any], now: datetime, curve: TrafficCurve | None = None
+) -> list[dict[str, Any]]:
+    """Cumulative spend by hour against the flight's target curve.
+
+    `curve`: the traffic's shape the target follows (delivery's, as learned
+    at the flight's end or now); even when None."""
+    pacer = Pacer(c.budget_minor, c.start_at, c.end_at, curve=curve or TrafficCurve())
     end = min(now, c.end_at)
     out, spent, i = [], 0, 0
     t = c.start_at

@@ -65,9 +65,12 @@ def pacing(report: dict[str, Any]) -> dict[str, Any]:
         hourly_target[start:], 1.0
     )
     per_hour = report["impressions"] / max(hours, 1)
+    # An hour's expected impressions follow its share of the target (the day's traffic).
+    expected = report["impressions"] * hourly_target / max(float(hourly_target.sum()), 1.0)
+    floor = [poisson_within(float(x), 0.2) for x in expected[start:]]
     return {
         "impressions_per_hour": per_hour,
-        "poisson_within_20": poisson_within(per_hour, 0.2),
+        "poisson_within_20": float(np.mean(floor)) if floor else 1.0,
         "spent_share": report["spend_minor"] / budget,
         "overspent": report["spend_minor"] > budget,
         "hours": hours,
@@ -289,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.part in ("sim", "all"):
         arms = tuple(a.strip() for a in args.arms.split(",") if a.strip())
         cfg = FlightConfig(
-            sim=SimConfig(seed=args.seed, n_users=args.users, days=2 + args.flight_days),
+            sim=SimConfig(
+                seed=args.seed, n_users=args.users, days=2 + args.flight_days, diurnal=True
+            ),
             budget_minor=args.budget_minor,
             reserve_minor=args.reserve_minor,
         )

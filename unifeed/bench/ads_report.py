@@ -46,7 +46,8 @@ def render(
         f"{cfg.warmup_days} organic days to warm the model up, then a "
         f"{sim.days - cfg.warmup_days}-day flight of {len(r['campaigns'])} campaigns, each "
         f"with a lifetime budget of {cfg.budget_minor / 100:.2f} EUR. Active users open the "
-        f"app {cfg.sessions_per_day:g} times a day on average at random moments; events reach "
+        f"app {cfg.sessions_per_day:g} times a day on average, at moments that follow a "
+        "social app's day (busiest in the evening, quietest before dawn); events reach "
         f"the API every {cfg.flush_minutes} simulated minutes; conversions come up to 3 hours "
         "after the click; the model retrains every night. Each arm starts from a copy of the "
         "same warmed-up store and runs the same flight over the real API; only the audience "
@@ -134,11 +135,13 @@ def _render_pacing(r: dict[str, Any]) -> list[str]:
         "### Part 2: pacing and goals (automatic arm)",
         "",
         f"Highest-volume campaigns, over the flight after its first {EARLY:.0%}: cumulative "
-        "spend against the even target curve at every hour, and each hour's own spend "
-        "against the hour's share of the budget. At a handful of impressions an hour, an "
-        "hour's own spend is noisy however well it is paced: the last column is the share "
-        "of hours a perfect pacer would land within 20% if its impressions arrived at random "
-        "(Poisson) at the campaign's mean rate.",
+        "spend against the target curve at every hour, and each hour's own spend against "
+        "the hour's share of the budget. The target follows the day's traffic as delivery "
+        "learned it from its feed log (simulated people open the app nine times as often at "
+        "9 pm as at 4 am). At a handful of impressions an hour, an hour's own spend is noisy "
+        "however well it is paced: the last column is the share of hours a perfect pacer "
+        "would land within 20% if its impressions arrived at random (Poisson) at the "
+        "hour's expected rate.",
         "",
         "| campaign | budget spent | overspent | cumulative: worst deviation | "
         "cumulative: hours within 20% | hourly: median deviation | hourly: hours within 20% | "

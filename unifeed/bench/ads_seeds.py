@@ -137,8 +137,8 @@ def render(rows: list[dict[str, Any]], cfg: FlightConfig, command: str, seconds:
         "",
         "Part 2, pacing of the highest-volume campaigns: budget spent (never over), and the "
         "share of hours after the first 10% whose own spend is within 20% of the hour's "
-        "target, against the share a perfect pacer would reach if impressions arrived at "
-        "random (Poisson) at the campaign's rate.",
+        "target (its share of the day's traffic), against the share a perfect pacer would "
+        "reach if impressions arrived at random (Poisson) at the hour's expected rate.",
         "",
         "| objective | " + " | ".join(f"seed {s}: spent, hourly / Poisson" for s in seeds) + " |",
         "|---" * (len(seeds) + 1) + "|",
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = FlightConfig()
     for seed in seeds:
         cfg = FlightConfig(
-            sim=SimConfig(seed=seed, n_users=args.users, days=2 + args.flight_days),
+            sim=SimConfig(seed=seed, n_users=args.users, days=2 + args.flight_days, diurnal=True),
             budget_minor=args.budget_minor,
         )
         world, advertisers, outcomes = run_with_progress(cfg, args.out / f"seed{seed}", arms)

@@ -174,6 +174,7 @@ class FeedService:
             user_external_id=user_id,
             ranker=ranker_name,
             model_version=version,
+            at=self.clock(),
             item_pks=[int(cat.pk[r]) for r in rows],
             scores=scores,
             ad_slots=[

@@ -51,7 +51,7 @@ from unifeed.sim.run import (
     _retrain,
     _simulate_day,
 )
-from unifeed.sim.world import START, SimConfig, World, build_world
+from unifeed.sim.world import START, SimConfig, World, build_world, session_seconds
 
 if TYPE_CHECKING:
     from unifeed.settings import Settings
@@ -64,7 +64,7 @@ FLIGHT_ARMS: tuple[str, ...] = tuple(ARM_AUDIENCE)
 
 @dataclass(frozen=True)
 class FlightConfig:
-    sim: SimConfig = field(default_factory=lambda: SimConfig(days=5, n_users=1200))
+    sim: SimConfig = field(default_factory=lambda: SimConfig(days=5, n_users=1200, diurnal=True))
     warmup_days: int = 2
     sessions_per_day: float = 3.0  # mean sessions of a user on a day they are active
     # Every campaign's lifetime budget: with 1200 users, each campaign can buy
@@ -86,6 +86,10 @@ class FlightConfig:
     def __post_init__(self) -> None:
         if not 1 <= self.warmup_days < self.sim.days:
             raise ValueError("need 1 <= warmup_days < sim.days (the rest is the flight)")
+        if not self.sim.diurnal:
+            # Delivery paces to the day's traffic as its feed log shows it; the
+            # warm-up's even queue of sessions would teach it a morning rush.
+            raise ValueError("a flight's world needs diurnal sessions (SimConfig.diurnal)")
         if self.sessions_per_day < 1:
             raise ValueError("sessions_per_day must be at least 1")
         if self.budget_minor < 1:
@@ -279,7 +283,7 @@ class _Flight:
         out = []
         for u in self.world.active_users(day).tolist():
             n = 1 + int(rng.poisson(self.cfg.sessions_per_day - 1))
-            seconds = np.sort(rng.uniform(0, 86_400, size=n))
+            seconds = session_seconds(rng, n)
             out += [
                 (day_start + dt.timedelta(seconds=float(s)), u, j == 0)
                 for j, s in enumerate(seconds)

@@ -30,9 +30,10 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import httpx
+import numpy as np
 
 from unifeed.sim.response import ResponseModel, organic_items
-from unifeed.sim.world import START, SimConfig, World, build_world
+from unifeed.sim.world import START, SimConfig, World, build_world, session_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +248,11 @@ def _simulate_day(
     observer.day_start(arm, day, len(users))
     events: list[dict[str, Any]] = []
     day_start = START + dt.timedelta(days=day) + FIRST_SESSION
+    if cfg.diurnal:  # the users, in their order, open the app at moments of a real day
+        moments = session_seconds(np.random.default_rng([cfg.seed, 8, day]), len(users))
+        starts = [START + dt.timedelta(days=day, seconds=float(s)) for s in moments]
+    else:  # one after the other from the morning on
+        starts = [day_start + k * SESSION_GAP for k in range(len(users))]
     for k, u in enumerate(users.tolist()):
         user_id = world.user_ids[u]
         r = client.get("/v1/feed", params={"user_id": user_id, "n": cfg.feed_size})
@@ -255,7 +261,7 @@ def _simulate_day(
         stats.feeds += 1
         stats.fallback_feeds += feed.get("ranker") == "fallback"
         shown = [code[entry["item_id"]] for entry in feed["items"]]
-        seen_at = day_start + k * SESSION_GAP
+        seen_at = starts[k]
         for i, actions in zip(shown, response.respond(world, u, shown), strict=True):
             seen.add((u, i))
             stats.impressions += 1

@@ -143,6 +143,19 @@ TILTS: dict[str, tuple[float, float]] = {
 
 ITEM_KINDS: tuple[tuple[str, float], ...] = (("post", 0.7), ("video", 0.3))
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+# How busy each hour of the day is (UTC; relative): a social app's day, quiet
+# before dawn and busiest in the evening, nine times the trough at its peak.
+DIURNAL: tuple[float, ...] = (
+    *(0.7, 0.45, 0.3, 0.2, 0.2, 0.3, 0.6, 1.0, 1.2, 1.1, 1.0, 1.0),
+    *(1.2, 1.2, 1.0, 1.0, 1.1, 1.2, 1.4, 1.6, 1.8, 1.8, 1.5, 1.1),
+)
+
+
+def session_seconds(rng: np.random.Generator, n: int) -> np.ndarray:
+    """(n,) sorted moments of the day (seconds after midnight) that follow DIURNAL."""
+    p = np.array(DIURNAL) / sum(DIURNAL)
+    hours = rng.choice(len(DIURNAL), size=n, p=p)
+    return np.sort((hours + rng.random(n)) * 3600.0)
 
 
 @dataclass(frozen=True)
@@ -177,6 +190,9 @@ class SimConfig:
     train_epochs: int = 8
     train_max_seconds: float = 8.0
     train_dim: int = 32
+    # Sessions follow the day's traffic (DIURNAL) instead of one even queue;
+    # the ads benchmark turns it on, so pacing meets a real day's shape.
+    diurnal: bool = False
 
     def __post_init__(self) -> None:
         positive = ("n_users", "n_creators", "n_topics", "days", "items_per_day", "feed_size")

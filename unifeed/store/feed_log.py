@@ -8,12 +8,13 @@ what it and the pages after it showed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
 from unifeed.store import schema
-from unifeed.store.db import utcnow
+from unifeed.store.db import as_utc, utcnow
 from unifeed.store.store import Store
 
 IN_CHUNK = 2000  # values per SQL IN list
@@ -35,8 +36,13 @@ class FeedLog:
         item_pks: Sequence[int],
         scores: Sequence[float],
         ad_slots: Sequence[Mapping[str, Any]] = (),
+        at: datetime | None = None,
     ) -> int:
-        """Log one page (and the auction's record of its ad slots) in one transaction."""
+        """Log one page (and the auction's record of its ad slots) in one transaction.
+
+        `at`: when it was served, by the service's clock (a simulation's
+        clock too: the traffic curve the ads pace to is read from these
+        times); now when None."""
         with self.store.write() as conn:
             pk = conn.execute(
                 insert(schema.feed_requests)
@@ -48,7 +54,7 @@ class FeedLog:
                     n=len(item_pks),
                     ranker=ranker,
                     model_version=model_version,
-                    created_at=utcnow(),
+                    created_at=utcnow() if at is None else as_utc(at),
                 )
                 .returning(schema.feed_requests.c.id)
             ).scalar_one()

@@ -106,6 +106,7 @@ feed_requests = Table(
     Column("created_at", DateTime, nullable=False),
 )
 Index("ix_feed_requests_root", feed_requests.c.root_request_id)
+Index("ix_feed_requests_time", feed_requests.c.created_at)
 
 feed_items = Table(
     "feed_items",

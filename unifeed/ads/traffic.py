@@ -1,0 +1,94 @@
+"""The daily shape of traffic: the share of a day's feed requests in each hour.
+
+A budget spent evenly in time asks as much of 4 am, when few people open
+the app, as of 9 pm, when most do: the pacer then bids up at night to buy
+the few slots there are and holds back in the evening when slots are
+plentiful, paying more for less. Pacing targets follow the traffic instead:
+the share of a flight's budget asked of an hour is that hour's share of a
+day's feed requests over the last week, read from the feed log.
+
+Hours are UTC, the store's time. An app whose users live in several time
+zones has a flatter shape, which the log shows as it is. Until the log holds
+enough requests, the learned shape leans on an even one (a prior worth
+`PRIOR_REQUESTS` requests), and no hour is asked less than `FLOOR` of its even
+share, so an hour that was quiet last week is not written off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import func, select
+
+from unifeed.store import Store, schema
+from unifeed.store.db import as_utc
+
+HOURS = 24
+LOOKBACK = timedelta(days=7)
+PRIOR_REQUESTS = 480.0  # an even prior worth this many requests (20 an hour)
+FLOOR = 0.25  # no hour's share below this fraction of an even one
+
+
+def _even() -> tuple[float, ...]:
+    return (1.0 / HOURS,) * HOURS
+
+
+@dataclass(frozen=True)
+class TrafficCurve:
+    """Shares of a day's traffic by UTC hour; the default is even."""
+
+    shares: tuple[float, ...] = field(default_factory=_even)  # (24,), sums to 1
+
+    def __post_init__(self) -> None:
+        if len(self.shares) != HOURS or min(self.shares) < 0:
+            raise ValueError(f"a traffic curve is {HOURS} non-negative hourly shares")
+        if not np.isclose(sum(self.shares), 1.0):
+            raise ValueError("a traffic curve's hourly shares sum to 1")
+
+    def elapsed(self, t: datetime) -> float:
+        """Days of traffic from midnight of 1 January, year 1 (UTC) to t."""
+        t = as_utc(t)
+        into_day = (t - t.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
+        hour, into_hour = divmod(into_day / 3600.0, 1.0)
+        h = int(hour)
+        return t.toordinal() - 1 + sum(self.shares[:h]) + self.shares[h] * into_hour
+
+    def share(self, start: datetime, t: datetime, end: datetime) -> float:
+        """The share of [start, end)'s traffic that comes before t, in [0, 1]."""
+        lo, hi = self.elapsed(start), self.elapsed(end)
+        if hi <= lo:
+            return 1.0 if t >= end else 0.0
+        return min(max((self.elapsed(t) - lo) / (hi - lo), 0.0), 1.0)
+
+
+def hourly_counts(store: Store, now: datetime, lookback: timedelta = LOOKBACK) -> np.ndarray:
+    """(24,) feed requests per UTC hour of the day in the `lookback` before now."""
+    fr = schema.feed_requests
+    now = as_utc(now)
+    hour = func.extract("hour", fr.c.created_at)
+    q = (
+        select(hour, func.count())
+        .where(fr.c.created_at >= now - lookback, fr.c.created_at < now)
+        .group_by(hour)
+    )
+    counts = np.zeros(HOURS)
+    with store.engine.connect() as conn:
+        for h, n in conn.execute(q):
+            counts[int(h)] = n
+    return counts
+
+
+def learn(store: Store, now: datetime) -> TrafficCurve:
+    """The traffic curve of the week before `now`, from the feed log."""
+    return from_counts(hourly_counts(store, now))
+
+
+def from_counts(counts: np.ndarray) -> TrafficCurve:
+    """Shares from hourly request counts, shrunk towards even and floored."""
+    shares = (np.asarray(counts, dtype=np.float64) + PRIOR_REQUESTS / HOURS) / (
+        counts.sum() + PRIOR_REQUESTS
+    )
+    shares = np.maximum(shares, FLOOR / HOURS)
+    return TrafficCurve(tuple(float(x) for x in shares / shares.sum()))
