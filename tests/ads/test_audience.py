@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from unifeed.ads.audience import REPEAT_WORTH, in_suggested_groups
 from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState
 from unifeed.ads.campaigns import Campaign
-from unifeed.ads.delivery import REPEAT_WORTH, AdDelivery, DeliveryConfig, in_suggested_groups
+from unifeed.ads.delivery import AdDelivery, DeliveryConfig
 from unifeed.ads.pacing import Pacer
 from unifeed.store.db import as_utc
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from unifeed.ads.delivery import reach_worth
+from unifeed.ads.audience import reach_worth
 from unifeed.ads.pacing import GoalHolder, Pacer
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)

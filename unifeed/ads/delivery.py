@@ -22,12 +22,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from unifeed.ads import pacing_state
 from unifeed.ads.auction import AdLoad, Bidder, run_auction
+from unifeed.ads.audience import AUDIENCES, Audience, in_suggested_groups, may_see, reach_worth
 from unifeed.ads.calibration import (
     FREQUENCY_BUCKETS,
     Calibrator,
@@ -59,22 +60,6 @@ CALIBRATION_CLOCK = timedelta(hours=1)
 TRAFFIC_EVERY = timedelta(hours=1)
 
 
-# A repeat view of an awareness campaign's ad is worth this share of a new
-# person reached, halving with every further view. It is never a result (a
-# person is reached once), but without any worth a campaign that had reached
-# everyone it could stopped spending: the benchmark's fuller market left 6%
-# of its budget unspent. A repeat wins only once the campaign's bid has risen
-# to several times what reaching new people takes, that is once new people
-# run out; the halving spreads the repeats over people instead of piling
-# them on a few.
-REPEAT_WORTH = 0.25
-
-
-def reach_worth(exposures: int) -> float:
-    """What an awareness impression is worth, in people reached, after `exposures` earlier views."""
-    return 1.0 if exposures <= 0 else REPEAT_WORTH * 0.5 ** (exposures - 1)
-
-
 @dataclass(frozen=True)
 class PlacedAd:
     position: int
@@ -85,10 +70,6 @@ class PlacedAd:
     bid_minor: float
     charge_minor: int  # what one impression of it costs (integer minor units)
     exposures: int = 0  # the viewer's earlier views of the campaign
-
-
-Audience = Literal["model", "demographic", "broad"]
-AUDIENCES: tuple[Audience, ...] = ("model", "demographic", "broad")
 
 
 @dataclass
@@ -109,35 +90,8 @@ class DeliveryConfig:
             raise ValueError(f"start_rate must be in (0, 1], got {self.start_rate}")
 
 
-def in_suggested_groups(c: Campaign, user: dict[str, Any]) -> bool:
-    """Whether a user is in the age and gender groups of the campaign's audience suggestion.
-
-    Only the "demographic" baseline uses this as a filter; keys it reads:
-    age_min, age_max, genders.
-    """
-    hint = c.audience_hint or {}
-    age = user.get("age")
-    lo, hi = hint.get("age_min"), hint.get("age_max")
-    if (lo is not None or hi is not None) and age is None:
-        return False
-    if lo is not None and age < lo:
-        return False
-    if hi is not None and age > hi:
-        return False
-    genders = hint.get("genders")
-    return not genders or user.get("gender") in genders
-
-
 def _controllers(st: CampaignState) -> pacing_state.Controllers:
     return st.campaign.id, st.pacer, st.goal
-
-
-def _legal(c: Campaign, user: dict[str, Any]) -> bool:
-    countries = c.constraints.get("countries")
-    if countries and user.get("country") not in countries:
-        return False
-    min_age = c.constraints.get("min_age")
-    return not (min_age and (user.get("age") is None or user["age"] < min_age))
 
 
 class AdDelivery:
@@ -424,7 +378,7 @@ class AdDelivery:
             self._prior_wearout = self.wearout.copy()
         self.refresh(row_of_pk)
         views = views or {}
-        states = [s for s in self._states.values() if _legal(s.campaign, user)]
+        states = [s for s in self._states.values() if may_see(s.campaign, user)]
         if self.config.audience == "demographic":
             states = [s for s in states if in_suggested_groups(s.campaign, user)]
         if not states or score_rows is None:
