@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -174,6 +175,26 @@ def test_refits_run_off_the_request_path(market, monkeypatch) -> None:
     release.set()
     ads.wait_for_refit()
     assert not ads._refitting.is_alive()
+
+
+def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:
+    """The background refit learns the day's shape from the feed log, and the
+    next refresh hands it to every pacer."""
+    client, _, adv = market
+    create_campaign(client, adv, budget=100_000)
+    ads = client.app.state.services.feed.ads
+    for u in range(5):
+        client.get("/v1/feed", params={"user_id": f"u{u}", "n": 10})
+    ads.wait_for_refit()  # the first feed's refit may have read an empty log
+    ads._calibrated_at, ads._traffic_due = -float("inf"), None  # due again
+    client.get("/v1/feed", params={"user_id": "u5", "n": 10})
+    ads.wait_for_refit()
+    hour = datetime.now(UTC).hour  # the test's requests all came this hour
+    assert int(np.argmax(ads.traffic.shares)) in (hour, (hour - 1) % 24)
+    ads.invalidate()
+    client.get("/v1/feed", params={"user_id": "u0", "n": 10})
+    (st,) = ads._states.values()
+    assert st.pacer.curve is ads.traffic
 
 
 def test_a_new_reach_campaign_enters_a_share_of_the_auctions(market) -> None:

@@ -180,9 +180,8 @@ class AdDelivery:
                 return  # another request refreshed while this one waited
             self._checked = time.monotonic()
             now = as_utc(self.clock())  # naive UTC, as the store keeps times
-            if self._traffic_due is None or now >= self._traffic_due:
-                self.traffic = learn_traffic(self.store, now)
-                self._traffic_due = now + TRAFFIC_EVERY
+            if self._simulated:
+                self._learn_traffic(now)  # in step with the simulation's clock
             states: dict[int, CampaignState] = {}
             fresh: list[CampaignState] = []  # no controllers in this process yet
             due: list[datetime] = []
@@ -255,6 +254,13 @@ class AdDelivery:
             return GoalHolder(1.0 / c.roas_goal)
         return None
 
+    def _learn_traffic(self, now: datetime) -> None:
+        """Relearn the day's traffic shape from the feed log, if due (hourly).
+        Pacers take it up at the next refresh."""
+        if self._traffic_due is None or now >= self._traffic_due:
+            self.traffic = learn_traffic(self.store, now)
+            self._traffic_due = now + TRAFFIC_EVERY
+
     def _fit_click_levels(self, states: dict[int, CampaignState]) -> None:
         """Refit the campaigns' click levels and the wear-out curve on their
         latest billed impressions under the serving model."""
@@ -274,9 +280,10 @@ class AdDelivery:
 
     def _refit(self, model_version: str | None) -> None:
         """Refit the calibration, then (on the wall clock) the click levels
-        and wear-out on it. On the wall clock this runs in a background
-        thread, one at a time, so no request waits on it; on a simulation's
-        clock it runs in the request, in step with that clock."""
+        and wear-out on it, and relearn the traffic curve when due. On the
+        wall clock this runs in a background thread, one at a time, so no
+        request waits on it; on a simulation's clock it runs in the request,
+        in step with that clock."""
         if self._simulated:
             self.calibrate(model_version)
             return
@@ -287,6 +294,7 @@ class AdDelivery:
 
         def run() -> None:
             try:
+                self._learn_traffic(as_utc(self.clock()))  # reads a week of the feed log
                 self.calibrate(model_version)
                 self._fit_click_levels(states)
                 with self._lock:
