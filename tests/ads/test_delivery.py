@@ -20,6 +20,7 @@ from unifeed.ads.delivery import DeliveryConfig
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.api import create_app
 from unifeed.store import Store, schema
+from unifeed.store.feed_log import FeedLog
 
 
 def open_market(
@@ -178,21 +179,32 @@ def test_refits_run_off_the_request_path(market, monkeypatch) -> None:
 
 
 def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:
-    """The background refit learns the day's shape from the feed log, and the
-    next refresh hands it to every pacer."""
-    client, _, adv = market
+    """The background refit learns the day's shape from the feed log's past
+    days, and the next refresh hands it to every pacer."""
+    client, settings, adv = market
     create_campaign(client, adv, budget=100_000)
+    busy = (datetime.now(UTC).hour + 5) % 24
+    yesterday = datetime.now(UTC).replace(hour=busy, minute=30) - timedelta(days=1)
+    store = Store(settings.resolved_database_url)
+    for k in range(100):  # yesterday's feeds all came at one hour
+        FeedLog(store).record(
+            request_id=f"past-{k}",
+            root_request_id=f"past-{k}",
+            page=0,
+            user_external_id="u0",
+            ranker="model",
+            model_version=None,
+            item_pks=[],
+            scores=[],
+            at=yesterday,
+        )
+    store.close()
     ads = client.app.state.services.feed.ads
-    for u in range(5):
-        client.get("/v1/feed", params={"user_id": f"u{u}", "n": 10})
-    ads.wait_for_refit()  # the first feed's refit may have read an empty log
-    ads._calibrated_at, ads._traffic_due = -float("inf"), None  # due again
-    client.get("/v1/feed", params={"user_id": "u5", "n": 10})
-    ads.wait_for_refit()
-    hour = datetime.now(UTC).hour  # the test's requests all came this hour
-    assert int(np.argmax(ads.traffic.shares)) in (hour, (hour - 1) % 24)
-    ads.invalidate()
     client.get("/v1/feed", params={"user_id": "u0", "n": 10})
+    ads.wait_for_refit()
+    assert int(np.argmax(ads.traffic.shares)) == busy
+    ads.invalidate()
+    client.get("/v1/feed", params={"user_id": "u1", "n": 10})
     (st,) = ads._states.values()
     assert st.pacer.curve is ads.traffic
 

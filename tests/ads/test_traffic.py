@@ -67,7 +67,8 @@ def test_the_curve_is_learned_from_the_week_of_feed_requests(store: Store) -> No
                     at=at,
                 )
                 k += 1
-    # Requests after `now` or more than a week before it are not read.
+    # Today's requests (a partial day would weigh its hours one day more)
+    # and those over a week old are not read.
     for t in (now + timedelta(hours=3), T0 - timedelta(hours=2)):
         log.record(
             request_id=f"x{t}",

@@ -56,7 +56,8 @@ MIN_CALIBRATION = 500  # shown items needed before the click calibration is refi
 CALIBRATION_SECONDS = 60.0
 # ...or once the service clock has moved this far (a simulation's clock runs fast).
 CALIBRATION_CLOCK = timedelta(hours=1)
-# How often the traffic curve the pacers aim at is relearned (service clock).
+# How often delivery checks for a new traffic curve (service clock); the
+# curve itself changes at midnight (see unifeed.ads.traffic).
 TRAFFIC_EVERY = timedelta(hours=1)
 
 

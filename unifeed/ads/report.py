@@ -92,9 +92,14 @@ def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
         "cost_per_result_minor": spend / n_results if n_results else None,
         "value_minor": value,
         "roas": value / spend if spend else None,
-        "pacing": pacing_curve(c, hourly, now, learn_traffic(store, min(now, c.end_at))),
+        "pacing": pacing_curve(c, hourly, now, learn_traffic(store, _last_day(c, now))),
         "audience": audience(store, shown, [r.user_id for r in results]),
     }
+
+
+def _last_day(c: Campaign, now: datetime) -> datetime:
+    """A moment of the flight's last day so far: delivery's curve then is the target's."""
+    return min(now, c.end_at - timedelta(microseconds=1))
 
 
 def pacing_curve(
@@ -102,8 +107,8 @@ def pacing_curve(
 ) -> list[dict[str, Any]]:
     """Cumulative spend by hour against the flight's target curve.
 
-    `curve`: the traffic's shape the target follows (delivery's, as learned
-    at the flight's end or now); even when None."""
+    `curve`: the traffic's shape the target follows (delivery's on the
+    flight's last day so far); even when None."""
     pacer = Pacer(c.budget_minor, c.start_at, c.end_at, curve=curve or TrafficCurve())
     end = min(now, c.end_at)
     out, spent, i = [], 0, 0

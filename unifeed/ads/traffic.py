@@ -5,7 +5,7 @@ the app, as of 9 pm, when most do: the pacer then bids up at night to buy
 the few slots there are and holds back in the evening when slots are
 plentiful, paying more for less. Pacing targets follow the traffic instead:
 the share of a flight's budget asked of an hour is that hour's share of a
-day's feed requests over the last week, read from the feed log.
+day's feed requests over the last week's whole days, read from the feed log.
 
 Hours are UTC, the store's time. An app whose users live in several time
 zones has a flatter shape, which the log shows as it is. Until the log holds
@@ -64,13 +64,19 @@ class TrafficCurve:
 
 
 def hourly_counts(store: Store, now: datetime, lookback: timedelta = LOOKBACK) -> np.ndarray:
-    """(24,) feed requests per UTC hour of the day in the `lookback` before now."""
+    """(24,) feed requests per UTC hour of the day over the whole days of
+    `lookback` before today's midnight.
+
+    Whole days only: with today's hours so far in, the hours already gone
+    would count one day more than those to come, and the curve would say
+    the day is mostly behind us (a pacer then finds itself far behind and
+    overspends). So the curve changes once a day, at midnight."""
     fr = schema.feed_requests
-    now = as_utc(now)
+    today = as_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
     hour = func.extract("hour", fr.c.created_at)
     q = (
         select(hour, func.count())
-        .where(fr.c.created_at >= now - lookback, fr.c.created_at < now)
+        .where(fr.c.created_at >= today - lookback, fr.c.created_at < today)
         .group_by(hour)
     )
     counts = np.zeros(HOURS)
@@ -81,7 +87,7 @@ def hourly_counts(store: Store, now: datetime, lookback: timedelta = LOOKBACK) -
 
 
 def learn(store: Store, now: datetime) -> TrafficCurve:
-    """The traffic curve of the week before `now`, from the feed log."""
+    """The traffic curve of the week before `now`'s day, from the feed log."""
     return from_counts(hourly_counts(store, now))
 
 

@@ -113,6 +113,9 @@ class SimClock:
     def __call__(self) -> dt.datetime:
         return self.now
 
+    def move_to(self, t: dt.datetime) -> None:
+        self.now = t
+
 
 @dataclass
 class ArmOutcome:
@@ -164,8 +167,8 @@ def warm_up(cfg: FlightConfig, world: World, data_dir: Path, progress: Progress 
             _post(client, "/v1/users", {"users": chunk})
         for day in range(cfg.warmup_days):
             progress("warm-up", day, cfg.warmup_days)
-            clock.now = START + dt.timedelta(days=day, hours=8)
-            _simulate_day(world, day, client, response, _Quiet(), "model", seen)
+            clock.now = START + dt.timedelta(days=day)
+            _simulate_day(world, day, client, response, _Quiet(), "model", seen, clock.move_to)
             _retrain(settings, client, world.config, day)
         progress("warm-up", cfg.warmup_days, cfg.warmup_days)
 

@@ -24,7 +24,7 @@ import datetime as dt
 import logging
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -233,8 +233,12 @@ def _simulate_day(
     observer: SimObserver,
     arm: str,
     seen: set[tuple[int, int]],
+    tick: Callable[[dt.datetime], None] | None = None,
 ) -> DayStats:
-    """One day of one arm; `seen` holds the (user, item) pairs this arm has shown."""
+    """One day of one arm; `seen` holds the (user, item) pairs this arm has shown.
+
+    `tick(t)` is told each session's moment before its feed is fetched (it
+    moves a simulated service clock, so the feed log has the day's shape)."""
     start = time.perf_counter()
     cfg = world.config
     stats = DayStats(day)
@@ -255,6 +259,8 @@ def _simulate_day(
         starts = [day_start + k * SESSION_GAP for k in range(len(users))]
     for k, u in enumerate(users.tolist()):
         user_id = world.user_ids[u]
+        if tick is not None:
+            tick(starts[k])
         r = client.get("/v1/feed", params={"user_id": user_id, "n": cfg.feed_size})
         _check(r)
         feed = r.json()
