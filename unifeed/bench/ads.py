@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
                 "One arm only: this run checks pacing where an hour's spend can be measured. "
                 "At a handful of impressions an hour (the other sections), Poisson noise alone "
                 "puts half the hours more than 20% off their target; here every campaign buys "
-                "about a hundred an hour."
+                "over a hundred an hour on average (fewer at night, more in the evening)."
             )
         body = render(cfg, r, command, time.perf_counter() - start, title, intro)
         print(body)
