@@ -315,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
                 "puts half the hours more than 20% off their target; here every campaign buys "
                 "over a hundred an hour on average (fewer at night, more in the evening)."
             )
-        body = render(cfg, r, command, time.perf_counter() - start, title, intro)
+        seconds = time.perf_counter() - start
+        body = render(cfg, r, command, seconds, title, intro, images=args.section == "ads-sim")
         print(body)
         (args.out / "result.json").write_text(json.dumps(r, indent=1, default=str))
         if not args.no_write:
