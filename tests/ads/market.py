@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from tests.serving.test_model_feed import FAST, TOPICS, text
 from unifeed.serving.training import train_from_store
 from unifeed.settings import Settings
+from unifeed.store import Store
+from unifeed.store.feed_log import FeedLog
 
 NOW = datetime.now(UTC)
 
@@ -31,6 +33,21 @@ def impression(
         "timestamp": iso(at),
         "request_id": request_id,
     }
+
+
+def log_feed(store: Store, request_id: str, at: datetime) -> None:
+    """A feed request (an empty page) in the feed log, served at `at`."""
+    FeedLog(store).record(
+        request_id=request_id,
+        root_request_id=request_id,
+        page=0,
+        user_external_id="u0",
+        ranker="popularity",
+        model_version=None,
+        item_pks=[],
+        scores=[],
+        at=at,
+    )
 
 
 def seed_market(client: TestClient, settings: Settings) -> dict[str, str]:

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.ads.market import NOW, create_campaign, impression, iso, seed_market
+from tests.ads.market import NOW, create_campaign, impression, iso, log_feed, seed_market
 from tests.api.conftest import AUTH, make_settings
 from unifeed.ads import delivery
 from unifeed.ads.campaigns import Campaigns
@@ -20,7 +20,6 @@ from unifeed.ads.delivery import DeliveryConfig
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.api import create_app
 from unifeed.store import Store, schema
-from unifeed.store.feed_log import FeedLog
 
 
 def open_market(
@@ -187,17 +186,7 @@ def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:
     yesterday = datetime.now(UTC).replace(hour=busy, minute=30) - timedelta(days=1)
     store = Store(settings.resolved_database_url)
     for k in range(100):  # yesterday's feeds all came at one hour
-        FeedLog(store).record(
-            request_id=f"past-{k}",
-            root_request_id=f"past-{k}",
-            page=0,
-            user_external_id="u0",
-            ranker="model",
-            model_version=None,
-            item_pks=[],
-            scores=[],
-            at=yesterday,
-        )
+        log_feed(store, f"past-{k}", yesterday)
     store.close()
     ads = client.app.state.services.feed.ads
     client.get("/v1/feed", params={"user_id": "u0", "n": 10})

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from tests.ads.market import log_feed
 from unifeed.ads.pacing import Pacer
 from unifeed.ads.traffic import FLOOR, HOURS, TrafficCurve, from_counts, learn
 from unifeed.sim.world import DIURNAL
 from unifeed.store import Store
-from unifeed.store.feed_log import FeedLog
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)  # a midnight
 DAY = np.array(DIURNAL)  # a social app's day: busiest in the evening, 9x the trough
@@ -47,40 +47,17 @@ def test_a_curve_is_24_shares_that_sum_to_one() -> None:
 
 
 def test_the_curve_is_learned_from_the_week_of_feed_requests(store: Store) -> None:
-    log = FeedLog(store)
     rng = np.random.default_rng(0)
     now = T0 + timedelta(days=7)
-    k = 0
     for day in range(7):
         for h in range(HOURS):
-            for _ in range(int(rng.poisson(30 * DAY[h]))):
+            for k in range(int(rng.poisson(30 * DAY[h]))):
                 at = T0 + timedelta(days=day, hours=h, minutes=int(rng.integers(60)))
-                log.record(
-                    request_id=f"r{k}",
-                    root_request_id=f"r{k}",
-                    page=0,
-                    user_external_id="u",
-                    ranker="popularity",
-                    model_version=None,
-                    item_pks=[],
-                    scores=[],
-                    at=at,
-                )
-                k += 1
+                log_feed(store, f"r{day}-{h}-{k}", at)
     # Today's requests (a partial day would weigh its hours one day more)
     # and those over a week old are not read.
     for t in (now + timedelta(hours=3), T0 - timedelta(hours=2)):
-        log.record(
-            request_id=f"x{t}",
-            root_request_id=f"x{t}",
-            page=0,
-            user_external_id="u",
-            ranker="popularity",
-            model_version=None,
-            item_pks=[],
-            scores=[],
-            at=t,
-        )
+        log_feed(store, f"x{t}", t)
     shares = np.array(learn(store, now).shares)
     assert np.argmax(shares) in (20, 21) and np.argmin(shares) in (3, 4)
     # Close to the day's shape, a little flattened by the even prior.

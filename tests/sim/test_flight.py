@@ -88,6 +88,7 @@ def test_the_report_renders_every_part(flight) -> None:
     r = analyse(TINY, world, advertisers, outcomes)
     text = render(TINY, r, "python bench/ads.py", 1.0)
     assert "Part 1" in text and "Part 2" in text and "AuctionNet" in text
+    assert "img/ads_pacing.png" in text  # the default run links its plots
     assert set(r["pacing"]) == {
         a.id for a in advertisers if a.bid_strategy["type"] == "highest_volume"
     }
@@ -100,8 +101,11 @@ def test_the_report_renders_every_part(flight) -> None:
 def test_a_one_arm_report_has_no_ratio_columns(flight) -> None:
     world, advertisers, outcomes = flight
     r = analyse(TINY, world, advertisers, {"automatic": outcomes["automatic"]})
-    text = render(TINY, r, "python bench/ads.py --arms automatic", 1.0, intro="One arm only.")
+    text = render(
+        TINY, r, "python bench/ads.py --arms automatic", 1.0, intro="One arm only.", images=False
+    )
     assert "automatic / " not in text and "One arm only." in text
+    assert "img/" not in text  # the plots are the default run's
     header = next(line for line in text.splitlines() if line.startswith("| campaign | objective"))
     assert header.count("|") - 1 == 4  # campaign, objective, manual targeting, automatic
 

@@ -313,9 +313,10 @@ def main(argv: list[str] | None = None) -> int:
                 "One arm only: this run checks pacing where an hour's spend can be measured. "
                 "At a handful of impressions an hour (the other sections), Poisson noise alone "
                 "puts half the hours more than 20% off their target; here every campaign buys "
-                "about a hundred an hour."
+                "over a hundred an hour on average (fewer at night, more in the evening)."
             )
-        body = render(cfg, r, command, time.perf_counter() - start, title, intro)
+        seconds = time.perf_counter() - start
+        body = render(cfg, r, command, seconds, title, intro, images=args.section == "ads-sim")
         print(body)
         (args.out / "result.json").write_text(json.dumps(r, indent=1, default=str))
         if not args.no_write:

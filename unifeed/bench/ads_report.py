@@ -27,7 +27,10 @@ def render(
     seconds: float,
     title: str | None = None,
     intro: str | None = None,
+    images: bool = True,
 ) -> str:
+    """The section's markdown. `images`: link the plots (only the run that
+    draws them should: other sections would show another run's plots)."""
     arms = r["arms"]
     # Ratios only against the baselines this run had.
     baselines = [b for b in ("demographic", "broad") if b in arms] if "automatic" in arms else []
@@ -107,10 +110,10 @@ def render(
         ]
         lines.append(f"| {c['product']} | " + " | ".join(cells) + " |")
     if "pacing" in r:
-        lines += _render_pacing(r)
+        lines += _render_pacing(r, images)
+    if images:
+        lines += ["", "![results per euro](img/ads_results.png)"]
     lines += [
-        "",
-        "![results per euro](img/ads_results.png)",
         "",
         "Runs: "
         + "; ".join(
@@ -128,7 +131,7 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}x" if b > 0 else "∞"
 
 
-def _render_pacing(r: dict[str, Any]) -> list[str]:
+def _render_pacing(r: dict[str, Any], images: bool) -> list[str]:
     names = {c["advertiser"]: c["product"] for c in r["campaigns"]}
     lines = [
         "",
@@ -171,9 +174,9 @@ def _render_pacing(r: dict[str, Any]) -> list[str]:
         ]
         lines.append(f"| {names[adv]} | {g['goal_minor']} | " + " | ".join(cells) + " |")
     cal = r["calibration"]
+    if images:
+        lines += ["", "![pacing](img/ads_pacing.png)"]
     lines += [
-        "",
-        "![pacing](img/ads_pacing.png)",
         "",
         f"Calibration of p(result) in the automatic arm: {cal['n']} ad impressions (awareness "
         "left out: its result is the impression), ten buckets of equal count.",
@@ -198,7 +201,8 @@ def _render_pacing(r: dict[str, Any]) -> list[str]:
     for f, b in cal.get("by_earlier_views", {}).items():
         label = f"{f}+" if int(f) == FREQUENCY_BUCKETS - 1 else str(f)
         lines.append(f"| {label} | {b['n']} | {b['predicted']:.4f} | {b['observed']:.4f} |")
-    lines += ["", "![calibration](img/ads_calibration.png)"]
+    if images:
+        lines += ["", "![calibration](img/ads_calibration.png)"]
     return lines
 
 
