@@ -38,7 +38,7 @@ from unifeed.ads.campaign_state import CampaignState, billed_impressions, load_t
 from unifeed.ads.campaigns import Campaign, Campaigns
 from unifeed.ads.ledger import Budget
 from unifeed.ads.pacing import GoalHolder, Pacer
-from unifeed.ads.traffic import TrafficCurve
+from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
 from unifeed.store import Store
 from unifeed.store.db import as_utc
@@ -56,9 +56,6 @@ MIN_CALIBRATION = 500  # shown items needed before the click calibration is refi
 CALIBRATION_SECONDS = 60.0
 # ...or once the service clock has moved this far (a simulation's clock runs fast).
 CALIBRATION_CLOCK = timedelta(hours=1)
-# How often delivery checks for a new traffic curve (service clock); the
-# curve itself changes at midnight (see unifeed.ads.traffic).
-TRAFFIC_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -236,7 +233,7 @@ class AdDelivery:
         flat = c.result_actions[0] == "impression" or self.config.audience != "model"
         start, end = c.start_at, c.end_at
         if c.budget_kind == "daily":
-            start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            start = midnight(now)
             end = start + timedelta(days=1)
         return Pacer(
             c.budget_minor,
@@ -256,11 +253,12 @@ class AdDelivery:
         return None
 
     def _learn_traffic(self, now: datetime) -> None:
-        """Relearn the day's traffic shape from the feed log, if due (hourly).
-        Pacers take it up at the next refresh."""
+        """Relearn the day's traffic shape from the feed log, once a day (it
+        reads whole past days, so it cannot change before midnight). Pacers
+        take it up at the next refresh."""
         if self._traffic_due is None or now >= self._traffic_due:
             self.traffic = learn_traffic(self.store, now)
-            self._traffic_due = now + TRAFFIC_EVERY
+            self._traffic_due = midnight(now) + timedelta(days=1)
 
     def _fit_click_levels(self, states: dict[int, CampaignState]) -> None:
         """Refit the campaigns' click levels and the wear-out curve on their

@@ -31,6 +31,11 @@ PRIOR_REQUESTS = 480.0  # an even prior worth this many requests (20 an hour)
 FLOOR = 0.25  # no hour's share below this fraction of an even one
 
 
+def midnight(t: datetime) -> datetime:
+    """The start of t's day (UTC, naive as the store keeps times)."""
+    return as_utc(t).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _even() -> tuple[float, ...]:
     return (1.0 / HOURS,) * HOURS
 
@@ -50,7 +55,7 @@ class TrafficCurve:
     def elapsed(self, t: datetime) -> float:
         """Days of traffic from midnight of 1 January, year 1 (UTC) to t."""
         t = as_utc(t)
-        into_day = (t - t.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
+        into_day = (t - midnight(t)).total_seconds()
         hour, into_hour = divmod(into_day / 3600.0, 1.0)
         h = int(hour)
         return t.toordinal() - 1 + sum(self.shares[:h]) + self.shares[h] * into_hour
@@ -72,7 +77,7 @@ def hourly_counts(store: Store, now: datetime, lookback: timedelta = LOOKBACK) -
     the day is mostly behind us (a pacer then finds itself far behind and
     overspends). So the curve changes once a day, at midnight."""
     fr = schema.feed_requests
-    today = as_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = midnight(now)
     hour = func.extract("hour", fr.c.created_at)
     q = (
         select(hour, func.count())
