@@ -72,15 +72,43 @@ def test_goal_holder_holds_still_without_new_spend() -> None:
 def test_goal_holder_explores_while_it_wins_nothing_under_its_goal() -> None:
     """A goal campaign that cannot win (its p(result) is underestimated) bids up."""
     holder = GoalHolder(goal=100.0)
+    start = holder.multiplier
     for _ in range(10):
         holder.update(0.0, 0, behind=True)
-    assert holder.multiplier > 2.0
+    assert holder.multiplier > 2.0 * start
     # ...but not when it is on its curve, nor once it is over its goal.
-    assert GoalHolder(goal=100.0).update(0.0, 0, behind=False) == 1.0
+    assert GoalHolder(goal=100.0).update(0.0, 0, behind=False) == start
     over = GoalHolder(goal=100.0)
     over.update(900.0, 0, behind=True)
     m = over.multiplier
-    assert over.update(900.0, 0, behind=True) == m < 1.0
+    assert over.update(900.0, 0, behind=True) == m < start
+
+
+def goal_campaign(holder: GoalHolder, overestimate: float, updates: int) -> list[float]:
+    """Cost per result so far after each update of a campaign whose p(result)
+    the model overestimates by `overestimate`: it bids goal x multiplier per
+    predicted result, so each true result costs `overestimate` times that."""
+    spend = results = 0.0
+    out = []
+    for _ in range(updates):
+        impressions, p_true = 30, 0.05
+        spend += impressions * holder.goal * holder.multiplier * p_true * overestimate
+        results += impressions * p_true
+        holder.update(spend, results, behind=True)
+        out.append(spend / results)
+    return out
+
+
+def test_goal_holder_starts_low_so_an_overestimate_does_not_overpay() -> None:
+    """Its first bids come from the model's p(result), not its own results:
+    starting at half the goal's bid, a 1.6-fold overestimate never takes the
+    cost per result more than 5% over the goal, and the multiplier still
+    climbs to it."""
+    costs = goal_campaign(GoalHolder(goal=100.0), overestimate=1.6, updates=60)
+    assert max(costs) <= 100.0 * 1.05
+    assert costs[-1] >= 95.0
+    # The same campaign starting at the goal's full bid pays 1.6x at first.
+    assert goal_campaign(GoalHolder(goal=100.0, multiplier=1.0), 1.6, 60)[0] > 150.0
 
 
 def flat_market(pacer: Pacer, hours: int, rng: np.random.Generator) -> list[int]:

@@ -33,6 +33,15 @@ A campaign that is neither spending nor over its goal knows too little to
 win: its p(result) may simply be underestimated (it has no results of its
 own yet), so its multiplier climbs a little each update until it wins
 impressions and the evidence takes over.
+
+A goal multiplier starts at half and climbs, as the reach throttle does.
+A campaign's first p(result) comes from the model and a population click
+rate, not from its own results, and may be high for its audience: starting
+at the goal's full bid then pays over the goal for the first results, and
+an overshoot cannot be taken back, since a campaign that went over its goal
+stops winning and brings no more evidence. Starting low costs a campaign
+whose p(result) is right or underestimated about an hour: the climb above
+takes seven updates from half the bid to the full one.
 """
 
 from __future__ import annotations
@@ -121,7 +130,7 @@ class GoalHolder:
     goal: float  # minor units per result; for ROAS, 1 / roas (spend per unit value)
     gain: float = 0.5
     bounds: tuple[float, float] = (0.05, 5.0)
-    multiplier: float = 1.0
+    multiplier: float = 0.5  # where it starts (module docstring)
     # Results are rare and lumpy early on: the realised cost counts this many
     # imaginary results bought at the goal, so a few unlucky impressions do
     # not drive the bid down before any result could have come.
