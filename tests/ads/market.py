@@ -21,6 +21,11 @@ def iso(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def sponsored(page: dict) -> list[dict]:
+    """The ads of a feed page."""
+    return [i for i in page["items"] if i["sponsored"]]
+
+
 def impression(
     event_id: str, user: str, item: str, request_id: str, at: datetime = NOW
 ) -> dict[str, str]:

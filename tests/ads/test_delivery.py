@@ -3,49 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.ads.market import NOW, create_campaign, impression, iso, log_feed, seed_market
-from tests.api.conftest import AUTH, make_settings
+from tests.ads.market import NOW, create_campaign, impression, iso, log_feed, sponsored
 from unifeed.ads import delivery
 from unifeed.ads.campaigns import Campaigns
-from unifeed.ads.delivery import DeliveryConfig
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
-from unifeed.api import create_app
 from unifeed.store import Store, schema
-
-
-def open_market(
-    tmp_path: Path, database_url: str, delivery: DeliveryConfig | None = None
-) -> Iterator[tuple[TestClient, object, dict]]:
-    """The 3-topic world of the serving tests, trained, plus one food advertiser."""
-    settings = make_settings(tmp_path, database_url)
-    with TestClient(create_app(settings, delivery=delivery), headers=AUTH) as client:
-        yield client, settings, seed_market(client, settings)
-
-
-@pytest.fixture
-def market(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, object, dict]]:
-    yield from open_market(tmp_path, database_url)
-
-
-@pytest.fixture
-def eager_market(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, object, dict]]:
-    """The same, with throttled (reach) campaigns entering every auction from the start,
-    and a reserve that a reach campaign's starting bid clears for a new person only."""
-    config = DeliveryConfig(start_rate=1.0, reserve_minor=10.0)
-    yield from open_market(tmp_path, database_url, config)
-
-
-def sponsored(page: dict) -> list[dict]:
-    return [i for i in page["items"] if i["sponsored"]]
 
 
 def test_an_ad_is_auctioned_charged_once_and_credited(market) -> None:

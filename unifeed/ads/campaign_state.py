@@ -52,6 +52,9 @@ class CampaignState:
     # clicks the calibrated model predicted for them, shrunk towards 1.
     click_level: float = 1.0
     last_update: datetime | None = None
+    # Served but not yet reported, estimated (unifeed.ads.unreported): the
+    # pacer counts it, the budget does not.
+    unreported_minor: float = 0.0
 
     @property
     def pacing_spent_minor(self) -> int:

@@ -40,6 +40,7 @@ from unifeed.ads.ledger import Budget
 from unifeed.ads.pacing import GoalHolder, Pacer
 from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
+from unifeed.ads.unreported import REPORT_LAG, unreported_spend
 from unifeed.store import Store
 from unifeed.store.db import as_utc
 from unifeed.store.feed_log import FeedLog
@@ -80,6 +81,9 @@ class DeliveryConfig:
     # The share of auctions a throttled campaign enters at first (see
     # unifeed.ads.pacing); its pacer moves it from there.
     start_rate: float = 0.1
+    # How late an app may report an impression; the pacer counts the spend
+    # of ads served since then from the auction's record (unifeed.ads.unreported).
+    report_lag: timedelta = REPORT_LAG
 
     def __post_init__(self) -> None:
         if self.audience not in AUDIENCES:
@@ -206,6 +210,7 @@ class AdDelivery:
                 for st in fresh:
                     st.last_update = resumed.get(st.campaign.id)  # its next step is due then
             load_totals(self.store, states, now)
+            self._load_unreported(states, now)
             if self._simulated:
                 self._fit_click_levels(states)  # in step with the simulation's clock
             self._apply_levels(states)
@@ -213,7 +218,7 @@ class AdDelivery:
             for st in states.values():
                 step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
                 if step:
-                    st.pacer.update(now, st.pacing_spent_minor)
+                    st.pacer.update(now, st.pacing_spent_minor + st.unreported_minor)
                     if st.goal is not None:
                         st.goal.update(
                             st.spent_minor,
@@ -243,6 +248,17 @@ class AdDelivery:
             start_rate=self.config.start_rate,
             curve=self.traffic,
         )
+
+    def _load_unreported(self, states: dict[int, CampaignState], now: datetime) -> None:
+        """Each campaign's spend served but not reported yet (a daily
+        budget's since midnight only), for its pacer."""
+        daily = [cid for cid, st in states.items() if st.campaign.budget_kind == "daily"]
+        rest = [cid for cid in states if cid not in set(daily)]
+        lag = self.config.report_lag
+        pending = unreported_spend(self.store, rest, now, lag=lag)
+        pending |= unreported_spend(self.store, daily, now, since=midnight(now), lag=lag)
+        for cid, st in states.items():
+            st.unreported_minor = pending.get(cid, 0.0)
 
     @staticmethod
     def _goal(c: Campaign) -> GoalHolder | None:

@@ -77,7 +77,7 @@ class Pacer:
     start_rate: float = 0.1
     min_rate: float = 0.02
     curve: TrafficCurve = field(default_factory=TrafficCurve)  # the target's shape
-    _last: tuple[datetime, int] | None = field(default=None, repr=False)
+    _last: tuple[datetime, float] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
@@ -96,7 +96,7 @@ class Pacer:
         """Spend the flight should have reached by t: the share of its traffic before t."""
         return self.budget_minor * self.curve.share(self.start, t, self.end)
 
-    def update(self, t: datetime, spent_minor: int) -> float:
+    def update(self, t: datetime, spent_minor: float) -> float:
         """New multiplier (and share of auctions, if it throttles) after
         observing the spend so far.
 
