@@ -11,6 +11,7 @@ import pytest
 from unifeed.ads.audience import REPEAT_WORTH, in_suggested_groups
 from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState
 from unifeed.ads.campaigns import Campaign
+from unifeed.ads.conversion import ConversionCurve
 from unifeed.ads.delivery import AdDelivery, DeliveryConfig
 from unifeed.ads.pacing import Pacer
 from unifeed.store.db import as_utc
@@ -81,6 +82,24 @@ def test_results_per_click_move_from_the_prior_to_the_campaigns_own() -> None:
     seasoned = state(campaign("leads"), clicks=2000, results=1000)
     assert seasoned.results_per_click == pytest.approx(0.5, abs=0.01)
     assert state(campaign("traffic"), clicks=10, results=0).results_per_click == 1.0
+
+
+def test_results_after_the_click_follow_the_viewer_under_the_model_only() -> None:
+    st = state(campaign("leads"), impressions=1000, clicks=100)
+    scores = np.array([0.0, 2.0])
+    curve = ConversionCurve(slope=1.0, intercept={st.campaign.id: -1.0})
+    for audience in ("model", "broad"):
+        d = delivery(audience)
+        d.click.a, d.click.b = 1.0, -1.0
+        d.conversions = curve
+        avg = st.results_per_click
+        after_click = curve.rate(st.campaign.id, avg, scores) if audience == "model" else avg
+        assert np.allclose(d.p_result(st, scores), d.p_click(st, scores) * after_click)
+    # A traffic campaign's result is the click itself.
+    traffic = state(campaign("traffic"))
+    d = delivery("model")
+    d.conversions = ConversionCurve(slope=1.0, intercept={traffic.campaign.id: -5.0})
+    assert np.allclose(d.p_result(traffic, scores), d.p_click(traffic, scores))
 
 
 def test_seeing_the_ad_is_the_awareness_result() -> None:

@@ -36,6 +36,8 @@ from unifeed.ads.calibration import (
 )
 from unifeed.ads.campaign_state import CampaignState, billed_impressions, load_totals
 from unifeed.ads.campaigns import Campaign, Campaigns
+from unifeed.ads.conversion import ConversionCurve, clicks
+from unifeed.ads.conversion import fit as fit_conversions
 from unifeed.ads.ledger import Budget
 from unifeed.ads.pacing import GoalHolder, Pacer
 from unifeed.ads.traffic import TrafficCurve, midnight
@@ -92,6 +94,12 @@ class DeliveryConfig:
             raise ValueError(f"start_rate must be in (0, 1], got {self.start_rate}")
 
 
+def _converts_after_click(c: Campaign) -> bool:
+    """Its result is one thing a viewer does off the platform after clicking
+    (unifeed.ads.conversion)."""
+    return c.objective in ("leads", "app_promotion", "sales")
+
+
 def _controllers(st: CampaignState) -> pacing_state.Controllers:
     return st.campaign.id, st.pacer, st.goal
 
@@ -135,6 +143,7 @@ class AdDelivery:
         self._levels: dict[int, float] = {}  # campaign -> its click level, last fit
         self._refitting: threading.Thread | None = None
         self.traffic = TrafficCurve()  # the pacers' target shape, from the feed log
+        self.conversions = ConversionCurve()  # p(result | click, viewer's score)
         self._traffic_due: datetime | None = None
 
     @property
@@ -288,6 +297,11 @@ class AdDelivery:
             self._prior_levels,
             self._prior_wearout,
         )
+        # Results after the click: how their rate moves with the viewer's score.
+        later = [cid for cid, st in states.items() if _converts_after_click(st.campaign)]
+        viewers = clicks(self.store, later, self._model_version, as_utc(self.clock()))
+        average = {cid: states[cid].results_per_click for cid in later}
+        self.conversions = fit_conversions(*viewers, average)
 
     def _apply_levels(self, states: dict[int, CampaignState]) -> None:
         for cid, st in states.items():
@@ -378,7 +392,11 @@ class AdDelivery:
         """
         if st.campaign.result_actions[0] == "impression":
             return np.full(len(scores), reach_worth(exposures))
-        return np.clip(self.p_click(st, scores, exposures) * st.results_per_click, 0.0, 1.0)
+        p = self.p_click(st, scores, exposures)
+        if _converts_after_click(st.campaign) and self.config.audience == "model":
+            cid = st.campaign.id
+            return np.clip(p * self.conversions.rate(cid, st.results_per_click, scores), 0.0, 1.0)
+        return np.clip(p * st.results_per_click, 0.0, 1.0)
 
     # ------------------------------------------------------------- placing
     def place(
