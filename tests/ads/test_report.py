@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
+from tests.ads.market import a_campaign
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.report import delivery_status, pacing_curve
 from unifeed.ads.traffic import TrafficCurve
@@ -16,30 +16,7 @@ START = datetime(2026, 3, 2)  # a midnight, naive UTC as the store keeps times
 
 
 def campaign(**over: object) -> Campaign:
-    base = Campaign(
-        id=1,
-        public_id="c1",
-        advertiser_id=1,
-        name="pasta",
-        objective="traffic",
-        currency="EUR",
-        budget_kind="lifetime",
-        budget_minor=3_000,
-        start_at=START,
-        end_at=START + timedelta(days=3),
-        bid_strategy="highest_volume",
-        cost_goal_minor=None,
-        roas_goal=None,
-        bid_cap_minor=None,
-        brief={},
-        constraints={},
-        audience_hint=None,
-        click_window_days=7,
-        view_window_days=1,
-        status="active",
-        created_at=START,
-    )
-    return replace(base, **over)
+    return a_campaign(START, **over)
 
 
 def charge(hours: float, amount: int) -> SimpleNamespace:
