@@ -4,11 +4,13 @@ a trained model, and a pasta advertiser whose creatives suit the food fans."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
 from tests.serving.test_model_feed import FAST, TOPICS, text
+from unifeed.ads.campaigns import Campaign
 from unifeed.serving.training import train_from_store
 from unifeed.settings import Settings
 from unifeed.store import Store
@@ -19,6 +21,35 @@ NOW = datetime.now(UTC)
 
 def iso(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def a_campaign(start: datetime, **over: object) -> Campaign:
+    """A live highest-volume traffic campaign of 3,000 over three days from
+    `start`, as delivery and the report read it; `over` replaces fields."""
+    base = Campaign(
+        id=1,
+        public_id="c1",
+        advertiser_id=1,
+        name="pasta",
+        objective="traffic",
+        currency="EUR",
+        budget_kind="lifetime",
+        budget_minor=3_000,
+        start_at=start,
+        end_at=start + timedelta(days=3),
+        bid_strategy="highest_volume",
+        cost_goal_minor=None,
+        roas_goal=None,
+        bid_cap_minor=None,
+        brief={},
+        constraints={},
+        audience_hint=None,
+        click_window_days=7,
+        view_window_days=1,
+        status="active",
+        created_at=start,
+    )
+    return replace(base, **over)
 
 
 def sponsored(page: dict) -> list[dict]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from tests.ads.market import a_campaign
 from unifeed.ads.audience import REPEAT_WORTH, in_suggested_groups
 from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState
 from unifeed.ads.campaigns import Campaign
@@ -20,29 +21,8 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def campaign(objective: str = "traffic", hint: dict | None = None) -> Campaign:
-    return Campaign(
-        id=1,
-        public_id="c1",
-        advertiser_id=1,
-        name="c",
-        objective=objective,
-        currency="EUR",
-        budget_kind="lifetime",
-        budget_minor=1000,
-        start_at=T0,
-        end_at=T0 + timedelta(days=2),
-        bid_strategy="highest_volume",
-        cost_goal_minor=None,
-        roas_goal=None,
-        bid_cap_minor=None,
-        brief={},
-        constraints={},
-        audience_hint=hint,
-        click_window_days=7,
-        view_window_days=1,
-        status="active",
-        created_at=T0,
-    )
+    end = T0 + timedelta(days=2)
+    return a_campaign(T0, objective=objective, audience_hint=hint, budget_minor=1000, end_at=end)
 
 
 def state(c: Campaign, **totals: int) -> CampaignState:

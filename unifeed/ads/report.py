@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.pacing import Pacer
-from unifeed.ads.traffic import TrafficCurve
+from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
 from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.store import Store, schema
@@ -72,6 +72,7 @@ def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
         ).all()
     n_results = len(results)
     value = float(sum(r.value or 0.0 for r in results))
+    curve = pacing_curve(c, hourly, now, learn_traffic(store, _last_day(c, now)))
     return {
         "campaign": c.public_id,
         "objective": c.objective,
@@ -92,7 +93,8 @@ def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
         "cost_per_result_minor": spend / n_results if n_results else None,
         "value_minor": value,
         "roas": value / spend if spend else None,
-        "pacing": pacing_curve(c, hourly, now, learn_traffic(store, _last_day(c, now))),
+        "pacing": curve,
+        "delivery": delivery_status(c, spend, n_results, value, curve, now),
         "audience": audience(store, shown, [r.user_id for r in results]),
     }
 
@@ -102,14 +104,69 @@ def _last_day(c: Campaign, now: datetime) -> datetime:
     return min(now, c.end_at - timedelta(microseconds=1))
 
 
+# Spend under this share of the target so far is behind (delivery_status).
+BEHIND = 0.8
+
+
+def delivery_status(
+    c: Campaign,
+    spend: int,
+    results: int,
+    value: float,
+    pacing: list[dict[str, Any]],
+    now: datetime,
+) -> dict[str, Any]:
+    """Where the campaign stands and, when it spends less than its curve
+    asks, why: an advertiser whose goal is below what results cost sees
+    that, with the cost so far, rather than a campaign that quietly idles."""
+    target = pacing[-1]["target_minor"] if pacing else 0.0
+    out: dict[str, Any] = {"spent_share": spend / c.budget_minor, "target_minor": target}
+    if as_utc(now) < c.start_at:
+        return out | {"status": "scheduled"}
+    if c.status != "active":
+        return out | {"status": c.status}
+    if as_utc(now) >= c.end_at:
+        return out | {"status": "ended"}
+    if c.budget_kind == "lifetime" and spend >= c.budget_minor:
+        return out | {"status": "budget spent"}
+    if spend >= BEHIND * target:
+        return out | {"status": "on track"}
+    # Behind the curve: a goal the results so far cost more than holds it back.
+    over = None
+    if c.bid_strategy == "cost_per_result" and c.cost_goal_minor:
+        cost = spend / results if results else None
+        over = None if cost is None else cost / c.cost_goal_minor
+        what = (
+            f"results so far cost {cost:.0f} each against a goal of {c.cost_goal_minor}"
+            if cost is not None
+            else f"no result yet for {spend} spent against a goal of {c.cost_goal_minor}"
+        )
+        if cost is None and spend >= c.cost_goal_minor:
+            over = float("inf")
+    elif c.bid_strategy == "roas" and c.roas_goal:
+        roas = value / spend if spend else None
+        over = None if roas is None else (c.roas_goal / roas if roas else float("inf"))
+        what = f"a return of {roas or 0:.2f} per unit spent against a goal of {c.roas_goal}"
+    if over is not None and over > 1.0:
+        return out | {
+            "status": "limited by goal",
+            "detail": f"bidding to hold its goal, it wins few auctions: {what}",
+        }
+    return out | {"status": "behind"}
+
+
 def pacing_curve(
     c: Campaign, charges: list[Any], now: datetime, curve: TrafficCurve | None = None
 ) -> list[dict[str, Any]]:
-    """Cumulative spend by hour against the flight's target curve.
+    """Cumulative spend by hour against the flight's target curve (a daily
+    budget's: each day's budget along that day's curve, added up).
 
     `curve`: the traffic's shape the target follows (delivery's on the
     flight's last day so far); even when None."""
-    pacer = Pacer(c.budget_minor, c.start_at, c.end_at, curve=curve or TrafficCurve())
+    curve = curve or TrafficCurve()
+    pacer = Pacer(c.budget_minor, c.start_at, c.end_at, curve=curve)
+    if c.budget_kind == "daily":
+        pacer = _DailyTarget(c.budget_minor, c.start_at, c.end_at, curve)
     end = min(now, c.end_at)
     out, spent, i = [], 0, 0
     t = c.start_at
@@ -158,3 +215,21 @@ def audience(store: Store, shown: list[int], responders: list[int]) -> dict[str,
             "population": _shares(Counter(dims(x)[dim] for x in people)),
         }
     return out
+
+
+class _DailyTarget:
+    """The spend a daily budget's pacers (one per day, from midnight) have
+    asked for by t, added up over the flight's days."""
+
+    def __init__(self, budget_minor: int, start: datetime, end: datetime, curve: TrafficCurve):
+        self.budget_minor, self.start, self.end, self.curve = budget_minor, start, end, curve
+
+    def target(self, t: datetime) -> float:
+        t = min(as_utc(t), self.end)
+        day = midnight(self.start)
+        total = 0.0
+        while day <= t and day < self.end:
+            nxt = day + timedelta(days=1)
+            total += self.budget_minor * self.curve.share(day, min(t, nxt), nxt)
+            day = nxt
+        return total
