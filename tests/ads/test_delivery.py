@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy import select
 
 from tests.ads.market import NOW, create_campaign, impression, iso, log_feed, sponsored
-from unifeed.ads import delivery
+from unifeed.ads import prediction
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.store import Store, schema
@@ -129,13 +129,13 @@ def test_refits_run_off_the_request_path(market, monkeypatch) -> None:
     create_campaign(client, adv, budget=100_000)
     ads = client.app.state.services.feed.ads
     release = threading.Event()
-    real = delivery.billed_impressions
+    real = prediction.billed_impressions
 
     def slow(*args, **kwargs):
         release.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(delivery, "billed_impressions", slow)
+    monkeypatch.setattr(prediction, "billed_impressions", slow)
     page = client.get("/v1/feed", params={"user_id": "u0", "n": 10})
     assert page.status_code == 200
     assert ads._refitting is not None and ads._refitting.is_alive()  # still fitting

@@ -28,18 +28,13 @@ import numpy as np
 
 from unifeed.ads import pacing_state
 from unifeed.ads.auction import AdLoad, Bidder, run_auction
-from unifeed.ads.audience import AUDIENCES, Audience, in_suggested_groups, may_see, reach_worth
-from unifeed.ads.calibration import (
-    FREQUENCY_BUCKETS,
-    Calibrator,
-    fit_click_levels,
-)
-from unifeed.ads.campaign_state import CampaignState, billed_impressions, load_totals
+from unifeed.ads.audience import AUDIENCES, Audience, in_suggested_groups, may_see
+from unifeed.ads.calibration import Calibrator
+from unifeed.ads.campaign_state import CampaignState, load_totals
 from unifeed.ads.campaigns import Campaign, Campaigns
-from unifeed.ads.conversion import ConversionCurve, clicks
-from unifeed.ads.conversion import fit as fit_conversions
 from unifeed.ads.ledger import Budget
 from unifeed.ads.pacing import GoalHolder, Pacer
+from unifeed.ads.prediction import Predictor
 from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
 from unifeed.ads.unreported import REPORT_LAG, unreported_spend
@@ -55,7 +50,6 @@ BASE_IMPRESSION_VALUE_MINOR = 5.0
 # ...and at least this much over the reserve, so a new campaign serves from
 # its first minutes instead of waiting for its pacer to climb past it.
 START_OVER_RESERVE = 1.25
-MIN_CALIBRATION = 500  # shown items needed before the click calibration is refitted
 CALIBRATION_SECONDS = 60.0
 # ...or once the service clock has moved this far (a simulation's clock runs fast).
 CALIBRATION_CLOCK = timedelta(hours=1)
@@ -94,12 +88,6 @@ class DeliveryConfig:
             raise ValueError(f"start_rate must be in (0, 1], got {self.start_rate}")
 
 
-def _converts_after_click(c: Campaign) -> bool:
-    """Its result is one thing a viewer does off the platform after clicking
-    (unifeed.ads.conversion)."""
-    return c.objective in ("leads", "app_promotion", "sales")
-
-
 def _controllers(st: CampaignState) -> pacing_state.Controllers:
     return st.campaign.id, st.pacer, st.goal
 
@@ -121,7 +109,7 @@ class AdDelivery:
         self.clock = clock
         self.refresh_seconds = refresh_seconds
         self.config = config or DeliveryConfig()
-        self.click = Calibrator()  # p(click | shown, score), fitted on the feed log
+        self.predict = Predictor(self.config.audience)  # p(click), p(result) per viewer
         self.log = FeedLog(store)
         self._calibrated_at = -float("inf")
         self._calibration_due_at: datetime | None = None
@@ -134,16 +122,8 @@ class AdDelivery:
         self._lock = threading.Lock()
         self._rng = np.random.default_rng(0)
         self._model_version: str | None = None  # the version place() last served
-        # p(click) of a viewer who has seen the campaign f times over that of
-        # a first view, f = 0 .. FREQUENCY_BUCKETS - 1 (the last: f or more).
-        self.wearout = np.ones(FREQUENCY_BUCKETS)
-        # What the last model's impressions said of both, the priors of the new one's.
-        self._prior_levels: dict[int, float] = {}
-        self._prior_wearout = np.ones(FREQUENCY_BUCKETS)
-        self._levels: dict[int, float] = {}  # campaign -> its click level, last fit
         self._refitting: threading.Thread | None = None
         self.traffic = TrafficCurve()  # the pacers' target shape, from the feed log
-        self.conversions = ConversionCurve()  # p(result | click, viewer's score)
         self._traffic_due: datetime | None = None
 
     @property
@@ -169,18 +149,10 @@ class AdDelivery:
     # ------------------------------------------------------------- state
     def calibrate(self, model_version: str | None) -> Calibrator:
         """Refit p(click | score) on what this model showed and what was clicked."""
-        scores, labels = self.log.outcomes(("click",), model_version=model_version)
-        if len(scores) >= MIN_CALIBRATION and 0 < sum(labels) < len(labels):
-            self.click = Calibrator.fit(np.asarray(scores), np.asarray(labels))
-            log.info(
-                "click calibration on %d impressions: a=%.3f b=%.3f",
-                len(scores),
-                self.click.a,
-                self.click.b,
-            )
+        self.predict.calibrate(self.log, model_version)
         self._calibrated_at = time.monotonic()
         self._calibration_due_at = as_utc(self.clock()) + CALIBRATION_CLOCK
-        return self.click
+        return self.predict.click
 
     def refresh(self, row_of_pk: dict[int, int]) -> None:
         """Reload live campaigns, their spend and results; step their pacers."""
@@ -222,7 +194,7 @@ class AdDelivery:
             self._load_unreported(states, now)
             if self._simulated:
                 self._fit_click_levels(states)  # in step with the simulation's clock
-            self._apply_levels(states)
+            self.predict.apply_levels(states)
             stepped: list[CampaignState] = []
             for st in states.values():
                 step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
@@ -286,26 +258,7 @@ class AdDelivery:
             self._traffic_due = midnight(now) + timedelta(days=1)
 
     def _fit_click_levels(self, states: dict[int, CampaignState]) -> None:
-        """Refit the campaigns' click levels and the wear-out curve on their
-        latest billed impressions under the serving model."""
-        b = billed_impressions(self.store, states, self._model_version)
-        self._levels, self.wearout = fit_click_levels(
-            b.campaign,
-            self.click.predict(b.score),
-            np.minimum(b.exposures, FREQUENCY_BUCKETS - 1),
-            b.clicked,
-            self._prior_levels,
-            self._prior_wearout,
-        )
-        # Results after the click: how their rate moves with the viewer's score.
-        later = [cid for cid, st in states.items() if _converts_after_click(st.campaign)]
-        viewers = clicks(self.store, later, self._model_version, as_utc(self.clock()))
-        average = {cid: states[cid].results_per_click for cid in later}
-        self.conversions = fit_conversions(*viewers, average)
-
-    def _apply_levels(self, states: dict[int, CampaignState]) -> None:
-        for cid, st in states.items():
-            st.click_level = self._levels.get(cid, self._prior_levels.get(cid, 1.0))
+        self.predict.fit(self.store, states, self._model_version, as_utc(self.clock()))
 
     def _refit(self, model_version: str | None) -> None:
         """Refit the calibration, then (on the wall clock) the click levels
@@ -327,7 +280,7 @@ class AdDelivery:
                 self.calibrate(model_version)
                 self._fit_click_levels(states)
                 with self._lock:
-                    self._apply_levels(self._states)
+                    self.predict.apply_levels(self._states)
             except Exception:  # the next refit tries again; serving goes on meanwhile
                 log.exception("refitting ad calibration and click levels failed")
 
@@ -374,30 +327,6 @@ class AdDelivery:
             return min(float(c.bid_cap_minor), self.base_bid(st) * pace)
         return self.base_bid(st) * pace
 
-    def p_click(self, st: CampaignState, scores: np.ndarray, exposures: int = 0) -> np.ndarray:
-        """p(click | this viewer sees the creative): the model's, or the baselines' average.
-
-        `exposures`: how often the viewer has seen the campaign's ads before.
-        """
-        fatigue = self.wearout[min(exposures, FREQUENCY_BUCKETS - 1)]
-        if self.config.audience == "model":
-            return np.clip(self.click.predict(scores) * st.click_level * fatigue, 0.0, 1.0)
-        return np.full(len(scores), min(1.0, st.click_rate * fatigue))
-
-    def p_result(self, st: CampaignState, scores: np.ndarray, exposures: int = 0) -> np.ndarray:
-        """p(the campaign's result | this viewer sees the creative).
-
-        Awareness buys people reached, so a first impression is a sure
-        result; a repeat (`exposures` > 0) is worth `reach_worth` of one.
-        """
-        if st.campaign.result_actions[0] == "impression":
-            return np.full(len(scores), reach_worth(exposures))
-        p = self.p_click(st, scores, exposures)
-        if _converts_after_click(st.campaign) and self.config.audience == "model":
-            cid = st.campaign.id
-            return np.clip(p * self.conversions.rate(cid, st.results_per_click, scores), 0.0, 1.0)
-        return np.clip(p * st.results_per_click, 0.0, 1.0)
-
     # ------------------------------------------------------------- placing
     def place(
         self,
@@ -415,8 +344,7 @@ class AdDelivery:
         if model_version != self._model_version:
             self._model_version = model_version
             self.invalidate()  # a new model: its own scale for every campaign
-            self._prior_levels = {cid: st.click_level for cid, st in self._states.items()}
-            self._prior_wearout = self.wearout.copy()
+            self.predict.new_model(self._states)
         self.refresh(row_of_pk)
         views = views or {}
         states = [s for s in self._states.values() if may_see(s.campaign, user)]
@@ -449,20 +377,21 @@ class AdDelivery:
             exposures = sum(
                 max(1, views[pk]) for pk in st.campaign.creative_item_ids if pk in views
             )
-            p = float(self.p_result(st, scores[best : best + 1], exposures)[0])
+            shown = scores[best : best + 1]  # (1,) the creative this viewer would see
+            p = float(self.predict.p_result(st, shown, exposures)[0])
             bid = self.bid(st)
             # Impressions are charged in whole minor units: a bid worth less
             # than one per impression cannot pay for the slot, nor can a
             # budget that cannot cover one more charge.
             if bid * p < 1 or remaining_minor(st.campaign.id) < round(bid * p):
                 continue
-            quality = value_of * float(self.p_click(st, scores[best : best + 1], exposures)[0])
+            quality = value_of * float(self.predict.p_click(st, shown, exposures)[0])
             bidders.append(Bidder(st.campaign.id, int(rows[best]), bid, p, quality))
             score_of[int(rows[best])] = float(scores[best])
             exposures_of[st.campaign.id] = exposures
         placed: list[PlacedAd] = []
         for pos in slots:
-            displaced = value_of * float(self.click.predict(page_scores[pos]))
+            displaced = value_of * float(self.predict.click.predict(page_scores[pos]))
             win = run_auction(bidders, displaced, self.config.reserve_minor)
             if win is None:
                 continue

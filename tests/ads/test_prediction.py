@@ -1,0 +1,92 @@
+"""What delivery predicts per viewer: p(click), p(result), under the model and the baselines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from tests.ads.market import a_campaign
+from unifeed.ads.audience import REPEAT_WORTH
+from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState
+from unifeed.ads.campaigns import Campaign
+from unifeed.ads.conversion import ConversionCurve
+from unifeed.ads.pacing import Pacer
+from unifeed.ads.prediction import Predictor
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def campaign(objective: str = "traffic") -> Campaign:
+    end = T0 + timedelta(days=2)
+    return a_campaign(T0, objective=objective, budget_minor=1000, end_at=end)
+
+
+def state(c: Campaign, **totals: int) -> CampaignState:
+    st = CampaignState(c, np.array([0]), Pacer(c.budget_minor, c.start_at, c.end_at), None)
+    for k, v in totals.items():
+        setattr(st, k, v)
+    return st
+
+
+def predictor(audience: str) -> Predictor:
+    return Predictor(audience)  # type: ignore[arg-type]
+
+
+def test_the_model_predicts_per_viewer_the_baselines_do_not() -> None:
+    st = state(campaign(), impressions=1000, clicks=100)
+    scores = np.array([-3.0, 0.0, 3.0])
+    d = predictor("model")
+    d.click.a, d.click.b = 1.0, -1.0
+    per_viewer = d.p_result(st, scores)
+    assert per_viewer[0] < per_viewer[1] < per_viewer[2]
+    flat = predictor("broad").p_result(st, scores)
+    assert np.allclose(flat, (100 + 100 * PRIOR_CLICK_RATE) / 1100)
+
+
+def test_results_per_click_move_from_the_prior_to_the_campaigns_own() -> None:
+    fresh = state(campaign("leads"))
+    assert fresh.results_per_click == pytest.approx(0.1)
+    seasoned = state(campaign("leads"), clicks=2000, results=1000)
+    assert seasoned.results_per_click == pytest.approx(0.5, abs=0.01)
+    assert state(campaign("traffic"), clicks=10, results=0).results_per_click == 1.0
+
+
+def test_results_after_the_click_follow_the_viewer_under_the_model_only() -> None:
+    st = state(campaign("leads"), impressions=1000, clicks=100)
+    scores = np.array([0.0, 2.0])
+    curve = ConversionCurve(slope=1.0, intercept={st.campaign.id: -1.0})
+    for audience in ("model", "broad"):
+        d = predictor(audience)
+        d.click.a, d.click.b = 1.0, -1.0
+        d.conversions = curve
+        avg = st.results_per_click
+        after_click = curve.rate(st.campaign.id, avg, scores) if audience == "model" else avg
+        assert np.allclose(d.p_result(st, scores), d.p_click(st, scores) * after_click)
+    # A traffic campaign's result is the click itself.
+    traffic = state(campaign("traffic"))
+    d = predictor("model")
+    d.conversions = ConversionCurve(slope=1.0, intercept={traffic.campaign.id: -5.0})
+    assert np.allclose(d.p_result(traffic, scores), d.p_click(traffic, scores))
+
+
+def test_seeing_the_ad_is_the_awareness_result() -> None:
+    st = state(campaign("awareness"))
+    d = predictor("model")
+    assert np.all(d.p_result(st, np.array([-5.0, 5.0])) == 1.0)
+    # A repeat is no new person reached; it keeps a share of the worth, which
+    # halves with each further view, so repeats spread over people.
+    assert np.all(d.p_result(st, np.array([-5.0, 5.0]), exposures=1) == REPEAT_WORTH)
+    assert np.all(d.p_result(st, np.array([-5.0, 5.0]), exposures=3) == REPEAT_WORTH / 4)
+
+
+@pytest.mark.parametrize("audience", ["model", "broad"])
+def test_repeat_viewers_are_predicted_with_the_learned_wearout(audience: str) -> None:
+    st = state(campaign("leads"), impressions=1000, clicks=100)
+    d = predictor(audience)
+    d.wearout = np.array([1.0, 0.6, 0.3, 0.1])
+    scores = np.array([0.0, 2.0])
+    first = d.p_result(st, scores)
+    assert np.allclose(d.p_result(st, scores, exposures=2), 0.3 * first)
+    assert np.allclose(d.p_result(st, scores, exposures=9), 0.1 * first)  # 3 or more

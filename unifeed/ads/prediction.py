@@ -1,0 +1,123 @@
+"""What delivery predicts of a viewer and an ad: p(click) and p(result).
+
+p(click) starts from the model's score for the viewer and the creative,
+turned into a probability by a Platt calibration refitted on what the feed
+showed and what was clicked. Each campaign's own clicks against what was
+predicted for them rescale it (ads are not posts), and a learned wear-out
+curve discounts a viewer who has seen the campaign before; both are fitted
+together on billed impressions (`unifeed.ads.calibration`). p(result) is
+p(click) times what follows a click: for leads, installs and purchases a
+rate that moves with the viewer's score (`unifeed.ads.conversion`), for
+engagement the campaign's results per click. Awareness buys people reached:
+a first view is the result, a repeat is worth `reach_worth` of one.
+
+The benchmark baselines ("demographic", "broad") predict every viewer alike,
+with the campaign's average rates, as delivery worked before a model chose
+the audience.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from unifeed.ads.audience import Audience, reach_worth
+from unifeed.ads.calibration import FREQUENCY_BUCKETS, Calibrator, fit_click_levels
+from unifeed.ads.campaign_state import CampaignState, billed_impressions
+from unifeed.ads.campaigns import Campaign
+from unifeed.ads.conversion import ConversionCurve, clicks
+from unifeed.ads.conversion import fit as fit_conversions
+from unifeed.store import Store
+from unifeed.store.feed_log import FeedLog
+
+log = logging.getLogger(__name__)
+
+MIN_CALIBRATION = 500  # shown items needed before the click calibration is refitted
+
+
+def converts_after_click(c: Campaign) -> bool:
+    """Its result is one thing a viewer does off the platform after clicking
+    (unifeed.ads.conversion)."""
+    return c.objective in ("leads", "app_promotion", "sales")
+
+
+@dataclass
+class Predictor:
+    audience: Audience = "model"
+    click: Calibrator = field(default_factory=Calibrator)  # p(click | shown, score)
+    # p(click) of a viewer who has seen the campaign f times over that of a
+    # first view, f = 0 .. FREQUENCY_BUCKETS - 1 (the last: f or more).
+    wearout: np.ndarray = field(default_factory=lambda: np.ones(FREQUENCY_BUCKETS))
+    conversions: ConversionCurve = field(default_factory=ConversionCurve)
+    levels: dict[int, float] = field(default_factory=dict)  # campaign -> click level, last fit
+    # What the last model's impressions said of both, the priors of the new one's.
+    prior_levels: dict[int, float] = field(default_factory=dict)
+    prior_wearout: np.ndarray = field(default_factory=lambda: np.ones(FREQUENCY_BUCKETS))
+
+    def new_model(self, states: dict[int, CampaignState]) -> None:
+        """A new model scores on its own scale: what the last one learned of
+        each campaign becomes the prior of its fits."""
+        self.prior_levels = {cid: st.click_level for cid, st in states.items()}
+        self.prior_wearout = self.wearout.copy()
+
+    def calibrate(self, feed_log: FeedLog, model_version: str | None) -> Calibrator:
+        """Refit p(click | score) on what this model showed and what was clicked."""
+        scores, labels = feed_log.outcomes(("click",), model_version=model_version)
+        if len(scores) >= MIN_CALIBRATION and 0 < sum(labels) < len(labels):
+            self.click = Calibrator.fit(np.asarray(scores), np.asarray(labels))
+            log.info(
+                "click calibration on %d impressions: a=%.3f b=%.3f",
+                len(scores),
+                self.click.a,
+                self.click.b,
+            )
+        return self.click
+
+    def fit(
+        self,
+        store: Store,
+        states: dict[int, CampaignState],
+        model_version: str | None,
+        now: datetime,
+    ) -> None:
+        """Refit the campaigns' click levels, the wear-out curve and the
+        conversion rates on their latest billed impressions under the model."""
+        b = billed_impressions(store, states, model_version)
+        self.levels, self.wearout = fit_click_levels(
+            b.campaign,
+            self.click.predict(b.score),
+            np.minimum(b.exposures, FREQUENCY_BUCKETS - 1),
+            b.clicked,
+            self.prior_levels,
+            self.prior_wearout,
+        )
+        later = [cid for cid, st in states.items() if converts_after_click(st.campaign)]
+        average = {cid: states[cid].results_per_click for cid in later}
+        self.conversions = fit_conversions(*clicks(store, later, model_version, now), average)
+
+    def apply_levels(self, states: dict[int, CampaignState]) -> None:
+        for cid, st in states.items():
+            st.click_level = self.levels.get(cid, self.prior_levels.get(cid, 1.0))
+
+    def p_click(self, st: CampaignState, scores: np.ndarray, exposures: int = 0) -> np.ndarray:
+        """p(click | this viewer sees the creative): the model's, or the baselines' average.
+
+        `exposures`: how often the viewer has seen the campaign's ads before.
+        """
+        fatigue = self.wearout[min(exposures, FREQUENCY_BUCKETS - 1)]
+        if self.audience == "model":
+            return np.clip(self.click.predict(scores) * st.click_level * fatigue, 0.0, 1.0)
+        return np.full(len(scores), min(1.0, st.click_rate * fatigue))
+
+    def p_result(self, st: CampaignState, scores: np.ndarray, exposures: int = 0) -> np.ndarray:
+        """p(the campaign's result | this viewer sees the creative)."""
+        if st.campaign.result_actions[0] == "impression":
+            return np.full(len(scores), reach_worth(exposures))
+        p = self.p_click(st, scores, exposures)
+        if converts_after_click(st.campaign) and self.audience == "model":
+            cid = st.campaign.id
+            return np.clip(p * self.conversions.rate(cid, st.results_per_click, scores), 0.0, 1.0)
+        return np.clip(p * st.results_per_click, 0.0, 1.0)
