@@ -9,6 +9,7 @@ bounded however long a campaign has run.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -126,23 +127,32 @@ class BilledImpressions:
     score: np.ndarray  # (N,) the model's score for the creative shown
     exposures: np.ndarray  # (N,) int64 the viewer's earlier views of the campaign
     clicked: np.ndarray  # (N,) 1.0 where the impression was clicked
+    user: np.ndarray  # (N,) int64 the viewer
+    at: list[datetime]  # (N,) when it was seen (naive UTC)
 
 
 def billed_impressions(
-    store: Store, states: dict[int, CampaignState], model_version: str | None
+    store: Store, campaign_ids: Iterable[int], model_version: str | None
 ) -> BilledImpressions:
     """The latest FIT_IMPRESSIONS billed impressions of these campaigns that
-    `model_version` scored (another version's scores are on another scale)."""
+    `model_version` scored (another version's scores are on another scale),
+    newest first."""
     fr, slot, lg = schema.feed_requests, schema.ad_slots, schema.ledger
     with store.engine.connect() as conn:
         billed = conn.execute(
             select(
-                slot.c.campaign_id, slot.c.score, slot.c.exposures, fr.c.request_id, slot.c.item_id
+                slot.c.campaign_id,
+                slot.c.score,
+                slot.c.exposures,
+                fr.c.request_id,
+                slot.c.item_id,
+                lg.c.user_id,
+                lg.c.event_time,
             )
             .join(fr, fr.c.id == slot.c.feed_request_id)
             .join(lg, (lg.c.request_id == fr.c.request_id) & (lg.c.item_id == slot.c.item_id))
             .where(
-                slot.c.campaign_id.in_(list(states)),
+                slot.c.campaign_id.in_(list(campaign_ids)),
                 lg.c.kind == "impression",
                 fr.c.model_version == model_version,
             )
@@ -155,4 +165,6 @@ def billed_impressions(
         np.array([r.score for r in billed], dtype=np.float64),
         np.array([r.exposures or 0 for r in billed], dtype=np.int64),
         np.array([(r.request_id, r.item_id) in clicked for r in billed], dtype=np.float64),
+        np.array([-1 if r.user_id is None else r.user_id for r in billed], dtype=np.int64),
+        [as_utc(r.event_time) for r in billed],
     )

@@ -31,9 +31,9 @@ import numpy as np
 from sqlalchemy import select
 
 from unifeed.ads.calibration import sigmoid
+from unifeed.ads.campaign_state import billed_impressions
 from unifeed.store import Store, schema
 from unifeed.store.db import as_utc
-from unifeed.store.feed_log import FeedLog
 
 # Results that come later than this after the click are rare enough to
 # treat a viewer who clicked this long ago without one as not converting.
@@ -43,7 +43,6 @@ SETTLE = timedelta(hours=6)
 PRIOR_CLICKS = 20.0
 PRIOR_SLOPE_CLICKS = 50.0
 ROUNDS = 20
-MAX_ROWS = 100_000  # the latest clicked impressions read: a bound on a refit's work
 
 
 def logit(p: float) -> float:
@@ -110,40 +109,19 @@ def clicks(
     if not campaign_ids:
         return empty
     settled = as_utc(now) - SETTLE
-    fr, slot, lg = schema.feed_requests, schema.ad_slots, schema.ledger
+    b = billed_impressions(store, campaign_ids, model_version)
     att, e = schema.attributions, schema.events
     with store.engine.connect() as conn:
-        billed = conn.execute(
-            select(
-                slot.c.campaign_id,
-                slot.c.score,
-                fr.c.request_id,
-                slot.c.item_id,
-                lg.c.user_id,
-                lg.c.event_time,
-            )
-            .join(fr, fr.c.id == slot.c.feed_request_id)
-            .join(lg, (lg.c.request_id == fr.c.request_id) & (lg.c.item_id == slot.c.item_id))
-            .where(
-                slot.c.campaign_id.in_(campaign_ids),
-                lg.c.kind == "impression",
-                fr.c.model_version == model_version,
-            )
-            .order_by(fr.c.id.desc())
-            .limit(MAX_ROWS)
-        ).all()
         results = conn.execute(
             select(att.c.campaign_id, e.c.user_id, e.c.timestamp)
             .join(e, e.c.id == att.c.event_id)
             .where(att.c.campaign_id.in_(campaign_ids), att.c.touch == "click")
         ).all()
-    clicked = FeedLog(store).acted_on({r.request_id for r in billed}, ("click",))
     # (campaign, viewer) -> their clicks as [time, score, converted], in time order
     by_viewer: dict[tuple[int, int], list[list]] = {}
-    for r in billed:
-        if (r.request_id, r.item_id) in clicked:
-            key = (r.campaign_id, r.user_id)
-            by_viewer.setdefault(key, []).append([as_utc(r.event_time), r.score, 0.0])
+    for k in np.flatnonzero(b.clicked):
+        key = (int(b.campaign[k]), int(b.user[k]))
+        by_viewer.setdefault(key, []).append([b.at[k], float(b.score[k]), 0.0])
     for rows in by_viewer.values():
         rows.sort(key=lambda x: x[0])
     for cid, uid, at in results:

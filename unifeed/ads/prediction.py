@@ -85,7 +85,7 @@ class Predictor:
     ) -> None:
         """Refit the campaigns' click levels, the wear-out curve and the
         conversion rates on their latest billed impressions under the model."""
-        b = billed_impressions(store, states, model_version)
+        b = billed_impressions(store, list(states), model_version)
         self.levels, self.wearout = fit_click_levels(
             b.campaign,
             self.click.predict(b.score),
