@@ -16,9 +16,9 @@ shrunk towards its average rate while its clicks are few. It is fitted on
 the clicks on billed ads under the serving model, each labelled by whether
 a result credited to the campaign followed it (before the viewer's next
 click); clicks younger than `SETTLE` wait until their result could have
-come. Only results off the platform (a lead, an install, a purchase) are
-modelled so: engagement counts several actions per click, and keeps its
-average.
+come, whether or not it already has. Only results off the platform (a
+lead, an install, a purchase) are modelled so: engagement counts several
+actions per click, and keeps its average.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def clicks(
     billed ads under `model_version`: converted when a result credited to
     the campaign after a click came from that viewer after this click and
     before their next one (the click attribution credits). Clicks younger
-    than SETTLE without a result yet are left out."""
+    than SETTLE are left out, converted or not."""
     empty = np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
     if not campaign_ids:
         return empty
@@ -129,11 +129,16 @@ def clicks(
         k = bisect_right([x[0] for x in rows], as_utc(at)) - 1
         if k >= 0:
             rows[k][2] = 1.0
+    # Every click younger than SETTLE waits, converted or not: keeping the
+    # ones that converted early would fill the first hours of a flight, and
+    # of every new model, with conversions only, and the rate would read as
+    # near 1 (the benchmark's conversion campaigns then bid several times
+    # too high and overspent their first hours).
     keep = [
         (cid, score, won)
         for (cid, _), rows in by_viewer.items()
         for at, score, won in rows
-        if won or at <= settled
+        if at <= settled
     ]
     if not keep:
         return empty
