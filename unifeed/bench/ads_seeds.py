@@ -12,7 +12,7 @@ next to the Poisson floor of `unifeed.bench.ads.pacing`.
 
 Flights on the simulated clock replay the same people, sessions and
 responses, so seeds differ by their worlds. Reruns are not bit-exact,
-though: seed 0 of the ads-sim section, run while other work loaded the
+though: an ads-sim run of seed 0, made while other work loaded the
 machine, gave leads 1.67x where this script gave 1.80x at the same commit
 (earlier commits had replayed exactly). The cause is not pinned down; work
 timed by the wall clock somewhere in the service is the first suspect.
