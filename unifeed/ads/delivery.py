@@ -37,7 +37,7 @@ from unifeed.ads.pacing import GoalHolder, Pacer
 from unifeed.ads.prediction import Predictor
 from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
-from unifeed.ads.unreported import REPORT_LAG, unreported_spend
+from unifeed.ads.unreported import REPORT_LAG, show_rate, unreported_spend
 from unifeed.store import Store
 from unifeed.store.db import as_utc
 from unifeed.store.feed_log import FeedLog
@@ -233,11 +233,17 @@ class AdDelivery:
     def _load_unreported(self, states: dict[int, CampaignState], now: datetime) -> None:
         """Each campaign's spend served but not reported yet (a daily
         budget's since midnight only), for its pacer."""
-        daily = [cid for cid, st in states.items() if st.campaign.budget_kind == "daily"]
-        rest = [cid for cid in states if cid not in set(daily)]
+        if not states:
+            return
+        daily = {cid for cid, st in states.items() if st.campaign.budget_kind == "daily"}
+        rest = [cid for cid in states if cid not in daily]
         lag = self.config.report_lag
-        pending = unreported_spend(self.store, rest, now, lag=lag)
-        pending |= unreported_spend(self.store, daily, now, since=midnight(now), lag=lag)
+        # One share of served ads seen for all: it is the app's, not a campaign's.
+        rate = show_rate(self.store, list(states), now - lag)
+        pending = unreported_spend(self.store, rest, now, lag=lag, rate=rate)
+        pending |= unreported_spend(
+            self.store, list(daily), now, since=midnight(now), lag=lag, rate=rate
+        )
         for cid, st in states.items():
             st.unreported_minor = pending.get(cid, 0.0)
 

@@ -131,28 +131,35 @@ def delivery_status(
         return out | {"status": "budget spent"}
     if spend >= BEHIND * target:
         return out | {"status": "on track"}
-    # Behind the curve: a goal the results so far cost more than holds it back.
-    over = None
+    missed = _goal_missed(c, spend, results, value)
+    if missed is None:
+        return out | {"status": "behind"}
+    detail = f"bidding to hold its goal, it wins few auctions: {missed}"
+    return out | {"status": "limited by goal", "detail": detail}
+
+
+def _goal_missed(c: Campaign, spend: int, results: int, value: float) -> str | None:
+    """How the campaign's results so far miss its cost or ROAS goal, or None."""
     if c.bid_strategy == "cost_per_result" and c.cost_goal_minor:
-        cost = spend / results if results else None
-        over = None if cost is None else cost / c.cost_goal_minor
-        what = (
-            f"results so far cost {cost:.0f} each against a goal of {c.cost_goal_minor}"
-            if cost is not None
-            else f"no result yet for {spend} spent against a goal of {c.cost_goal_minor}"
+        goal = c.cost_goal_minor
+        if results:
+            cost = spend / results
+            return (
+                f"results so far cost {cost:.0f} each against a goal of {goal}"
+                if cost > goal
+                else None
+            )
+        return (
+            f"no result yet for {spend} spent against a goal of {goal}" if spend >= goal else None
         )
-        if cost is None and spend >= c.cost_goal_minor:
-            over = float("inf")
-    elif c.bid_strategy == "roas" and c.roas_goal:
-        roas = value / spend if spend else None
-        over = None if roas is None else (c.roas_goal / roas if roas else float("inf"))
-        what = f"a return of {roas or 0:.2f} per unit spent against a goal of {c.roas_goal}"
-    if over is not None and over > 1.0:
-        return out | {
-            "status": "limited by goal",
-            "detail": f"bidding to hold its goal, it wins few auctions: {what}",
-        }
-    return out | {"status": "behind"}
+    if c.bid_strategy == "roas" and c.roas_goal and spend:
+        roas = value / spend
+        return (
+            f"a return of {roas:.2f} per unit spent against a goal of {c.roas_goal}"
+            if roas < c.roas_goal
+            else None
+        )
+    return None
 
 
 def pacing_curve(
@@ -164,9 +171,11 @@ def pacing_curve(
     `curve`: the traffic's shape the target follows (delivery's on the
     flight's last day so far); even when None."""
     curve = curve or TrafficCurve()
-    pacer = Pacer(c.budget_minor, c.start_at, c.end_at, curve=curve)
-    if c.budget_kind == "daily":
-        pacer = _DailyTarget(c.budget_minor, c.start_at, c.end_at, curve)
+    pacer: Pacer | _DailyTarget = (
+        _DailyTarget(c.budget_minor, c.start_at, c.end_at, curve)
+        if c.budget_kind == "daily"
+        else Pacer(c.budget_minor, c.start_at, c.end_at, curve=curve)
+    )
     end = min(now, c.end_at)
     out, spent, i = [], 0, 0
     t = c.start_at

@@ -68,10 +68,12 @@ def unreported_spend(
     now: datetime,
     since: datetime | None = None,
     lag: timedelta = REPORT_LAG,
+    rate: float | None = None,
 ) -> dict[int, float]:
     """Campaign -> estimated spend of its ads served in the last `lag` (and
     after `since`, e.g. a daily budget's midnight) that the ledger does not
-    hold yet, in minor units. Campaigns without any are left out."""
+    hold yet, in minor units. Campaigns without any are left out. `rate`:
+    the show rate, when the caller has it (else read for these campaigns)."""
     ids = list(campaign_ids)
     if not ids:
         return {}
@@ -101,7 +103,8 @@ def unreported_spend(
                 .group_by(lg.c.campaign_id)
             ).all()
         )
-    rate = show_rate(store, ids, cutoff)
+    if rate is None:
+        rate = show_rate(store, ids, cutoff)
     out = {}
     for cid, amount in served.items():
         pending = rate * float(amount) - float(billed.get(cid) or 0)
