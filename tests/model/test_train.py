@@ -236,3 +236,32 @@ def test_training_without_any_sequence_is_a_clear_error() -> None:
     model = new_model(data)
     with pytest.raises(ValueError, match="nothing to train on"):
         fit(model, split, TRAIN)
+
+
+class _BusyClock:
+    """perf_counter on a loaded machine: every reading is a quarter second on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 0.25
+        return self.now
+
+
+# 8 s was the simulator's budget; at a quarter second a reading these two
+# epochs take about 6 s of it, so it never stops them.
+@pytest.mark.parametrize("max_seconds", [None, 8.0])
+def test_an_epoch_budget_trains_alike_however_busy_the_machine(
+    chains: tuple[Interactions, Split], monkeypatch: pytest.MonkeyPatch, max_seconds: float | None
+) -> None:
+    # A time budget, even one that never stops training, steers the learning
+    # rate by wall-clock progress; only an epoch budget replays exactly.
+    data, split = chains
+    cfg = dataclasses.replace(TRAIN, epochs=2, max_seconds=max_seconds)
+    calm, _, _ = train(data, split, cfg)
+    monkeypatch.setattr("unifeed.model.train.time.perf_counter", _BusyClock())
+    busy, result, _ = train(data, split, cfg)
+    assert result.stopped != "time"
+    same = all(torch.equal(v, busy.state_dict()[k]) for k, v in calm.state_dict().items())
+    assert same == (max_seconds is None)

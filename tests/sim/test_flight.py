@@ -22,7 +22,6 @@ TINY = FlightConfig(
         days=3,
         items_per_day=40,
         train_epochs=2,
-        train_max_seconds=3.0,
         train_dim=16,
         diurnal=True,
     ),

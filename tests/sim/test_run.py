@@ -24,7 +24,6 @@ TINY = SimConfig(
     items_per_day=30,
     feed_size=5,
     train_epochs=2,
-    train_max_seconds=3.0,
     train_dim=16,
 )
 
@@ -119,3 +118,12 @@ def test_demo_command_prints_a_verdict_and_writes_the_report(tmp_path: Path) -> 
     assert "FAIL" in result.output or "PASS" in result.output
     assert "popularity" in result.output and "random" in result.output
     assert (out / "report.html").is_file() and (out / "summary.json").is_file()
+
+
+def test_the_nightly_retrain_is_bound_by_epochs_not_the_clock() -> None:
+    # A wall-clock budget would make a replay of the same seed rank differently.
+    from unifeed.sim.run import retrain_config
+
+    cfg = retrain_config(SimConfig(seed=3), day=2)
+    assert cfg.max_seconds is None
+    assert (cfg.epochs, cfg.seed) == (SimConfig().train_epochs, 3002)

@@ -27,13 +27,16 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import httpx
 import numpy as np
 
 from unifeed.sim.response import ResponseModel, organic_items
 from unifeed.sim.world import START, SimConfig, World, build_world, session_seconds
+
+if TYPE_CHECKING:
+    from unifeed.serving.training import StoreTrainConfig
 
 logger = logging.getLogger(__name__)
 
@@ -311,18 +314,24 @@ def _events(
     return out
 
 
-def _retrain(settings: Any, client: httpx.Client, cfg: SimConfig, day: int) -> float:
-    """Train on the arm's whole store, publish, and make the server load it now."""
-    from unifeed.serving.training import StoreTrainConfig, train_from_store
+def retrain_config(cfg: SimConfig, day: int) -> StoreTrainConfig:
+    """How the model arm trains at the end of `day`."""
+    from unifeed.serving.training import StoreTrainConfig
 
-    start = time.perf_counter()
-    train_cfg = StoreTrainConfig(
+    return StoreTrainConfig(
         epochs=cfg.train_epochs,
         max_seconds=cfg.train_max_seconds,
         dim=cfg.train_dim,
         seed=cfg.seed * 1000 + day,
     )
-    train_from_store(settings, train_cfg)
+
+
+def _retrain(settings: Any, client: httpx.Client, cfg: SimConfig, day: int) -> float:
+    """Train on the arm's whole store, publish, and make the server load it now."""
+    from unifeed.serving.training import train_from_store
+
+    start = time.perf_counter()
+    train_from_store(settings, retrain_config(cfg, day))
     _post(client, "/v1/admin/reload", {})
     return time.perf_counter() - start
 

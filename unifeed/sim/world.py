@@ -188,7 +188,10 @@ class SimConfig:
     generic_word_share: float = 0.2
     # Training of the model arm at the end of every day.
     train_epochs: int = 8
-    train_max_seconds: float = 8.0
+    # A wall-clock cap makes training, and so every later ranking, depend on
+    # how busy the machine was; a simulation must replay exactly, so by
+    # default only the epochs bound it.
+    train_max_seconds: float | None = None
     train_dim: int = 32
     # Sessions follow the day's traffic (DIURNAL) instead of one even queue;
     # the ads benchmark turns it on, so pacing meets a real day's shape.
@@ -218,7 +221,7 @@ class SimConfig:
             raise ValueError("topic_word_share and generic_word_share must be >= 0, sum <= 1")
         if self.train_epochs < 1 or self.train_dim < 1:
             raise ValueError("train_epochs and train_dim must be at least 1")
-        if self.train_max_seconds <= 0:
+        if self.train_max_seconds is not None and self.train_max_seconds <= 0:
             raise ValueError("train_max_seconds must be positive")
 
     def to_dict(self) -> dict[str, Any]:
