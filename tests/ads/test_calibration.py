@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from unifeed.ads.calibration import Calibrator, fit_click_levels, reliability, sigmoid
+from unifeed.ads.calibration import (
+    Calibrator,
+    fit_click_levels,
+    reliability,
+    shrunk_ratios,
+    sigmoid,
+)
 
 
 def test_fit_recovers_the_link() -> None:
@@ -68,3 +74,17 @@ def test_a_new_models_levels_start_from_the_last_ones() -> None:
     assert abs(level[7] - clicked[f == 0].mean() / 0.1) < 0.02
     rates = np.array([clicked[f == k].mean() for k in range(4)])
     assert np.allclose(wearout, rates / rates[0], atol=0.02)
+
+
+def test_shrunk_ratios_lean_on_the_prior_until_clicks_decide() -> None:
+    rng = np.random.default_rng(3)
+    for n, close in ((40, False), (200_000, True)):
+        key = rng.integers(2, size=n)
+        expected = np.full(n, 0.1)
+        clicked = (rng.random(n) < np.where(key == 1, 0.15, 0.05)).astype(float)
+        ratio = shrunk_ratios(key, expected, clicked, {0: 1.0, 1: 1.0})
+        if close:
+            assert abs(ratio[0] - 0.5) < 0.02 and abs(ratio[1] - 1.5) < 0.03
+        else:  # two clicks' worth of evidence each: most of the way still at 1
+            assert 0.6 < ratio[0] < 1.0 < ratio[1] < 1.4
+    assert shrunk_ratios(np.zeros(0, np.int64), np.zeros(0), np.zeros(0)) == {}

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from tests.ads.market import a_campaign
+from tests.ads.market import a_campaign, create_campaign, impression, sponsored
 from unifeed.ads.audience import REPEAT_WORTH
 from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState
-from unifeed.ads.campaigns import Campaign
+from unifeed.ads.campaigns import Campaign, Campaigns
 from unifeed.ads.conversion import ConversionCurve
 from unifeed.ads.pacing import Pacer
 from unifeed.ads.prediction import Predictor
+from unifeed.store import Store
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -90,3 +91,51 @@ def test_repeat_viewers_are_predicted_with_the_learned_wearout(audience: str) ->
     first = d.p_result(st, scores)
     assert np.allclose(d.p_result(st, scores, exposures=2), 0.3 * first)
     assert np.allclose(d.p_result(st, scores, exposures=9), 0.1 * first)  # 3 or more
+
+
+@pytest.mark.parametrize("audience", ["model", "broad"])
+def test_the_audience_suggestion_scales_the_model_only(audience: str) -> None:
+    st = state(campaign(), impressions=1000, clicks=100)
+    st.suggestion_levels = (0.5, 2.0)
+    d = predictor(audience)
+    scores = np.array([-1.0, 0.0, 1.0])
+    inside, outside = d.p_click(st, scores, suggested=True), d.p_click(st, scores)
+    if audience == "model":
+        assert np.allclose(inside, 4.0 * outside)
+        assert np.allclose(d.p_result(st, scores, suggested=True), inside)
+    else:  # the baselines predict every viewer alike
+        assert np.allclose(inside, outside)
+
+
+def test_the_suggestion_counts_as_much_as_the_campaigns_clicks_show(market) -> None:
+    """Viewers over 35, the suggestion, click every ad; the others never do:
+    the fit finds the groups apart, on viewers' ages from the store."""
+    client, settings, adv = market
+    users = [
+        {"id": f"u{u}", "age": 20 if u < 15 else 40, "gender": "female", "country": "DE"}
+        for u in range(30)
+    ]
+    client.post("/v1/users", json={"users": users})
+    suggestion = {"age_min": 35, "age_max": 120, "genders": ["female", "male"]}
+    create_campaign(client, adv, budget=100_000, audience_suggestion=suggestion)
+    events = []
+    for u in range(30):
+        page = client.get("/v1/feed", params={"user_id": f"u{u}", "n": 10}).json()
+        (ad,) = sponsored(page)[:1]
+        imp = impression(f"i{u}", f"u{u}", ad["item_id"], page["request_id"])
+        events.append(imp)
+        if u >= 15:
+            events.append({**imp, "event_id": f"c{u}", "action": "click"})
+    assert client.post("/v1/events", json={"events": events}).status_code == 200
+    store = Store(settings.resolved_database_url)
+    (c,) = Campaigns(store).list(None)
+    version = client.app.state.services.feed.ads._model_version
+    d = predictor("model")
+    states = {c.id: state(c)}
+    d.fit(store, states, version, datetime.now(UTC))
+    d.apply_levels(states)
+    outside, inside = states[c.id].suggestion_levels
+    assert outside < 0.9 < 1.5 < inside
+    # Without any clicks of the campaign's own, the hint counts for nothing.
+    assert predictor("model").suggestion == {}
+    store.close()

@@ -121,3 +121,20 @@ def fit_click_levels(
         wearout = (hits_f + PRIOR_WEAROUT_CLICKS * w0) / (expected_f + PRIOR_WEAROUT_CLICKS)
         wearout = wearout / wearout[0]
     return {int(c): float(v) for c, v in zip(ids, per, strict=True)}, wearout
+
+
+def shrunk_ratios(
+    key: np.ndarray,  # (N,) int64 the group of each impression
+    expected: np.ndarray,  # (N,) expected clicks of each impression
+    clicked: np.ndarray,  # (N,) 1.0 where it was clicked
+    prior: dict[int, float] | None = None,
+    strength: float = PRIOR_LEVEL_CLICKS,
+) -> dict[int, float]:
+    """Per group: its clicks over the clicks expected of it, shrunk towards
+    its prior (else 1) by `strength` expected clicks."""
+    ids, idx = np.unique(key, return_inverse=True)
+    hits = np.bincount(idx, clicked, minlength=len(ids))
+    exp = np.bincount(idx, expected, minlength=len(ids))
+    p0 = np.array([(prior or {}).get(int(k), 1.0) for k in ids])
+    ratio = (hits + strength * p0) / (exp + strength)
+    return {int(k): float(v) for k, v in zip(ids, ratio, strict=True)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
@@ -52,6 +53,10 @@ class CampaignState:
     # Clicks on its billed impressions under the serving model over the
     # clicks the calibrated model predicted for them, shrunk towards 1.
     click_level: float = 1.0
+    # The same again by whether the viewer is outside (0) or inside (1) the
+    # groups of its audience suggestion, on top of click_level: the hint
+    # counts for as much as the campaign's clicks show it is worth.
+    suggestion_levels: tuple[float, float] = (1.0, 1.0)
     last_update: datetime | None = None
     # Served but not yet reported, estimated (unifeed.ads.unreported): the
     # pacer counts it, the budget does not.
@@ -129,6 +134,7 @@ class BilledImpressions:
     clicked: np.ndarray  # (N,) 1.0 where the impression was clicked
     user: np.ndarray  # (N,) int64 the viewer
     at: list[datetime]  # (N,) when it was seen (naive UTC)
+    viewer: list[dict[str, Any]]  # (N,) the viewer's age and gender
 
 
 def billed_impressions(
@@ -137,7 +143,7 @@ def billed_impressions(
     """The latest FIT_IMPRESSIONS billed impressions of these campaigns that
     `model_version` scored (another version's scores are on another scale),
     newest first."""
-    fr, slot, lg = schema.feed_requests, schema.ad_slots, schema.ledger
+    fr, slot, lg, u = schema.feed_requests, schema.ad_slots, schema.ledger, schema.users
     with store.engine.connect() as conn:
         billed = conn.execute(
             select(
@@ -148,9 +154,12 @@ def billed_impressions(
                 slot.c.item_id,
                 lg.c.user_id,
                 lg.c.event_time,
+                u.c.age,
+                u.c.gender,
             )
             .join(fr, fr.c.id == slot.c.feed_request_id)
             .join(lg, (lg.c.request_id == fr.c.request_id) & (lg.c.item_id == slot.c.item_id))
+            .outerjoin(u, u.c.id == lg.c.user_id)
             .where(
                 slot.c.campaign_id.in_(list(campaign_ids)),
                 lg.c.kind == "impression",
@@ -167,4 +176,5 @@ def billed_impressions(
         np.array([(r.request_id, r.item_id) in clicked for r in billed], dtype=np.float64),
         np.array([-1 if r.user_id is None else r.user_id for r in billed], dtype=np.int64),
         [as_utc(r.event_time) for r in billed],
+        [{"age": r.age, "gender": r.gender} for r in billed],
     )

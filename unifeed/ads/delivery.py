@@ -384,14 +384,15 @@ class AdDelivery:
                 max(1, views[pk]) for pk in st.campaign.creative_item_ids if pk in views
             )
             shown = scores[best : best + 1]  # (1,) the creative this viewer would see
-            p = float(self.predict.p_result(st, shown, exposures)[0])
+            hinted = in_suggested_groups(st.campaign, user)
+            p = float(self.predict.p_result(st, shown, exposures, hinted)[0])
             bid = self.bid(st)
             # Impressions are charged in whole minor units: a bid worth less
             # than one per impression cannot pay for the slot, nor can a
             # budget that cannot cover one more charge.
             if bid * p < 1 or remaining_minor(st.campaign.id) < round(bid * p):
                 continue
-            quality = value_of * float(self.predict.p_click(st, shown, exposures)[0])
+            quality = value_of * float(self.predict.p_click(st, shown, exposures, hinted)[0])
             bidders.append(Bidder(st.campaign.id, int(rows[best]), bid, p, quality))
             score_of[int(rows[best])] = float(scores[best])
             exposures_of[st.campaign.id] = exposures

@@ -5,7 +5,11 @@ turned into a probability by a Platt calibration refitted on what the feed
 showed and what was clicked. Each campaign's own clicks against what was
 predicted for them rescale it (ads are not posts), and a learned wear-out
 curve discounts a viewer who has seen the campaign before; both are fitted
-together on billed impressions (`unifeed.ads.calibration`). p(result) is
+together on billed impressions (`unifeed.ads.calibration`). The campaign's
+audience suggestion is a hint, never a filter: viewers inside its age and
+gender groups and those outside each get a factor, the clicks they gave over
+what was predicted for them, which stays near 1 until the campaign's clicks
+say the groups differ. p(result) is
 p(click) times what follows a click: for leads, installs and purchases a
 rate that moves with the viewer's score (`unifeed.ads.conversion`), for
 engagement the campaign's results per click. Awareness buys people reached:
@@ -24,8 +28,13 @@ from datetime import datetime
 
 import numpy as np
 
-from unifeed.ads.audience import Audience, reach_worth
-from unifeed.ads.calibration import FREQUENCY_BUCKETS, Calibrator, fit_click_levels
+from unifeed.ads.audience import Audience, in_suggested_groups, reach_worth
+from unifeed.ads.calibration import (
+    FREQUENCY_BUCKETS,
+    Calibrator,
+    fit_click_levels,
+    shrunk_ratios,
+)
 from unifeed.ads.campaign_state import CampaignState, billed_impressions
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.conversion import ConversionCurve, clicks
@@ -56,12 +65,17 @@ class Predictor:
     # What the last model's impressions said of both, the priors of the new one's.
     prior_levels: dict[int, float] = field(default_factory=dict)
     prior_wearout: np.ndarray = field(default_factory=lambda: np.ones(FREQUENCY_BUCKETS))
+    # Keyed 2 * campaign + (1 if the viewer is in its suggested groups else 0),
+    # the last fit and the last model's, the prior of the new one's.
+    suggestion: dict[int, float] = field(default_factory=dict)
+    prior_suggestion: dict[int, float] = field(default_factory=dict)
 
     def new_model(self, states: dict[int, CampaignState]) -> None:
         """A new model scores on its own scale: what the last one learned of
         each campaign becomes the prior of its fits."""
         self.prior_levels = {cid: st.click_level for cid, st in states.items()}
         self.prior_wearout = self.wearout.copy()
+        self.prior_suggestion = dict(self.suggestion)
 
     def calibrate(self, feed_log: FeedLog, model_version: str | None) -> Calibrator:
         """Refit p(click | score) on what this model showed and what was clicked."""
@@ -86,10 +100,12 @@ class Predictor:
         """Refit the campaigns' click levels, the wear-out curve and the
         conversion rates on their latest billed impressions under the model."""
         b = billed_impressions(store, list(states), model_version)
+        predicted = self.click.predict(b.score)  # (N,)
+        frequency = np.minimum(b.exposures, FREQUENCY_BUCKETS - 1)  # (N,)
         self.levels, self.wearout = fit_click_levels(
             b.campaign,
-            self.click.predict(b.score),
-            np.minimum(b.exposures, FREQUENCY_BUCKETS - 1),
+            predicted,
+            frequency,
             b.clicked,
             self.prior_levels,
             self.prior_wearout,
@@ -97,26 +113,55 @@ class Predictor:
         later = [cid for cid, st in states.items() if converts_after_click(st.campaign)]
         average = {cid: states[cid].results_per_click for cid in later}
         self.conversions = fit_conversions(*clicks(store, later, model_version, now), average)
+        inside = np.array(
+            [
+                in_suggested_groups(states[int(c)].campaign, v)
+                for c, v in zip(b.campaign, b.viewer, strict=True)
+            ],
+            dtype=np.int64,
+        )
+        levels = np.array([self.levels.get(int(c), 1.0) for c in b.campaign])  # (N,)
+        expected = predicted * levels * self.wearout[frequency]
+        group = 2 * b.campaign + inside
+        self.suggestion = shrunk_ratios(group, expected, b.clicked, self.prior_suggestion)
 
     def apply_levels(self, states: dict[int, CampaignState]) -> None:
         for cid, st in states.items():
             st.click_level = self.levels.get(cid, self.prior_levels.get(cid, 1.0))
+            st.suggestion_levels = (
+                self.suggestion.get(2 * cid, self.prior_suggestion.get(2 * cid, 1.0)),
+                self.suggestion.get(2 * cid + 1, self.prior_suggestion.get(2 * cid + 1, 1.0)),
+            )
 
-    def p_click(self, st: CampaignState, scores: np.ndarray, exposures: int = 0) -> np.ndarray:
+    def p_click(
+        self,
+        st: CampaignState,
+        scores: np.ndarray,
+        exposures: int = 0,
+        suggested: bool = False,
+    ) -> np.ndarray:
         """p(click | this viewer sees the creative): the model's, or the baselines' average.
 
-        `exposures`: how often the viewer has seen the campaign's ads before.
+        `exposures`: how often the viewer has seen the campaign's ads before;
+        `suggested`: whether the viewer is in its audience suggestion's groups.
         """
         fatigue = self.wearout[min(exposures, FREQUENCY_BUCKETS - 1)]
         if self.audience == "model":
-            return np.clip(self.click.predict(scores) * st.click_level * fatigue, 0.0, 1.0)
+            level = st.click_level * st.suggestion_levels[int(suggested)]
+            return np.clip(self.click.predict(scores) * level * fatigue, 0.0, 1.0)
         return np.full(len(scores), min(1.0, st.click_rate * fatigue))
 
-    def p_result(self, st: CampaignState, scores: np.ndarray, exposures: int = 0) -> np.ndarray:
+    def p_result(
+        self,
+        st: CampaignState,
+        scores: np.ndarray,
+        exposures: int = 0,
+        suggested: bool = False,
+    ) -> np.ndarray:
         """p(the campaign's result | this viewer sees the creative)."""
         if st.campaign.result_actions[0] == "impression":
             return np.full(len(scores), reach_worth(exposures))
-        p = self.p_click(st, scores, exposures)
+        p = self.p_click(st, scores, exposures, suggested)
         if converts_after_click(st.campaign) and self.audience == "model":
             cid = st.campaign.id
             return np.clip(p * self.conversions.rate(cid, st.results_per_click, scores), 0.0, 1.0)
