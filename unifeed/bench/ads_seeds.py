@@ -11,11 +11,10 @@ hours each highest-volume campaign spent within 20% of its hourly target,
 next to the Poisson floor of `unifeed.bench.ads.pacing`.
 
 Flights on the simulated clock replay the same people, sessions and
-responses, so seeds differ by their worlds. Reruns are not bit-exact,
-though: an ads-sim run of seed 0, made while other work loaded the
-machine, gave leads 1.67x where this script gave 1.80x at the same commit
-(earlier commits had replayed exactly). The cause is not pinned down; work
-timed by the wall clock somewhere in the service is the first suspect.
+responses, so seeds differ by their worlds, and a rerun of a seed is exact:
+the nightly retrain is bound by epochs, not by the wall clock (an earlier
+8-second budget steered its learning rate by how busy the machine was, and
+reruns under load drifted by up to 0.2x).
 """
 
 from __future__ import annotations
@@ -108,8 +107,9 @@ def render(rows: list[dict[str, Any]], cfg: FlightConfig, command: str, seconds:
         f"{cfg.sim.days - cfg.warmup_days}-day flight, {cfg.budget_minor / 100:.2f} EUR per "
         "campaign), once per seed: each seed is another world and another pairing of products "
         "with objectives. Flights on the simulated clock replay the same people, sessions and "
-        "responses, so seeds differ by their worlds. Reruns are not bit-exact: a rerun of "
-        "one seed has moved a ratio by a few per cent (module docstring).",
+        "responses, so seeds differ by their worlds, and a rerun of a seed is exact (the "
+        "nightly retrain is bound by epochs, not the wall clock). Seed 0 is the ads-sim "
+        "section's world.",
         "",
         "Part 1, results per euro, automatic audience / manual targeting "
         "(highest-volume campaigns):",
