@@ -2,9 +2,7 @@
 
 p(click) starts from the model's score for the viewer and the creative,
 turned into a probability by a Platt calibration refitted on what the feed
-showed and what was clicked, whose slope is then refitted on the ads'
-own impressions (`calibration.fit_ad_curve`: the feed shows its top items,
-ads reach further down the ranking). Each campaign's own clicks against what was
+showed and what was clicked. Each campaign's own clicks against what was
 predicted for them rescale it (ads are not posts), and a learned wear-out
 curve discounts a viewer who has seen the campaign before; both are fitted
 together on billed impressions (`unifeed.ads.calibration`). The campaign's
@@ -34,7 +32,6 @@ from unifeed.ads.audience import Audience, in_suggested_groups, reach_worth
 from unifeed.ads.calibration import (
     FREQUENCY_BUCKETS,
     Calibrator,
-    fit_ad_curve,
     fit_click_levels,
     shrunk_ratios,
 )
@@ -60,8 +57,6 @@ def converts_after_click(c: Campaign) -> bool:
 class Predictor:
     audience: Audience = "model"
     click: Calibrator = field(default_factory=Calibrator)  # p(click | shown, score)
-    # p(click | an ad shown, score): `click` until this model's ads have clicks.
-    ad_click: Calibrator | None = None
     # p(click) of a viewer who has seen the campaign f times over that of a
     # first view, f = 0 .. FREQUENCY_BUCKETS - 1 (the last: f or more).
     wearout: np.ndarray = field(default_factory=lambda: np.ones(FREQUENCY_BUCKETS))
@@ -81,7 +76,6 @@ class Predictor:
         self.prior_levels = {cid: st.click_level for cid, st in states.items()}
         self.prior_wearout = self.wearout.copy()
         self.prior_suggestion = dict(self.suggestion)
-        self.ad_click = None
 
     def calibrate(self, feed_log: FeedLog, model_version: str | None) -> Calibrator:
         """Refit p(click | score) on what this model showed and what was clicked."""
@@ -106,11 +100,7 @@ class Predictor:
         """Refit the campaigns' click levels, the wear-out curve and the
         conversion rates on their latest billed impressions under the model."""
         b = billed_impressions(store, list(states), model_version)
-        first = b.exposures == 0  # the slope, before wear-out muddles it
-        self.ad_click = fit_ad_curve(
-            b.score[first], b.clicked[first], b.campaign[first], self.click
-        )
-        predicted = self.ad_click.predict(b.score)  # (N,)
+        predicted = self.click.predict(b.score)  # (N,)
         frequency = np.minimum(b.exposures, FREQUENCY_BUCKETS - 1)  # (N,)
         self.levels, self.wearout = fit_click_levels(
             b.campaign,
@@ -158,8 +148,7 @@ class Predictor:
         fatigue = self.wearout[min(exposures, FREQUENCY_BUCKETS - 1)]
         if self.audience == "model":
             level = st.click_level * st.suggestion_levels[int(suggested)]
-            curve = self.ad_click or self.click
-            return np.clip(curve.predict(scores) * level * fatigue, 0.0, 1.0)
+            return np.clip(self.click.predict(scores) * level * fatigue, 0.0, 1.0)
         return np.full(len(scores), min(1.0, st.click_rate * fatigue))
 
     def p_result(
