@@ -113,6 +113,10 @@ def test_advertiser_keys_cannot_use_operator_endpoints(client: TestClient, tenan
             "landing_url",
         ),
         ({"targeting": {"ages": [18, 24]}}, "targeting"),
+        ({"audience_suggestion": {"age_min": "young"}}, "age_min"),
+        ({"audience_suggestion": {"age_min": 40, "age_max": 30}}, "age_max"),
+        ({"audience_suggestion": {"genders": "female"}}, "genders"),
+        ({"audience_suggestion": {"interests": ["cars"]}}, "interests"),
     ],
 )
 def test_bad_campaigns_are_a_422_naming_the_field(

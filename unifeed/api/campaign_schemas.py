@@ -85,6 +85,23 @@ class LegalConstraints(Strict):
     min_age: int | None = Field(default=None, ge=13, le=100)
 
 
+class AudienceSuggestion(Strict):
+    """Whom the advertiser thinks the product suits. Delivery learns how much
+    it is worth from the campaign's clicks; it never filters."""
+
+    age_min: int | None = Field(default=None, ge=0, le=120)
+    age_max: int | None = Field(default=None, ge=0, le=120)
+    genders: list[Annotated[str, Field(min_length=1, max_length=32)]] | None = Field(
+        default=None, min_length=1, max_length=10
+    )
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> Self:
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise ValueError("age_min must not be above age_max")
+        return self
+
+
 class Attribution(Strict):
     click_days: int = Field(default=7, ge=1, le=MAX_CLICK_WINDOW_DAYS)
     view_days: int = Field(default=1, ge=0, le=7)
@@ -98,8 +115,8 @@ class CampaignCreate(Strict):
     bid_strategy: BidStrategy = Field(default_factory=BidStrategy)
     brief: Brief
     constraints: LegalConstraints = Field(default_factory=LegalConstraints)
-    audience_suggestion: dict[str, Any] | None = Field(
-        default=None, description="a hint the delivery may use; never a filter"
+    audience_suggestion: AudienceSuggestion | None = Field(
+        default=None, description="a hint the delivery learns to weigh; never a filter"
     )
     attribution: Attribution = Field(default_factory=Attribution)
     advertiser_id: Id | None = Field(default=None, description="operator key only")
@@ -127,7 +144,11 @@ class CampaignCreate(Strict):
             "bid_cap_minor": self.bid_strategy.bid_cap_minor,
             "brief": self.brief.model_dump(mode="json"),
             "constraints": self.constraints.model_dump(exclude_none=True),
-            "audience_hint": self.audience_suggestion,
+            "audience_hint": (
+                None
+                if self.audience_suggestion is None
+                else self.audience_suggestion.model_dump(exclude_none=True)
+            ),
             "click_window_days": self.attribution.click_days,
             "view_window_days": self.attribution.view_days,
         }
