@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.ads.market import create_campaign, impression, sponsored
+from unifeed.ads.campaign_state import billed_impressions
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.conversion import SETTLE, ConversionCurve, clicks, fit
 from unifeed.store import Store
@@ -67,11 +68,12 @@ def test_clicks_are_labelled_by_the_results_credited_after_them(market) -> None:
     store = Store(settings.resolved_database_url)
     (c,) = Campaigns(store).list(None)
     version = client.app.state.services.feed.ads._model_version
-    cids, scores, converted = clicks(store, [c.id], version, now + timedelta(minutes=60) + SETTLE)
+    billed = billed_impressions(store, [c.id], version)
+    cids, scores, converted = clicks(store, billed, [c.id], now + timedelta(minutes=60) + SETTLE)
     assert len(cids) == 5 and sorted(converted) == [0.0, 0.0, 0.0, 0.0, 1.0]
     assert np.all(np.isfinite(scores))
     # Before the last click has settled it waits, though its lead came: a
     # fit on recent conversions alone would read the rate as 1.
-    _, _, early = clicks(store, [c.id], version, now + SETTLE + timedelta(minutes=30))
+    _, _, early = clicks(store, billed, [c.id], now + SETTLE + timedelta(minutes=30))
     assert sorted(early) == [0.0, 0.0, 0.0, 0.0]
     store.close()

@@ -31,7 +31,7 @@ import numpy as np
 from sqlalchemy import select
 
 from unifeed.ads.calibration import sigmoid
-from unifeed.ads.campaign_state import billed_impressions
+from unifeed.ads.campaign_state import BilledImpressions
 from unifeed.store import Store, schema
 from unifeed.store.db import as_utc
 
@@ -98,10 +98,11 @@ def fit(
 
 
 def clicks(
-    store: Store, campaign_ids: list[int], model_version: str | None, now: datetime
+    store: Store, billed: BilledImpressions, campaign_ids: list[int], now: datetime
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(campaign, model score, converted) per click on these campaigns'
-    billed ads under `model_version`: converted when a result credited to
+    """(campaign, model score, converted) per click on these campaigns' ads
+    among `billed` (one model's billed impressions, which delivery has
+    already read for its click levels): converted when a result credited to
     the campaign after a click came from that viewer after this click and
     before their next one (the click attribution credits). Clicks younger
     than SETTLE are left out, converted or not."""
@@ -109,7 +110,7 @@ def clicks(
     if not campaign_ids:
         return empty
     settled = as_utc(now) - SETTLE
-    b = billed_impressions(store, campaign_ids, model_version)
+    ours = np.isin(billed.campaign, campaign_ids)
     att, e = schema.attributions, schema.events
     with store.engine.connect() as conn:
         results = conn.execute(
@@ -119,9 +120,9 @@ def clicks(
         ).all()
     # (campaign, viewer) -> their clicks as [time, score, converted], in time order
     by_viewer: dict[tuple[int, int], list[list]] = {}
-    for k in np.flatnonzero(b.clicked):
-        key = (int(b.campaign[k]), int(b.user[k]))
-        by_viewer.setdefault(key, []).append([b.at[k], float(b.score[k]), 0.0])
+    for k in np.flatnonzero((billed.clicked > 0) & ours):
+        key = (int(billed.campaign[k]), int(billed.user[k]))
+        by_viewer.setdefault(key, []).append([billed.at[k], float(billed.score[k]), 0.0])
     for rows in by_viewer.values():
         rows.sort(key=lambda x: x[0])
     for cid, uid, at in results:

@@ -112,7 +112,7 @@ class Predictor:
         )
         later = [cid for cid, st in states.items() if converts_after_click(st.campaign)]
         average = {cid: states[cid].results_per_click for cid in later}
-        self.conversions = fit_conversions(*clicks(store, later, model_version, now), average)
+        self.conversions = fit_conversions(*clicks(store, b, later, now), average)
         inside = np.array(
             [
                 in_suggested_groups(states[int(c)].campaign, v)
