@@ -7,6 +7,7 @@ import numpy as np
 
 from unifeed.ads.calibration import (
     Calibrator,
+    fit_ad_curve,
     fit_click_levels,
     reliability,
     shrunk_ratios,
@@ -88,3 +89,24 @@ def test_shrunk_ratios_lean_on_the_prior_until_clicks_decide() -> None:
         else:  # two clicks' worth of evidence each: most of the way still at 1
             assert 0.6 < ratio[0] < 1.0 < ratio[1] < 1.4
     assert shrunk_ratios(np.zeros(0, np.int64), np.zeros(0), np.zeros(0)) == {}
+
+
+def test_the_ad_curve_finds_the_slope_within_campaigns() -> None:
+    # Campaign 1 reaches high scores but clicks rarely: pooled, the two
+    # campaigns would fake a negative slope; within each it is 1.2.
+    rng = np.random.default_rng(4)
+    n = 60_000
+    group = rng.integers(2, size=n)
+    score = rng.normal(np.where(group == 1, 3.0, 0.0), 1.0)
+    logit = 1.2 * score + np.where(group == 1, -5.0, -1.5)
+    clicked = (rng.random(n) < sigmoid(logit)).astype(float)
+    flat = Calibrator(a=0.3, b=-1.0)
+    curve = fit_ad_curve(score, clicked, group, flat)
+    assert abs(curve.a - 1.2) < 0.06
+    # One intercept for all: the mean predicted rate is the observed one.
+    assert abs(float(curve.predict(score).mean()) - clicked.mean()) < 0.005
+    # A handful of clicks barely moves the organic slope; none leaves it.
+    few = slice(0, 60)
+    assert abs(fit_ad_curve(score[few], clicked[few], group[few], flat).a - 0.3) < 0.4
+    none = np.zeros(60)
+    assert fit_ad_curve(score[few], none, group[few], flat) is flat

@@ -9,6 +9,7 @@ import pytest
 
 from tests.ads.market import a_campaign, create_campaign, impression, sponsored
 from unifeed.ads.audience import REPEAT_WORTH
+from unifeed.ads.calibration import Calibrator
 from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState
 from unifeed.ads.campaigns import Campaign, Campaigns
 from unifeed.ads.conversion import ConversionCurve
@@ -139,3 +140,21 @@ def test_the_suggestion_counts_as_much_as_the_campaigns_clicks_show(market) -> N
     # Without any clicks of the campaign's own, the hint counts for nothing.
     assert predictor("model").suggestion == {}
     store.close()
+
+
+def test_goal_campaigns_read_the_ads_curve_until_a_new_model_comes() -> None:
+    organic, ads = Calibrator(0.2, -1.0), Calibrator(1.5, -2.0)
+    scores = np.array([-1.0, 0.0, 2.0])
+    goal = a_campaign(T0, id=2, bid_strategy="cost_per_result", cost_goal_minor=50)
+    roas = a_campaign(T0, id=3, objective="sales", bid_strategy="roas", roas_goal=2.0)
+    volume = campaign()
+    states = {c.id: state(c, impressions=1000, clicks=100) for c in (goal, roas, volume)}
+    d = predictor("model")
+    d.click, d.ad_click = organic, ads
+    for c in (goal, roas):
+        assert np.allclose(d.p_click(states[c.id], scores), ads.predict(scores))
+    # Highest volume paces its price; it keeps the organic curve.
+    assert np.allclose(d.p_click(states[volume.id], scores), organic.predict(scores))
+    d.new_model(states)  # another model's scores: the organic curve for all again
+    for c in (goal, roas, volume):
+        assert np.allclose(d.p_click(states[c.id], scores), organic.predict(scores))

@@ -65,6 +65,12 @@ class Campaign:
     def result_actions(self) -> tuple[str, ...]:
         return OBJECTIVES[self.objective]
 
+    @property
+    def holds_a_goal(self) -> bool:
+        """Its bid is a price per result (a cost-per-result or ROAS goal),
+        not a pacing multiplier's: it needs p(result) right viewer by viewer."""
+        return self.bid_strategy in ("cost_per_result", "roas")
+
     def live_at(self, t: datetime) -> bool:
         return self.status == "active" and self.start_at <= as_utc(t) < self.end_at
 
