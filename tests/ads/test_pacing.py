@@ -84,6 +84,23 @@ def test_goal_holder_explores_while_it_wins_nothing_under_its_goal() -> None:
     assert over.update(900.0, 0, behind=True) == m < start
 
 
+def test_goal_holder_looks_on_after_a_few_impressions_without_a_result() -> None:
+    """Spend under the prior's worth (3 results at the goal) with no result
+    is too little evidence to give up on: a campaign that stopped winning
+    there climbs again; past it, it holds."""
+    holder = GoalHolder(goal=100.0)
+    holder.update(80.0, 0, behind=True)  # a few impressions, no click: down
+    low = holder.multiplier
+    assert low < GoalHolder(goal=100.0).multiplier
+    for _ in range(10):
+        holder.update(80.0, 0, behind=True)  # winning nothing since
+    assert holder.multiplier > 2.0 * low
+    spent = GoalHolder(goal=100.0)
+    spent.update(350.0, 0, behind=True)
+    m = spent.multiplier
+    assert spent.update(350.0, 0, behind=True) == m
+
+
 def goal_campaign(holder: GoalHolder, overestimate: float, updates: int) -> list[float]:
     """Cost per result so far after each update of a campaign whose p(result)
     the model overestimates by `overestimate`: it bids goal x multiplier per

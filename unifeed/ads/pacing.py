@@ -32,7 +32,13 @@ further with every update (which had left goal campaigns bidding nothing).
 A campaign that is neither spending nor over its goal knows too little to
 win: its p(result) may simply be underestimated (it has no results of its
 own yet), so its multiplier climbs a little each update until it wins
-impressions and the evidence takes over.
+impressions and the evidence takes over. So does one over its goal that has
+spent less than its prior stands for (`prior_results` at the goal): its own
+evidence is a handful of impressions, too few to say the goal cannot be met.
+Without this, a goal campaign whose first few impressions brought no result
+stopped for good: in the ads benchmark one spent 1% of its budget, won
+nothing, and never bid again. It stops looking once it has spent the prior's
+worth; what it wins while its multiplier comes down again can take it past.
 
 A goal multiplier starts at half and climbs, as the reach throttle does.
 A campaign's first p(result) comes from the model and a population click
@@ -158,7 +164,8 @@ class GoalHolder:
         evidence = min(1.0, max(spent_minor - self._spent, 0.0) / self.goal)
         self._spent = max(self._spent, spent_minor)
         step = math.exp(self.gain * evidence * math.log(self.goal / realised))
-        if behind and evidence < 0.1 and realised <= self.goal:
+        thin = realised <= self.goal or spent_minor < k * self.goal
+        if behind and evidence < 0.1 and thin:
             step = max(step, self.explore)
         self.multiplier = clamp(self.multiplier * step, *self.bounds)
         return self.multiplier
