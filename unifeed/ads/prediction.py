@@ -17,9 +17,11 @@ is refitted on the ads' own first views (`calibration.fit_ad_curve`): the
 organic curve is fitted on the feed's top items, where the score says little
 more, and is too flat where ads reach, so a goal campaign paid over its goal
 for viewers far down the ranking. Highest-volume campaigns keep the organic
-curve: on them the ads' slope measured worse (geometric mean over the ads
-benchmark's worlds 2.34x manual against 2.41x; for goal campaigns only,
-2.52x), and their pacing multiplier, not p(click), sets their price.
+curve: on them the ads' slope measured worse (`bench/ads_seeds.py`,
+geometric mean of the non-awareness ratios over manual targeting: 2.34x
+with the ads' slope for every campaign, 2.41x with the organic curve for
+every campaign, 2.52x with the ads' slope for goal campaigns only), and
+their pacing multiplier, not p(click), sets their price.
 
 p(result) is
 p(click) times what follows a click: for leads, installs and purchases a
