@@ -220,3 +220,30 @@ def test_a_reach_campaign_that_reached_everyone_still_spends_its_budget() -> Non
         # Worth nothing after the first view, the same campaign stops at 300 of 450.
         spent, views, budget = reach_market(lambda e: 1.0 if e == 0 else 0.0, seed)
         assert spent == 300 * 12 and np.all(views == 1)
+
+
+def first_hours(pacer: Pacer, hours: int = 4) -> np.ndarray:
+    """Spend per hour over a campaign's first hours, in a market where its
+    starting guess at a multiplier of 1 buys three times its target: spend
+    per ten minutes grows as multiplier ** 1.5, seen one interval late."""
+    per_step = pacer.budget_minor / (72 * 6)  # (even curve) the target of ten minutes
+    spent, reported, hourly = 0.0, 0.0, np.zeros(hours)
+    for k in range(hours * 6):
+        m = pacer.update(T0 + timedelta(minutes=10 * k), reported)
+        reported = spent
+        cost = 3.0 * per_step * m**1.5
+        spent += cost
+        hourly[k // 6] += cost
+    return hourly / (6 * per_step)
+
+
+def test_a_new_campaign_starts_low_so_its_first_hour_does_not_overspend() -> None:
+    def pacer(**kw: float) -> Pacer:
+        return Pacer(7_200, T0, T0 + timedelta(hours=72), **kw)  # type: ignore[arg-type]
+
+    low, high = first_hours(pacer()), first_hours(pacer(start_multiplier=1.0))
+    # At 1 the first hour buys well over its share and the next gives it back...
+    assert high[0] > 1.5 and high[1] < 0.8
+    # ...starting at half, the first hour stays near its share and the rest on it.
+    assert low[0] < 1.3
+    assert np.all(np.abs(low[1:] - 1.0) < 0.1)

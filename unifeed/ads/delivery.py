@@ -199,12 +199,13 @@ class AdDelivery:
             for st in states.values():
                 step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
                 if step:
-                    st.pacer.update(now, st.pacing_spent_minor + st.unreported_minor)
+                    paced = st.pacing_spent_minor + st.unreported_minor
+                    st.pacer.update(now, paced)
                     if st.goal is not None:
                         st.goal.update(
                             st.spent_minor,
                             st.value if st.campaign.roas_goal else st.results,
-                            behind=st.pacer.multiplier > 1.0,
+                            behind=paced < st.pacer.target(now),
                         )
                     st.last_update = now
                     stepped.append(st)

@@ -23,6 +23,15 @@ only when it enters all of them and is still behind. The bid never falls
 (under the market's line it would serve nobody), and the share starts low
 and climbs, since climbing costs minutes and an overshoot costs budget.
 
+A pacing multiplier starts at half and climbs (1.25x per step, so about
+half an hour to 1). The base bid is a guess made before the campaign has
+bought anything, and at 1 it overshot: in the ads benchmark new campaigns
+spent two to four times the first hour's target, then nothing for four
+hours while the multiplier came back down; at 12,000 users the first hour
+was 1.4-1.65x its target and the next three 0.5-0.8x. Spending early cannot
+be taken back; starting low costs a campaign whose guess was right a few
+steps of climbing. A throttling pacer starts with a low share instead.
+
 A cost-per-result or ROAS goal gets its own multiplier, moved by the log of
 the goal over the realised cost per result (or spend per unit of value) so
 far. Each move is weighted by the spend since the last one, counted in
@@ -78,6 +87,7 @@ class Pacer:
     max_down: float = 2.0  # ...and down
     bounds: tuple[float, float] = (0.02, 50.0)
     multiplier: float = 1.0
+    start_multiplier: float = 0.5  # where a bid-pacing multiplier starts (docstring)
     throttle: bool = False  # pace by the share of auctions entered (module docstring)
     rate: float = 1.0  # that share; a throttling pacer starts at start_rate
     start_rate: float = 0.1
@@ -90,6 +100,8 @@ class Pacer:
             raise ValueError("a flight ends after it starts")
         if self.throttle:
             self.rate = self.start_rate
+        else:
+            self.multiplier = self.start_multiplier
 
     def resume(self, multiplier: float, rate: float) -> None:
         """Carry on from a saved state (after a restart). The first update
