@@ -64,6 +64,42 @@ class Calibrator:
         return cls(float(w[0]), float(w[1]), len(x))
 
 
+def fit_intercepts_and_slope(
+    x: np.ndarray,  # (N,) score
+    y: np.ndarray,  # (N,) 1.0 where the outcome happened
+    group: np.ndarray,  # (N,) int64 in 0 .. G-1
+    prior: np.ndarray,  # (G,) each intercept's prior, where it starts
+    intercept_weight: float | np.ndarray,  # scalar or (G,): the pull towards it
+    slope: float,  # where the slope starts
+    slope_weight: float,  # the pull of the slope towards 0
+    rounds: int,
+    tol: float = 0.0,  # stop once a slope step is smaller; 0: run every round
+) -> tuple[np.ndarray, float]:
+    """sigmoid(intercept[group] + slope · x) by alternating one-dimensional
+    Newton steps on the penalised log loss; returns (intercepts (G,), slope).
+
+    Each group's intercept is one bincount away, where a joint Newton step
+    would solve a (G+1)-square system; a few rounds of alternation suffice.
+    """
+    a = prior.copy()
+    b = slope
+    for _ in range(rounds):
+        p = sigmoid(a[group] + b * x)
+        w = p * (1 - p)
+        grad_a = np.bincount(group, p - y, minlength=len(a)) + intercept_weight * (a - prior)
+        hess_a = np.bincount(group, w, minlength=len(a)) + intercept_weight
+        a = a - grad_a / hess_a
+        p = sigmoid(a[group] + b * x)
+        w = p * (1 - p)
+        step = (float(np.sum((p - y) * x)) + slope_weight * b) / (
+            float(np.sum(w * x * x)) + slope_weight
+        )
+        b -= step
+        if abs(step) < tol:
+            break
+    return a, b
+
+
 def fit_ad_curve(
     score: np.ndarray,  # (N,) the model's score of each ad impression
     clicked: np.ndarray,  # (N,) 1.0 where it was clicked
@@ -89,19 +125,10 @@ def fit_ad_curve(
         return prior
     ids, g = np.unique(group, return_inverse=True)
     base = np.log(y.mean() / (1 - y.mean()))
-    a, b = prior.a, np.full(len(ids), base)
-    for _ in range(100):
-        # Alternate Newton steps; each intercept leans on the pooled rate by
-        # one impression's worth, so a campaign without clicks stays finite.
-        p = sigmoid(a * x + b[g])
-        w = p * (1 - p)
-        b += (np.bincount(g, y - p, len(ids)) - (b - base)) / (np.bincount(g, w, len(ids)) + 1)
-        p = sigmoid(a * x + b[g])
-        w = p * (1 - p)
-        step = float((y - p) @ x) / (float(w @ (x * x)) + 1e-9)
-        a += step
-        if abs(step) < 1e-6:
-            break
+    # Each intercept leans on the pooled rate by one impression's worth, so a
+    # campaign without clicks stays finite; the slope starts at the prior's.
+    a0 = np.full(len(ids), base)
+    _, a = fit_intercepts_and_slope(x, y, g, a0, 1.0, prior.a, 1e-9, rounds=100, tol=1e-6)
     share = n_clicks / (n_clicks + strength)
     slope = share * a + (1 - share) * prior.a
     # The one intercept at that slope.

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlalchemy import select
 
-from unifeed.ads.calibration import sigmoid
+from unifeed.ads.calibration import fit_intercepts_and_slope, sigmoid
 from unifeed.ads.campaign_state import BilledImpressions
 from unifeed.store import Store, schema
 from unifeed.store.db import as_utc
@@ -79,20 +79,11 @@ def fit(
     a0 = np.array([logit(average.get(int(c), 0.1)) for c in ids])
     r0 = sigmoid(a0)
     k_a = PRIOR_CLICKS * r0 * (1 - r0)  # curvature of the prior, per campaign
-    a, b = a0.copy(), 0.0
     center = float(np.mean(score))
     x = np.asarray(score, dtype=np.float64) - center  # so a is the rate at an average viewer
     y = np.asarray(converted, dtype=np.float64)
     k_b = PRIOR_SLOPE_CLICKS * 0.25 / max(float(np.var(x)), 1e-6)
-    for _ in range(ROUNDS):
-        p = sigmoid(a[idx] + b * x)
-        w = p * (1 - p)
-        grad_a = np.bincount(idx, p - y, minlength=len(ids)) + k_a * (a - a0)
-        hess_a = np.bincount(idx, w, minlength=len(ids)) + k_a
-        a = a - grad_a / hess_a
-        p = sigmoid(a[idx] + b * x)
-        w = p * (1 - p)
-        b -= (float(np.sum((p - y) * x)) + k_b * b) / (float(np.sum(w * x * x)) + k_b)
+    a, b = fit_intercepts_and_slope(x, y, idx, a0, k_a, 0.0, k_b, ROUNDS)
     # Back on the raw score: a + b·(s - center) = (a - b·center) + b·s.
     return ConversionCurve(b, {int(c): float(v - b * center) for c, v in zip(ids, a, strict=True)})
 

@@ -86,13 +86,15 @@ class Pacer:
     max_up: float = 1.25  # at most this factor up per update
     max_down: float = 2.0  # ...and down
     bounds: tuple[float, float] = (0.02, 50.0)
-    multiplier: float = 1.0
     start_multiplier: float = 0.5  # where a bid-pacing multiplier starts (docstring)
     throttle: bool = False  # pace by the share of auctions entered (module docstring)
-    rate: float = 1.0  # that share; a throttling pacer starts at start_rate
-    start_rate: float = 0.1
+    start_rate: float = 0.1  # where a throttling pacer's share starts
     min_rate: float = 0.02
     curve: TrafficCurve = field(default_factory=TrafficCurve)  # the target's shape
+    # Set from the starts above (a throttling pacer's bid multiplier stays at
+    # 1 until its share is full), then by `update` and `resume`.
+    multiplier: float = field(default=1.0, init=False)
+    rate: float = field(default=1.0, init=False)  # the share of auctions entered
     _last: tuple[datetime, float] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:

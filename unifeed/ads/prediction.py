@@ -124,7 +124,7 @@ class Predictor:
             b.score[first], b.clicked[first], b.campaign[first], self.click
         )
         # Each impression as its campaign predicts it, so levels sit on its curve.
-        goal = np.array([states[int(c)].campaign.holds_a_goal for c in b.campaign], dtype=bool)
+        goal = np.isin(b.campaign, [cid for cid, st in states.items() if st.campaign.holds_a_goal])
         predicted = np.where(goal, self.ad_click.predict(b.score), self.click.predict(b.score))
         frequency = np.minimum(b.exposures, FREQUENCY_BUCKETS - 1)  # (N,)
         self.levels, self.wearout = fit_click_levels(
