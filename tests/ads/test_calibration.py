@@ -110,3 +110,21 @@ def test_the_ad_curve_finds_the_slope_within_campaigns() -> None:
     assert abs(fit_ad_curve(score[few], clicked[few], group[few], flat).a - 0.3) < 0.4
     none = np.zeros(60)
     assert fit_ad_curve(score[few], none, group[few], flat) is flat
+
+
+def test_the_ad_curve_converges_from_a_prior_slope_of_the_wrong_sign() -> None:
+    # Within campaigns the clicks fall with the score while the organic
+    # prior says they rise: the fit must walk there, not run off.
+    rng = np.random.default_rng(4)
+    n, true_slope, prior_slope = 3_000, -2.0, 1.0
+    group = rng.integers(6, size=n)
+    score = rng.normal(rng.normal(size=6)[group], 1.0)
+    logit = true_slope * score + rng.normal(-1.5, 0.6, size=6)[group]
+    clicked = (rng.random(n) < sigmoid(logit)).astype(float)
+    curve = fit_ad_curve(score, clicked, group, Calibrator(a=prior_slope, b=-1.0))
+    clicks = clicked.sum()
+    # The fitted slope, shrunk towards the prior by 50 clicks' worth.
+    share = clicks / (clicks + 50)
+    expected = share * true_slope + (1 - share) * prior_slope
+    assert abs(curve.a - expected) < 0.15  # alternating steps ran off to -4e11
+    assert abs(float(curve.predict(score).mean()) - clicked.mean()) < 0.005

@@ -24,7 +24,8 @@ PRIOR_LEVEL_CLICKS = 10.0
 # shrunk towards "no change" by this many expected clicks.
 FREQUENCY_BUCKETS = 4
 PRIOR_WEAROUT_CLICKS = 10.0
-ROUNDS = 30  # of the alternating fit below; each is a few bincounts
+ROUNDS = 30  # of fit_click_levels' alternating fit; each is a few bincounts
+NEWTON_ROUNDS = 50  # of fit_intercepts_and_slope: it converges in ~10
 # The slope of p(click | score) for ads leans on the organic slope until ad
 # impressions have brought this many clicks (`fit_ad_curve`).
 PRIOR_SLOPE_CLICKS = 50.0
@@ -72,30 +73,47 @@ def fit_intercepts_and_slope(
     intercept_weight: float | np.ndarray,  # scalar or (G,): the pull towards it
     slope: float,  # where the slope starts
     slope_weight: float,  # the pull of the slope towards 0
-    rounds: int,
-    tol: float = 0.0,  # stop once a slope step is smaller; 0: run every round
+    rounds: int = NEWTON_ROUNDS,
+    tol: float = 1e-8,  # stop once no parameter moves more than this
 ) -> tuple[np.ndarray, float]:
-    """sigmoid(intercept[group] + slope · x) by alternating one-dimensional
-    Newton steps on the penalised log loss; returns (intercepts (G,), slope).
+    """sigmoid(intercept[group] + slope · x) by Newton's method on the
+    penalised log loss, halving a step until the loss does not rise;
+    returns (intercepts (G,), slope).
 
-    Each group's intercept is one bincount away, where a joint Newton step
-    would solve a (G+1)-square system; a few rounds of alternation suffice.
+    The Hessian is an arrow: diagonal in the intercepts, plus the slope's
+    row and column, so a step costs a few bincounts, not a (G+1)-square
+    solve. Alternating one-dimensional steps, as this once did, can
+    diverge when the slope starts far from the answer (a within-campaign
+    slope of -2 from a prior of 1 ran off to -4e11), and a full Newton step
+    can too; the halving is what makes it converge.
     """
-    a = prior.copy()
-    b = slope
+    a, b = prior.copy(), float(slope)
+    k_a, k_b = intercept_weight, slope_weight
+    G = len(a)
+
+    def loss(a: np.ndarray, b: float) -> float:
+        z = a[group] + b * x
+        fit = float(np.sum(np.logaddexp(0.0, z) - y * z))
+        return fit + 0.5 * float(np.sum(k_a * (a - prior) ** 2)) + 0.5 * k_b * b * b
+
+    current = loss(a, b)
     for _ in range(rounds):
         p = sigmoid(a[group] + b * x)
         w = p * (1 - p)
-        grad_a = np.bincount(group, p - y, minlength=len(a)) + intercept_weight * (a - prior)
-        hess_a = np.bincount(group, w, minlength=len(a)) + intercept_weight
-        a = a - grad_a / hess_a
-        p = sigmoid(a[group] + b * x)
-        w = p * (1 - p)
-        step = (float(np.sum((p - y) * x)) + slope_weight * b) / (
-            float(np.sum(w * x * x)) + slope_weight
-        )
-        b -= step
-        if abs(step) < tol:
+        grad_a = np.bincount(group, p - y, minlength=G) + k_a * (a - prior)  # (G,)
+        grad_b = float((p - y) @ x) + k_b * b
+        h_aa = np.bincount(group, w, minlength=G) + k_a  # (G,) the diagonal
+        h_ab = np.bincount(group, w * x, minlength=G)  # (G,) the slope's column
+        h_bb = float(w @ (x * x)) + k_b
+        # Eliminate the intercepts (Schur complement), solve for the slope.
+        schur = max(h_bb - float(h_ab @ (h_ab / h_aa)), 1e-12)
+        d_b = (grad_b - float(h_ab @ (grad_a / h_aa))) / schur
+        d_a = (grad_a - h_ab * d_b) / h_aa
+        t = 1.0
+        while (trial := loss(a - t * d_a, b - t * d_b)) > current and t > 1e-10:
+            t /= 2
+        a, b, current = a - t * d_a, b - t * d_b, trial
+        if max(abs(t * d_b), float(np.abs(t * d_a).max())) < tol:
             break
     return a, b
 
@@ -128,7 +146,7 @@ def fit_ad_curve(
     # Each intercept leans on the pooled rate by one impression's worth, so a
     # campaign without clicks stays finite; the slope starts at the prior's.
     a0 = np.full(len(ids), base)
-    _, a = fit_intercepts_and_slope(x, y, g, a0, 1.0, prior.a, 1e-9, rounds=100, tol=1e-6)
+    _, a = fit_intercepts_and_slope(x, y, g, a0, 1.0, prior.a, 0.0)
     share = n_clicks / (n_clicks + strength)
     slope = share * a + (1 - share) * prior.a
     # The one intercept at that slope.

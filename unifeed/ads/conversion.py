@@ -42,7 +42,6 @@ SETTLE = timedelta(hours=6)
 # clicks' worth of weight; the slope on 0 with this many.
 PRIOR_CLICKS = 20.0
 PRIOR_SLOPE_CLICKS = 50.0
-ROUNDS = 20
 
 
 def logit(p: float) -> float:
@@ -72,7 +71,7 @@ def fit(
     converted: np.ndarray,  # (N,) 1.0 where a result followed
     average: dict[int, float],  # campaign -> its average results per click (the prior)
 ) -> ConversionCurve:
-    """Alternating one-dimensional Newton steps on the penalised log loss."""
+    """Newton's method on the penalised log loss (`fit_intercepts_and_slope`)."""
     if len(campaign) == 0:
         return ConversionCurve()
     ids, idx = np.unique(campaign, return_inverse=True)
@@ -83,7 +82,7 @@ def fit(
     x = np.asarray(score, dtype=np.float64) - center  # so a is the rate at an average viewer
     y = np.asarray(converted, dtype=np.float64)
     k_b = PRIOR_SLOPE_CLICKS * 0.25 / max(float(np.var(x)), 1e-6)
-    a, b = fit_intercepts_and_slope(x, y, idx, a0, k_a, 0.0, k_b, ROUNDS)
+    a, b = fit_intercepts_and_slope(x, y, idx, a0, k_a, 0.0, k_b)
     # Back on the raw score: a + b·(s - center) = (a - b·center) + b·s.
     return ConversionCurve(b, {int(c): float(v - b * center) for c, v in zip(ids, a, strict=True)})
 
