@@ -165,6 +165,24 @@ def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:
     assert st.pacer.curve is ads.traffic
 
 
+def test_a_new_goal_campaign_bids_half_its_goal(market) -> None:
+    """Its goal multiplier starts at half; its pacer, which can only lower
+    the bid, starts at 1 so as not to halve it again."""
+    client, _, adv = market
+    create_campaign(
+        client,
+        adv,
+        budget=100_000,
+        bid_strategy={"type": "cost_per_result", "cost_per_result_minor": 80},
+    )
+    client.get("/v1/feed", params={"user_id": "u0", "n": 10})
+    ads = client.app.state.services.feed.ads
+    (st,) = ads._states.values()
+    # (its first update may already have raised the goal multiplier a step)
+    assert st.goal is not None and 0.5 <= st.goal.multiplier <= 0.6
+    assert ads.bid(st) == 80 * st.goal.multiplier
+
+
 def test_a_new_reach_campaign_enters_a_share_of_the_auctions(market) -> None:
     """A reach campaign paces by throttling and starts low: a tenth of the auctions."""
     client, _, adv = market

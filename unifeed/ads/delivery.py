@@ -222,12 +222,17 @@ class AdDelivery:
         if c.budget_kind == "daily":
             start = midnight(now)
             end = start + timedelta(days=1)
+        # A goal campaign's bid starts low through its goal multiplier, and
+        # its pacer only ever lowers it (`bid`): a pacer starting low as well
+        # would have it bid a quarter of its goal until both had climbed.
+        holds_goal = self._goal(c) is not None
         return Pacer(
             c.budget_minor,
             start,
             end,
             throttle=flat,
             start_rate=self.config.start_rate,
+            start_multiplier=1.0 if holds_goal else Pacer.start_multiplier,
             curve=self.traffic,
         )
 

@@ -30,7 +30,9 @@ spent two to four times the first hour's target, then nothing for four
 hours while the multiplier came back down; at 12,000 users the first hour
 was 1.4-1.65x its target and the next three 0.5-0.8x. Spending early cannot
 be taken back; starting low costs a campaign whose guess was right a few
-steps of climbing. A throttling pacer starts with a low share instead.
+steps of climbing. A throttling pacer starts with a low share instead,
+and the pacer of a goal campaign at 1: its goal multiplier starts low
+already (below), and the pacer only ever lowers such a bid.
 
 A cost-per-result or ROAS goal gets its own multiplier, moved by the log of
 the goal over the realised cost per result (or spend per unit of value) so
