@@ -12,6 +12,7 @@ from unifeed.ads.calibration import (
     reliability,
     shrunk_ratios,
     sigmoid,
+    wearout_bucket,
 )
 
 
@@ -49,7 +50,25 @@ def test_click_levels_and_wearout_are_recovered_together() -> None:
     clicked = (rng.random(n) < predicted * truth_level * truth_wear[freq]).astype(float)
     level, wearout = fit_click_levels(campaign, predicted, freq, clicked)
     assert abs(level[0] - 2.0) < 0.1 and abs(level[1] - 0.5) < 0.05
-    assert np.allclose(wearout, truth_wear, atol=0.05)
+    assert np.allclose(wearout[:4], truth_wear, atol=0.05)
+    assert np.allclose(wearout[4:], 1.0, atol=0.05)  # no viewer had clicked: the prior
+
+
+def test_viewers_who_clicked_before_get_their_own_wearout() -> None:
+    # Repeat viewers who clicked the campaign before click 1.4x as often as
+    # a first view; those who saw it without a click, 0.3x, then 0.15x.
+    rng = np.random.default_rng(3)
+    n = 100_000
+    views = rng.integers(4, size=n)
+    before = (views > 0) & (rng.random(n) < 0.4)
+    bucket = wearout_bucket(views, before)
+    truth = np.array([1.0, 0.3, 0.15, 0.1, 1.0, 1.4, 1.2, 1.0])
+    clicked = (rng.random(n) < 0.2 * truth[bucket]).astype(float)
+    level, wearout = fit_click_levels(np.zeros(n, dtype=np.int64), np.full(n, 0.2), bucket, clicked)
+    assert abs(level[0] - 1.0) < 0.05
+    assert np.allclose(wearout[[0, 1, 2, 3, 5, 6, 7]], truth[[0, 1, 2, 3, 5, 6, 7]], atol=0.06)
+    # One curve for both would have put them between.
+    assert wearout[5] > 3 * wearout[1]
 
 
 def test_click_levels_without_data_are_neutral() -> None:
@@ -60,7 +79,7 @@ def test_click_levels_without_data_are_neutral() -> None:
 
 def test_a_new_models_levels_start_from_the_last_ones() -> None:
     none = np.zeros(0, dtype=np.int64)
-    prior = np.array([1.0, 0.7, 0.5, 0.3])
+    prior = np.array([1.0, 0.7, 0.5, 0.3, 1.0, 1.2, 1.1, 1.0])
     level, wearout = fit_click_levels(none, np.zeros(0), none, np.zeros(0), {7: 1.8}, prior)
     assert level == {} and np.allclose(wearout, prior)
     # A few impressions barely move them; many decide.
@@ -74,7 +93,8 @@ def test_a_new_models_levels_start_from_the_last_ones() -> None:
     # The first views' own click rate over the predicted 0.1, and the curve.
     assert abs(level[7] - clicked[f == 0].mean() / 0.1) < 0.02
     rates = np.array([clicked[f == k].mean() for k in range(4)])
-    assert np.allclose(wearout, rates / rates[0], atol=0.02)
+    assert np.allclose(wearout[:4], rates / rates[0], atol=0.02)
+    assert np.allclose(wearout[4:], prior[4:], atol=0.05)  # no clicked-before views
 
 
 def test_shrunk_ratios_lean_on_the_prior_until_clicks_decide() -> None:

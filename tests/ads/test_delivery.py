@@ -6,10 +6,12 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from sqlalchemy import select
 
 from tests.ads.market import NOW, create_campaign, impression, iso, log_feed, sponsored
 from unifeed.ads import prediction
+from unifeed.ads.campaign_state import billed_impressions
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.store import Store, schema
@@ -163,6 +165,47 @@ def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:
     client.get("/v1/feed", params={"user_id": "u1", "n": 10})
     (st,) = ads._states.values()
     assert st.pacer.curve is ads.traffic
+
+
+def test_a_viewer_who_clicked_the_campaign_is_bid_on_as_one(market) -> None:
+    """The auction reads the wear-out of viewers who clicked the campaign for
+    one who did, and billed impressions mark the views that came after a click."""
+    client, settings, adv = market
+    create_campaign(client, adv, budget=100_000)
+    ads = client.app.state.services.feed.ads
+    page = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()
+    ad = sponsored(page)[0]["item_id"]
+    imp = impression("imp-1", "u0", ad, page["request_id"], at=datetime.now(UTC))
+    client.post("/v1/events", json={"events": [imp, {**imp, "event_id": "c-1", "action": "click"}]})
+    # Repeat viewers click half as often, those who clicked three times as often.
+    curve = np.array([1.0, 0.5, 0.5, 0.5, 1.0, 3.0, 3.0, 3.0])
+    ads.predict.wearout, ads.predict.prior_wearout = curve.copy(), curve.copy()
+    again = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()
+    (second,) = sponsored(again)  # the other creative: the clicked one is not shown again
+    assert second["item_id"] != ad
+    store = Store(settings.resolved_database_url)
+    slot = (
+        store.engine.connect()
+        .execute(
+            select(schema.ad_slots.c.score, schema.ad_slots.c.p_result, schema.ad_slots.c.exposures)
+            .order_by(schema.ad_slots.c.feed_request_id.desc())
+            .limit(1)
+        )
+        .one()
+    )
+    (st,) = ads._states.values()
+    score = np.array([slot.score])
+    assert slot.exposures == 1
+    clicker = ads.predict.p_result(st, score, 1, False, clicked_before=True)[0]
+    assert slot.p_result == pytest.approx(clicker)
+    assert slot.p_result == pytest.approx(6 * ads.predict.p_result(st, score, 1)[0])
+    # Once billed, the second view is marked as one after a click, the first not.
+    imp2 = impression("imp-2", "u0", second["item_id"], again["request_id"])
+    client.post("/v1/events", json={"events": [imp2]})
+    b = billed_impressions(store, [st.campaign.id], ads._model_version)
+    store.close()
+    assert b.clicked_before.tolist() == [True, False]  # newest first
+    assert b.exposures.tolist() == [1, 0]
 
 
 def test_a_new_goal_campaign_bids_half_its_goal(market) -> None:

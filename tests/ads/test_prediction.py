@@ -87,11 +87,15 @@ def test_seeing_the_ad_is_the_awareness_result() -> None:
 def test_repeat_viewers_are_predicted_with_the_learned_wearout(audience: str) -> None:
     st = state(campaign("leads"), impressions=1000, clicks=100)
     d = predictor(audience)
-    d.wearout = np.array([1.0, 0.6, 0.3, 0.1])
+    d.wearout = np.array([1.0, 0.6, 0.3, 0.1, 1.0, 1.5, 1.2, 0.9])
     scores = np.array([0.0, 2.0])
     first = d.p_result(st, scores)
     assert np.allclose(d.p_result(st, scores, exposures=2), 0.3 * first)
     assert np.allclose(d.p_result(st, scores, exposures=9), 0.1 * first)  # 3 or more
+    # A viewer who clicked the campaign before: the model reads its own curve,
+    # the baselines predict every viewer alike.
+    again = d.p_result(st, scores, exposures=1, clicked_before=True)
+    assert np.allclose(again, (1.5 if audience == "model" else 0.6) * first)
 
 
 @pytest.mark.parametrize("audience", ["model", "broad"])

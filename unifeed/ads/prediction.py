@@ -44,11 +44,12 @@ import numpy as np
 
 from unifeed.ads.audience import Audience, in_suggested_groups, reach_worth
 from unifeed.ads.calibration import (
-    FREQUENCY_BUCKETS,
+    WEAROUT_BUCKETS,
     Calibrator,
     fit_ad_curve,
     fit_click_levels,
     shrunk_ratios,
+    wearout_bucket,
 )
 from unifeed.ads.campaign_state import CampaignState, billed_impressions
 from unifeed.ads.campaigns import Campaign
@@ -76,13 +77,14 @@ class Predictor:
     # until this model's ads have clicks.
     ad_click: Calibrator | None = None
     # p(click) of a viewer who has seen the campaign f times over that of a
-    # first view, f = 0 .. FREQUENCY_BUCKETS - 1 (the last: f or more).
-    wearout: np.ndarray = field(default_factory=lambda: np.ones(FREQUENCY_BUCKETS))
+    # first view, f = 0 .. FREQUENCY_BUCKETS - 1 (the last: f or more), then
+    # the same for viewers who had clicked it (`calibration.wearout_bucket`).
+    wearout: np.ndarray = field(default_factory=lambda: np.ones(WEAROUT_BUCKETS))
     conversions: ConversionCurve = field(default_factory=ConversionCurve)
     levels: dict[int, float] = field(default_factory=dict)  # campaign -> click level, last fit
     # What the last model's impressions said of both, the priors of the new one's.
     prior_levels: dict[int, float] = field(default_factory=dict)
-    prior_wearout: np.ndarray = field(default_factory=lambda: np.ones(FREQUENCY_BUCKETS))
+    prior_wearout: np.ndarray = field(default_factory=lambda: np.ones(WEAROUT_BUCKETS))
     # Keyed 2 * campaign + (1 if the viewer is in its suggested groups else 0),
     # the last fit and the last model's, the prior of the new one's.
     suggestion: dict[int, float] = field(default_factory=dict)
@@ -126,7 +128,10 @@ class Predictor:
         # Each impression as its campaign predicts it, so levels sit on its curve.
         goal = np.isin(b.campaign, [cid for cid, st in states.items() if st.campaign.holds_a_goal])
         predicted = np.where(goal, self.ad_click.predict(b.score), self.click.predict(b.score))
-        frequency = np.minimum(b.exposures, FREQUENCY_BUCKETS - 1)  # (N,)
+        # The baselines predict every viewer alike: a click before is what
+        # the model's audience knows of a viewer, not theirs.
+        clicked_before = b.clicked_before if self.audience == "model" else False
+        frequency = wearout_bucket(b.exposures, clicked_before)  # (N,)
         self.levels, self.wearout = fit_click_levels(
             b.campaign,
             predicted,
@@ -170,14 +175,18 @@ class Predictor:
         scores: np.ndarray,
         exposures: int = 0,
         suggested: bool = False,
+        clicked_before: bool = False,
     ) -> np.ndarray:
         """p(click | this viewer sees the creative): the model's, or the baselines' average.
 
         `exposures`: how often the viewer has seen the campaign's ads before;
-        `suggested`: whether the viewer is in its audience suggestion's groups.
+        `suggested`: whether the viewer is in its audience suggestion's groups;
+        `clicked_before`: whether the viewer has clicked the campaign's ads
+        (the baselines do not look).
         """
-        fatigue = self.wearout[min(exposures, FREQUENCY_BUCKETS - 1)]
-        if self.audience == "model":
+        model = self.audience == "model"
+        fatigue = self.wearout[int(wearout_bucket(exposures, clicked_before and model))]
+        if model:
             level = st.click_level * st.suggestion_levels[int(suggested)]
             p = self.curve(st.campaign).predict(scores)
             return np.clip(p * level * fatigue, 0.0, 1.0)
@@ -189,11 +198,12 @@ class Predictor:
         scores: np.ndarray,
         exposures: int = 0,
         suggested: bool = False,
+        clicked_before: bool = False,
     ) -> np.ndarray:
         """p(the campaign's result | this viewer sees the creative)."""
         if st.campaign.result_actions[0] == "impression":
             return np.full(len(scores), reach_worth(exposures))
-        p = self.p_click(st, scores, exposures, suggested)
+        p = self.p_click(st, scores, exposures, suggested, clicked_before)
         if converts_after_click(st.campaign) and self.audience == "model":
             cid = st.campaign.id
             return np.clip(p * self.conversions.rate(cid, st.results_per_click, scores), 0.0, 1.0)

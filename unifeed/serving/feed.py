@@ -212,7 +212,8 @@ class FeedService:
     ) -> dict[int, PlacedAd]:
         """Ads for this page's slots, by position: the auction's winners."""
         # An ad may be seen again, but not after the user acted on it or hid it.
-        excluded = cat.mask(self.store.items_with_actions(user_pk, AD_STOP_ACTIONS) | shown)
+        acted = self.store.items_with_actions(user_pk, AD_STOP_ACTIONS)
+        excluded = cat.mask(set(acted) | shown)
         now = self.clock()
 
         def remaining(campaign_id: int) -> int:
@@ -226,6 +227,7 @@ class FeedService:
             # Earlier pages of this feed were seen too, whether or not their
             # impressions have arrived yet.
             views={**{pk: 1 for pk in shown}, **seen},
+            clicked={pk for pk, actions in acted.items() if "click" in actions},
             page_scores=np.asarray(scores, dtype=np.float64),
             score_rows=lambda r: scored.vectors[r] @ query,
             row_of_pk=cat.row_of_pk,

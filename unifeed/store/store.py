@@ -299,15 +299,19 @@ class Store:
             row = conn.execute(q).first()
         return {} if row is None else dict(row._mapping)
 
-    def items_with_actions(self, user_pk: int, actions: Sequence[str]) -> set[int]:
+    def items_with_actions(self, user_pk: int, actions: Sequence[str]) -> dict[int, set[str]]:
+        """Items the user did any of `actions` on, each with which of them."""
         e = schema.events
         q = (
-            select(e.c.item_id)
+            select(e.c.item_id, e.c.action)
             .where(e.c.user_id == user_pk, e.c.action.in_(list(actions)))
             .distinct()
         )
+        out: dict[int, set[str]] = {}
         with self.engine.connect() as conn:
-            return set(conn.execute(q).scalars())
+            for item, action in conn.execute(q).all():
+                out.setdefault(int(item), set()).add(action)
+        return out
 
     def seen_items(self, user_pk: int) -> dict[int, int]:
         """Items the user has any event on (they saw it), each with its impressions.
