@@ -4,8 +4,10 @@ p(click) starts from the model's score for the viewer and the creative,
 turned into a probability by a Platt calibration refitted on what the feed
 showed and what was clicked. Each campaign's own clicks against what was
 predicted for them rescale it (ads are not posts), and a learned wear-out
-curve discounts a viewer who has seen the campaign before; both are fitted
-together on billed impressions (`unifeed.ads.calibration`). The campaign's
+curve discounts a viewer who has seen the campaign before, one curve for
+viewers who clicked it and one for those who did not: a repeat view tells
+who the viewer is as much as it tires them. Both are fitted together on
+billed impressions (`unifeed.ads.calibration`). The campaign's
 audience suggestion is a hint, never a filter: viewers inside its age and
 gender groups and those outside each get a factor, the clicks they gave over
 what was predicted for them, which stays near 1 until the campaign's clicks
