@@ -193,7 +193,8 @@ def _render_pacing(r: dict[str, Any], images: bool) -> list[str]:
         "",
         "By how often the viewer had seen the campaign's ads before (ads wear out in the "
         f"simulator: each earlier view multiplies p(click) by {WEAROUT}; delivery learns the curve "
-        "from billed impressions):",
+        "from billed impressions, one for viewers who clicked the campaign before and one for "
+        "those who did not, so repeat views go mostly to the first):",
         "",
         "| earlier views | impressions | mean predicted | observed |",
         "|---|---|---|---|",
