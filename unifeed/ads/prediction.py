@@ -23,7 +23,10 @@ curve: on them the ads' slope measured worse (`bench/ads_seeds.py`,
 geometric mean of the non-awareness ratios over manual targeting: 2.34x
 with the ads' slope for every campaign, 2.41x with the organic curve for
 every campaign, 2.52x with the ads' slope for goal campaigns only), and
-their pacing multiplier, not p(click), sets their price.
+their pacing multiplier, not p(click), sets their price. Measured again
+once repeat views had their own wear-out curves: 2.62x with the ads' slope
+for every campaign against 2.60x, cells moving by -0.7x to +0.5x either
+way; within what competition moves, so the organic curve stays.
 
 p(result) is
 p(click) times what follows a click: for leads, installs and purchases a
