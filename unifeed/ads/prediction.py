@@ -25,7 +25,7 @@ with the ads' slope for every campaign, 2.41x with the organic curve for
 every campaign, 2.52x with the ads' slope for goal campaigns only), and
 their pacing multiplier, not p(click), sets their price. Measured again
 once repeat views had their own wear-out curves: 2.62x with the ads' slope
-for every campaign against 2.60x, cells moving by -0.7x to +0.5x either
+for every campaign against 2.60x, cells moving by -0.7x to +0.4x either
 way; within what competition moves, so the organic curve stays.
 
 p(result) is
