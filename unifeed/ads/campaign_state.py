@@ -131,7 +131,7 @@ class BilledImpressions:
     campaign: np.ndarray  # (N,) int64
     score: np.ndarray  # (N,) the model's score for the creative shown
     exposures: np.ndarray  # (N,) int64 the viewer's earlier views of the campaign
-    clicked_before: np.ndarray  # (N,) bool: the viewer had clicked the campaign's ads
+    clicked_before: np.ndarray  # (N,) bool: had clicked the campaign, as the auction knew
     clicked: np.ndarray  # (N,) 1.0 where the impression was clicked
     user: np.ndarray  # (N,) int64 the viewer
     at: list[datetime]  # (N,) when it was seen (naive UTC)
@@ -151,11 +151,11 @@ def billed_impressions(
                 slot.c.campaign_id,
                 slot.c.score,
                 slot.c.exposures,
+                slot.c.clicked_before,
                 fr.c.request_id,
                 slot.c.item_id,
                 lg.c.user_id,
                 lg.c.event_time,
-                fr.c.created_at,
                 u.c.age,
                 u.c.gender,
             )
@@ -171,40 +171,13 @@ def billed_impressions(
             .limit(FIT_IMPRESSIONS)
         ).all()
     clicked = FeedLog(store).acted_on({r.request_id for r in billed}, ("click",))
-    first_click = first_clicks(store, {(r.campaign_id, r.user_id) for r in billed})
     return BilledImpressions(
         np.array([r.campaign_id for r in billed], dtype=np.int64),
         np.array([r.score for r in billed], dtype=np.float64),
         np.array([r.exposures or 0 for r in billed], dtype=np.int64),
-        np.array(
-            [
-                (r.campaign_id, r.user_id) in first_click
-                and first_click[(r.campaign_id, r.user_id)] < as_utc(r.created_at)
-                for r in billed
-            ],
-            dtype=bool,
-        ),
+        np.array([bool(r.clicked_before) for r in billed], dtype=bool),  # NULL: logged before
         np.array([(r.request_id, r.item_id) in clicked for r in billed], dtype=np.float64),
         np.array([-1 if r.user_id is None else r.user_id for r in billed], dtype=np.int64),
         [as_utc(r.event_time) for r in billed],
         [{"age": r.age, "gender": r.gender} for r in billed],
     )
-
-
-def first_clicks(store: Store, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], datetime]:
-    """(campaign, user) -> when that user first clicked one of the campaign's ads."""
-    if not pairs:
-        return {}
-    e, cr = schema.events, schema.creatives
-    campaigns = {c for c, _ in pairs}
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(cr.c.campaign_id, e.c.user_id, func.min(e.c.timestamp))
-            .join(cr, cr.c.item_id == e.c.item_id)
-            .where(
-                cr.c.campaign_id.in_(list(campaigns)),
-                e.c.action == "click",
-            )
-            .group_by(cr.c.campaign_id, e.c.user_id)
-        ).all()
-    return {(int(c), int(u)): as_utc(t) for c, u, t in rows if (c, u) in pairs}

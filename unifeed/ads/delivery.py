@@ -65,6 +65,7 @@ class PlacedAd:
     bid_minor: float
     charge_minor: int  # what one impression of it costs (integer minor units)
     exposures: int = 0  # the viewer's earlier views of the campaign
+    clicked_before: bool = False  # the viewer had clicked the campaign's ads
 
 
 @dataclass
@@ -377,6 +378,7 @@ class AdDelivery:
         bidders: list[Bidder] = []
         score_of: dict[int, float] = {}  # creative row -> model score
         exposures_of: dict[int, int] = {}  # campaign -> the viewer's earlier views of it
+        clicked_of: dict[int, bool] = {}  # campaign -> the viewer had clicked it
         for st in states:
             if st.pacer.rate < 1.0 and self._rng.random() >= st.pacer.rate:
                 continue  # a throttled campaign sits this auction out
@@ -404,6 +406,7 @@ class AdDelivery:
             bidders.append(Bidder(st.campaign.id, int(rows[best]), bid, p, quality))
             score_of[int(rows[best])] = float(scores[best])
             exposures_of[st.campaign.id] = exposures
+            clicked_of[st.campaign.id] = again
         placed: list[PlacedAd] = []
         for pos in slots:
             displaced = value_of * float(self.predict.click.predict(page_scores[pos]))
@@ -422,6 +425,7 @@ class AdDelivery:
                     b.bid_minor,
                     max(1, round(win.expected_cost_minor)),
                     exposures_of[b.campaign_id],
+                    clicked_of[b.campaign_id],
                 )
             )
         return placed

@@ -188,6 +188,7 @@ class FeedService:
                     "p_result": ad.p_result,
                     "bid_minor": ad.bid_minor,
                     "exposures": ad.exposures,
+                    "clicked_before": ad.clicked_before,
                 }
                 for pos, ad in sponsored.items()
             ],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -236,6 +237,9 @@ ad_slots = Table(
     # The viewer's earlier views of the campaign when the auction ran: what
     # its p(click) was discounted for, and what the wear-out is fitted on.
     Column("exposures", Integer),
+    # Whether the viewer had clicked the campaign's ads, as far as the
+    # auction knew: the other half of the wear-out feature.
+    Column("clicked_before", Boolean),
 )
 
 # A result (purchase, lead, install, ...) credited to at most one campaign.
