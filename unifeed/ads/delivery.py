@@ -182,7 +182,8 @@ class AdDelivery:
                     continue
                 st = self._states.get(c.id)
                 if st is None or now >= st.pacer.end:  # new, or a daily budget's new day
-                    st = CampaignState(c, rows, self._pacer(c, now), self._goal(c))
+                    goal = self._goal(c)
+                    st = CampaignState(c, rows, self._pacer(c, now, goal), goal)
                     fresh.append(st)
                 st.campaign, st.creative_rows = c, rows
                 st.pacer.curve = self.traffic
@@ -215,7 +216,7 @@ class AdDelivery:
             self._states = states
             self._due_at = min(due, default=None)
 
-    def _pacer(self, c: Campaign, now: datetime) -> Pacer:
+    def _pacer(self, c: Campaign, now: datetime, goal: GoalHolder | None) -> Pacer:
         # Every viewer is worth the same to a reach campaign, and to any
         # campaign of a baseline audience: those pace by throttling.
         flat = c.result_actions[0] == "impression" or self.config.audience != "model"
@@ -226,14 +227,13 @@ class AdDelivery:
         # A goal campaign's bid starts low through its goal multiplier, and
         # its pacer only ever lowers it (`bid`): a pacer starting low as well
         # would have it bid a quarter of its goal until both had climbed.
-        holds_goal = self._goal(c) is not None
         return Pacer(
             c.budget_minor,
             start,
             end,
             throttle=flat,
             start_rate=self.config.start_rate,
-            start_multiplier=1.0 if holds_goal else Pacer.start_multiplier,
+            start_multiplier=1.0 if goal is not None else Pacer.start_multiplier,
             curve=self.traffic,
         )
 
