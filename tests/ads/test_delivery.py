@@ -184,15 +184,12 @@ def test_a_viewer_who_clicked_the_campaign_is_bid_on_as_one(market) -> None:
     (second,) = sponsored(again)  # the other creative: the clicked one is not shown again
     assert second["item_id"] != ad
     store = Store(settings.resolved_database_url)
-    slot = (
-        store.engine.connect()
-        .execute(
+    with store.engine.connect() as conn:
+        slot = conn.execute(
             select(schema.ad_slots.c.score, schema.ad_slots.c.p_result, schema.ad_slots.c.exposures)
             .order_by(schema.ad_slots.c.feed_request_id.desc())
             .limit(1)
-        )
-        .one()
-    )
+        ).one()
     (st,) = ads._states.values()
     score = np.array([slot.score])
     assert slot.exposures == 1
