@@ -58,7 +58,8 @@ def test_reach_key_migration_upgrades_a_database_made_before_it(store: Store) ->
 
 def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) -> None:
     """m0004 adds campaign_pacing, m0005 ad_slots.exposures, m0006 the feed
-    requests' time index and m0007 ad_slots.clicked_before to an older database."""
+    requests' time index, m0007 ad_slots.clicked_before and m0008 ad_slots.query
+    to an older database."""
     from sqlalchemy import delete, inspect, text
 
     from unifeed.store import schema
@@ -67,14 +68,16 @@ def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) 
         conn.execute(text("DROP TABLE campaign_pacing"))
         conn.execute(text("ALTER TABLE ad_slots DROP COLUMN exposures"))
         conn.execute(text("ALTER TABLE ad_slots DROP COLUMN clicked_before"))
+        conn.execute(text("ALTER TABLE ad_slots DROP COLUMN query"))
         conn.execute(text("DROP INDEX ix_feed_requests_time"))
         conn.execute(
             delete(schema.schema_migrations).where(schema.schema_migrations.c.version >= 4)
         )
-    assert store.migrate() == [4, 5, 6, 7]
+    assert store.migrate() == [4, 5, 6, 7, 8]
     found = inspect(store.engine)
     assert "campaign_pacing" in found.get_table_names()
-    assert {"exposures", "clicked_before"} <= {c["name"] for c in found.get_columns("ad_slots")}
+    slot_columns = {c["name"] for c in found.get_columns("ad_slots")}
+    assert {"exposures", "clicked_before", "query"} <= slot_columns
     assert "ix_feed_requests_time" in {i["name"] for i in found.get_indexes("feed_requests")}
 
 

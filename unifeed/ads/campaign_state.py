@@ -136,6 +136,7 @@ class BilledImpressions:
     user: np.ndarray  # (N,) int64 the viewer
     at: list[datetime]  # (N,) when it was seen (naive UTC)
     viewer: list[dict[str, Any]]  # (N,) the viewer's age and gender
+    query: np.ndarray  # (N, D) the viewer's model vector; NaN rows where none was logged
 
 
 def billed_impressions(
@@ -152,6 +153,7 @@ def billed_impressions(
                 slot.c.score,
                 slot.c.exposures,
                 slot.c.clicked_before,
+                slot.c.query,
                 fr.c.request_id,
                 slot.c.item_id,
                 lg.c.user_id,
@@ -180,4 +182,16 @@ def billed_impressions(
         np.array([-1 if r.user_id is None else r.user_id for r in billed], dtype=np.int64),
         [as_utc(r.event_time) for r in billed],
         [{"age": r.age, "gender": r.gender} for r in billed],
+        query_matrix([r.query for r in billed]),
     )
+
+
+def query_matrix(blobs: list[bytes | None]) -> np.ndarray:
+    """(N, D) float64 from logged float32 vectors; NaN rows for missing ones
+    and for any whose length is not the newest's (another model)."""
+    d = next((len(b) // 4 for b in blobs if b), 0)
+    out = np.full((len(blobs), d), np.nan)
+    for i, b in enumerate(blobs):
+        if b and len(b) == 4 * d:
+            out[i] = np.frombuffer(b, dtype=np.float32)
+    return out

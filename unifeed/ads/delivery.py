@@ -349,6 +349,7 @@ class AdDelivery:
         excluded_rows: np.ndarray,  # (I,) bool: rows this user must not be shown
         views: Mapping[int, int] | None = None,  # item pk -> this user's impressions of it
         clicked: Collection[int] = (),  # item pks this user has clicked
+        query: np.ndarray | None = None,  # (D,) the user's model vector
         page_scores: np.ndarray,  # (n,) organic scores of the page, best first
         score_rows: Callable[[np.ndarray], np.ndarray] | None,
         row_of_pk: dict[int, int],
@@ -395,14 +396,15 @@ class AdDelivery:
             shown = scores[best : best + 1]  # (1,) the creative this viewer would see
             hinted = in_suggested_groups(st.campaign, user)
             again = any(pk in clicked for pk in st.campaign.creative_item_ids)
-            p = float(self.predict.p_result(st, shown, exposures, hinted, again)[0])
+            p = float(self.predict.p_result(st, shown, exposures, hinted, again, query)[0])
             bid = self.bid(st)
             # Impressions are charged in whole minor units: a bid worth less
             # than one per impression cannot pay for the slot, nor can a
             # budget that cannot cover one more charge.
             if bid * p < 1 or remaining_minor(st.campaign.id) < round(bid * p):
                 continue
-            quality = value_of * float(self.predict.p_click(st, shown, exposures, hinted, again)[0])
+            p_click = self.predict.p_click(st, shown, exposures, hinted, again, query)
+            quality = value_of * float(p_click[0])
             bidders.append(Bidder(st.campaign.id, int(rows[best]), bid, p, quality))
             score_of[int(rows[best])] = float(scores[best])
             exposures_of[st.campaign.id] = exposures

@@ -11,7 +11,11 @@ billed impressions (`unifeed.ads.calibration`). The campaign's
 audience suggestion is a hint, never a filter: viewers inside its age and
 gender groups and those outside each get a factor, the clicks they gave over
 what was predicted for them, which stays near 1 until the campaign's clicks
-say the groups differ.
+say the groups differ. Last, each campaign's lookalike
+(`unifeed.ads.lookalike`) learns from its billed impressions which viewers,
+by their model vectors, click it more or less than all that predicted, and
+scales p(click) by it: the score ranks a new ad's viewers only as well as
+its text says who it is for.
 
 A campaign holding a cost-per-result or ROAS goal bids an absolute price per
 viewer, goal times p(result), so it reads p(click) from a curve whose slope
@@ -60,6 +64,7 @@ from unifeed.ads.campaign_state import CampaignState, billed_impressions
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.conversion import ConversionCurve, clicks
 from unifeed.ads.conversion import fit as fit_conversions
+from unifeed.ads.lookalike import Lookalike, fit_lookalikes
 from unifeed.store import Store
 from unifeed.store.feed_log import FeedLog
 
@@ -94,6 +99,8 @@ class Predictor:
     # the last fit and the last model's, the prior of the new one's.
     suggestion: dict[int, float] = field(default_factory=dict)
     prior_suggestion: dict[int, float] = field(default_factory=dict)
+    # campaign -> who clicked it, in this model's user space (`unifeed.ads.lookalike`)
+    lookalikes: dict[int, Lookalike] = field(default_factory=dict)
 
     def new_model(self, states: dict[int, CampaignState]) -> None:
         """A new model scores on its own scale: what the last one learned of
@@ -102,6 +109,7 @@ class Predictor:
         self.prior_wearout = self.wearout.copy()
         self.prior_suggestion = dict(self.suggestion)
         self.ad_click = None
+        self.lookalikes = {}  # its vectors are in another space
 
     def calibrate(self, feed_log: FeedLog, model_version: str | None) -> Calibrator:
         """Refit p(click | score) on what this model showed and what was clicked."""
@@ -159,6 +167,9 @@ class Predictor:
         expected = predicted * levels * self.wearout[frequency]
         group = 2 * b.campaign + inside
         self.suggestion = shrunk_ratios(group, expected, b.clicked, self.prior_suggestion)
+        if self.audience == "model":
+            hint = np.array([self.suggestion.get(int(g), 1.0) for g in group])
+            self.lookalikes = fit_lookalikes(b.campaign, b.query, expected * hint, b.clicked)
 
     def apply_levels(self, states: dict[int, CampaignState]) -> None:
         for cid, st in states.items():
@@ -181,18 +192,23 @@ class Predictor:
         exposures: int = 0,
         suggested: bool = False,
         clicked_before: bool = False,
+        query: np.ndarray | None = None,
     ) -> np.ndarray:
         """p(click | this viewer sees the creative): the model's, or the baselines' average.
 
         `exposures`: how often the viewer has seen the campaign's ads before;
         `suggested`: whether the viewer is in its audience suggestion's groups;
-        `clicked_before`: whether the viewer has clicked the campaign's ads
-        (the baselines do not look).
+        `clicked_before`: whether the viewer has clicked the campaign's ads;
+        `query`: the viewer's model vector, for the campaign's lookalike
+        (the baselines look at neither).
         """
         model = self.audience == "model"
         fatigue = self.wearout[int(wearout_bucket(exposures, clicked_before and model))]
         if model:
             level = st.click_level * st.suggestion_levels[int(suggested)]
+            lookalike = self.lookalikes.get(st.campaign.id)
+            if lookalike is not None and query is not None:
+                level *= lookalike.factor(query)
             p = self.curve(st.campaign).predict(scores)
             return np.clip(p * level * fatigue, 0.0, 1.0)
         return np.full(len(scores), min(1.0, st.click_rate * fatigue))
@@ -204,11 +220,12 @@ class Predictor:
         exposures: int = 0,
         suggested: bool = False,
         clicked_before: bool = False,
+        query: np.ndarray | None = None,
     ) -> np.ndarray:
         """p(the campaign's result | this viewer sees the creative)."""
         if st.campaign.result_actions[0] == "impression":
             return np.full(len(scores), reach_worth(exposures))
-        p = self.p_click(st, scores, exposures, suggested, clicked_before)
+        p = self.p_click(st, scores, exposures, suggested, clicked_before, query)
         if converts_after_click(st.campaign) and self.audience == "model":
             cid = st.campaign.id
             return np.clip(p * self.conversions.rate(cid, st.results_per_click, scores), 0.0, 1.0)

@@ -165,6 +165,7 @@ class FeedService:
         rows, scores = rows[:n], scores[:n]
         sponsored = {p: a for p, a in sponsored.items() if p < n}
 
+        ad_query = None if query is None else np.asarray(query, dtype=np.float32).tobytes()
         request_id = uuid.uuid4().hex
         root = root or request_id
         self.log.record(
@@ -189,6 +190,7 @@ class FeedService:
                     "bid_minor": ad.bid_minor,
                     "exposures": ad.exposures,
                     "clicked_before": ad.clicked_before,
+                    "query": ad_query,
                 }
                 for pos, ad in sponsored.items()
             ],
@@ -229,6 +231,7 @@ class FeedService:
             # impressions have arrived yet.
             views={**{pk: 1 for pk in shown}, **seen},
             clicked={pk for pk, actions in acted.items() if "click" in actions},
+            query=query,
             page_scores=np.asarray(scores, dtype=np.float64),
             score_rows=lambda r: scored.vectors[r] @ query,
             row_of_pk=cat.row_of_pk,

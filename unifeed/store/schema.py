@@ -240,6 +240,9 @@ ad_slots = Table(
     # Whether the viewer had clicked the campaign's ads, as far as the
     # auction knew: the other half of the wear-out feature.
     Column("clicked_before", Boolean),
+    # The viewer as the model saw them (its user vector, float32 bytes): what
+    # a campaign learns its lookalike direction on (`calibration.fit_lookalikes`).
+    Column("query", LargeBinary),
 )
 
 # A result (purchase, lead, install, ...) credited to at most one campaign.
