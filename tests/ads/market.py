@@ -4,16 +4,18 @@ a trained model, and a pasta advertiser whose creatives suit the food fans."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Row, select
 
 from tests.serving.test_model_feed import FAST, TOPICS, text
 from unifeed.ads.campaigns import Campaign
 from unifeed.serving.training import train_from_store
 from unifeed.settings import Settings
-from unifeed.store import Store
+from unifeed.store import Store, schema
 from unifeed.store.feed_log import FeedLog
 
 NOW = datetime.now(UTC)
@@ -142,3 +144,26 @@ def create_campaign(client: TestClient, adv: dict[str, str], budget: int, **over
     assert r.status_code == 201
     time.sleep(0.06)  # past the test settings' reload interval
     return cid
+
+
+def serve_everyone(client: TestClient, clicks: Callable[[int], bool]) -> None:
+    """Users u0..u29 each get a feed page and see its first ad; those for whom
+    `clicks(u)` is true click it."""
+    events = []
+    for u in range(30):
+        page = client.get("/v1/feed", params={"user_id": f"u{u}", "n": 10}).json()
+        (ad,) = sponsored(page)[:1]
+        imp = impression(f"i{u}", f"u{u}", ad["item_id"], page["request_id"])
+        events.append(imp)
+        if clicks(u):
+            events.append({**imp, "event_id": f"c{u}", "action": "click"})
+    assert client.post("/v1/events", json={"events": events}).status_code == 200
+
+
+def last_slot(store: Store, *columns: str) -> Row:
+    """These columns of the newest ad slot."""
+    slots = schema.ad_slots
+    with store.engine.connect() as conn:
+        return conn.execute(
+            select(*(slots.c[c] for c in columns)).order_by(slots.c.feed_request_id.desc()).limit(1)
+        ).one()

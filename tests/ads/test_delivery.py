@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from tests.ads.market import NOW, create_campaign, impression, iso, log_feed, sponsored
+from tests.ads.market import (
+    NOW,
+    create_campaign,
+    impression,
+    iso,
+    last_slot,
+    log_feed,
+    sponsored,
+)
 from unifeed.ads import prediction
 from unifeed.ads.campaign_state import billed_impressions
 from unifeed.ads.campaigns import Campaigns
@@ -184,12 +192,7 @@ def test_a_viewer_who_clicked_the_campaign_is_bid_on_as_one(market) -> None:
     (second,) = sponsored(again)  # the other creative: the clicked one is not shown again
     assert second["item_id"] != ad
     store = Store(settings.resolved_database_url)
-    with store.engine.connect() as conn:
-        slot = conn.execute(
-            select(schema.ad_slots.c.score, schema.ad_slots.c.p_result, schema.ad_slots.c.exposures)
-            .order_by(schema.ad_slots.c.feed_request_id.desc())
-            .limit(1)
-        ).one()
+    slot = last_slot(store, "score", "p_result", "exposures")
     (st,) = ads._states.values()
     score = np.array([slot.score])
     assert slot.exposures == 1

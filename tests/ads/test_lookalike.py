@@ -6,15 +6,22 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import select
 
-from tests.ads.market import NOW, TOPICS, create_campaign, impression, iso, sponsored
+from tests.ads.market import (
+    NOW,
+    TOPICS,
+    create_campaign,
+    iso,
+    last_slot,
+    serve_everyone,
+    sponsored,
+)
 from unifeed.ads.campaign_state import CampaignState, billed_impressions, query_matrix
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.lookalike import LOOKALIKE_CLIP, MIN_CLICKS, fit_lookalikes, fit_one
 from unifeed.ads.pacing import Pacer
 from unifeed.ads.prediction import Predictor
-from unifeed.store import Store, schema
+from unifeed.store import Store
 
 
 def two_kinds(n: int, rate_a: float, rate_b: float, seed: int = 0):
@@ -83,15 +90,7 @@ def test_the_auction_logs_the_viewer_and_learns_who_clicks(market) -> None:
     the next auction bids with it on a newcomer who likes topic 1."""
     client, settings, adv = market
     create_campaign(client, adv, budget=100_000)
-    events = []
-    for u in range(30):
-        page = client.get("/v1/feed", params={"user_id": f"u{u}", "n": 10}).json()
-        (ad,) = sponsored(page)[:1]
-        imp = impression(f"i{u}", f"u{u}", ad["item_id"], page["request_id"])
-        events.append(imp)
-        if u % 3 == 1:
-            events.append({**imp, "event_id": f"c{u}", "action": "click"})
-    assert client.post("/v1/events", json={"events": events}).status_code == 200
+    serve_everyone(client, lambda u: u % 3 == 1)
     store = Store(settings.resolved_database_url)
     (c,) = Campaigns(store).list(None)
     ads = client.app.state.services.feed.ads
@@ -116,12 +115,7 @@ def test_the_auction_logs_the_viewer_and_learns_who_clicks(market) -> None:
     assert client.post("/v1/events", json={"events": history}).status_code == 200
     page = client.get("/v1/feed", params={"user_id": "u30", "n": 10}).json()
     assert sponsored(page)
-    with store.engine.connect() as conn:
-        slot = conn.execute(
-            select(schema.ad_slots.c.score, schema.ad_slots.c.p_result, schema.ad_slots.c.query)
-            .order_by(schema.ad_slots.c.feed_request_id.desc())
-            .limit(1)
-        ).one()
+    slot = last_slot(store, "score", "p_result", "query")
     store.close()
     (live,) = ads._states.values()
     q = query_matrix([slot.query])[0]

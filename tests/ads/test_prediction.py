@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from tests.ads.market import a_campaign, create_campaign, impression, sponsored
+from tests.ads.market import a_campaign, create_campaign, serve_everyone
 from unifeed.ads.audience import REPEAT_WORTH
 from unifeed.ads.calibration import Calibrator
 from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState
@@ -123,15 +123,7 @@ def test_the_suggestion_counts_as_much_as_the_campaigns_clicks_show(market) -> N
     client.post("/v1/users", json={"users": users})
     suggestion = {"age_min": 35, "age_max": 120, "genders": ["female", "male"]}
     create_campaign(client, adv, budget=100_000, audience_suggestion=suggestion)
-    events = []
-    for u in range(30):
-        page = client.get("/v1/feed", params={"user_id": f"u{u}", "n": 10}).json()
-        (ad,) = sponsored(page)[:1]
-        imp = impression(f"i{u}", f"u{u}", ad["item_id"], page["request_id"])
-        events.append(imp)
-        if u >= 15:
-            events.append({**imp, "event_id": f"c{u}", "action": "click"})
-    assert client.post("/v1/events", json={"events": events}).status_code == 200
+    serve_everyone(client, lambda u: u >= 15)
     store = Store(settings.resolved_database_url)
     (c,) = Campaigns(store).list(None)
     version = client.app.state.services.feed.ads._model_version
