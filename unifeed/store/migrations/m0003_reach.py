@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, String, inspect
 
 from unifeed.store import schema
+from unifeed.store.migrations.columns import add_column
 
 
 def upgrade(conn: Connection) -> None:
-    # A database created after this column joined the schema has it already
-    # (m0002 creates the tables as the schema now stands).
-    found = inspect(conn)
-    if "reach_key" not in {c["name"] for c in found.get_columns("attributions")}:
-        conn.exec_driver_sql("ALTER TABLE attributions ADD COLUMN reach_key VARCHAR(64)")
-    if "ux_attributions_reach" not in {i["name"] for i in found.get_indexes("attributions")}:
+    add_column(conn, "attributions", "reach_key", String(64))
+    # Likewise its index, which m0002 creates with the table.
+    indexes = {i["name"] for i in inspect(conn).get_indexes("attributions")}
+    if "ux_attributions_reach" not in indexes:
         index = next(i for i in schema.attributions.indexes if i.name == "ux_attributions_reach")
         index.create(conn)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, Integer
+
+from unifeed.store.migrations.columns import add_column
 
 
 def upgrade(conn: Connection) -> None:
-    # A database created after this column joined the schema has it already
-    # (m0002 creates the tables as the schema now stands).
-    if "exposures" not in {c["name"] for c in inspect(conn).get_columns("ad_slots")}:
-        conn.exec_driver_sql("ALTER TABLE ad_slots ADD COLUMN exposures INTEGER")
+    add_column(conn, "ad_slots", "exposures", Integer())

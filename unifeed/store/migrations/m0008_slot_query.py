@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, LargeBinary
+
+from unifeed.store.migrations.columns import add_column
 
 
 def upgrade(conn: Connection) -> None:
-    # A database created after this column joined the schema has it already
-    # (m0002 creates the tables as the schema now stands).
-    if "query" not in {c["name"] for c in inspect(conn).get_columns("ad_slots")}:
-        kind = "BYTEA" if conn.dialect.name == "postgresql" else "BLOB"
-        conn.exec_driver_sql(f"ALTER TABLE ad_slots ADD COLUMN query {kind}")
+    add_column(conn, "ad_slots", "query", LargeBinary())
