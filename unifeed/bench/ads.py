@@ -25,6 +25,7 @@ import json
 import math
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -109,12 +110,15 @@ def arm_store(outcome: ArmOutcome) -> Store:
 
 
 def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str, Any]:
-    """Predicted p(result) of every ad shown against whether that result followed.
+    """Predicted p(result) of every ad shown against the results that followed.
 
-    A slot's result followed when the viewer sent the campaign's result event
-    on that ad naming that feed request. Awareness is left out: its result
-    is the impression itself, predicted as 1. Also by how often the viewer
-    had seen the campaign before (the buckets of delivery's wear-out curve).
+    A slot's results are the campaign's result events the viewer sent on
+    that ad naming that feed request, counted: p(result) is the results an
+    impression is expected to bring, and one engagement impression can bring
+    a like and a long view, two results the campaign is credited with.
+    Awareness is left out: its result is the impression itself, predicted
+    as 1. Also by how often the viewer had seen the campaign before (the
+    buckets of delivery's wear-out curve).
     """
     store = arm_store(outcome)
     s, fr, e, c = schema.ad_slots, schema.feed_requests, schema.events, schema.campaigns
@@ -140,7 +144,7 @@ def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str,
             ).all()
     finally:
         store.close()
-    acted = {(r.request_id, r.item_id, r.action) for r in done}
+    acted = Counter((r.request_id, r.item_id, r.action) for r in done)
     shown = {(r.request_id, r.item_id) for r in done if r.action == "impression"}
     slots = [r for r in slots if (r.request_id, r.item_id) in shown]
     views = earlier_views((r.campaign_id, r.user_external_id) for r in slots)
@@ -148,8 +152,9 @@ def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str,
     slots, fa = [slots[k] for k in keep], views[keep]
     pa = np.array([r.p_result for r in slots])
     ya = np.array(
-        [any((r.request_id, r.item_id, a) in acted for a in OBJECTIVES[r.objective]) for r in slots]
-    ).astype(np.float64)
+        [sum(acted[r.request_id, r.item_id, a] for a in OBJECTIVES[r.objective]) for r in slots],
+        dtype=np.float64,
+    )
     groups = np.array([r.objective for r in slots])
 
     def mean_of(m: np.ndarray) -> dict[str, Any]:

@@ -179,7 +179,9 @@ def _render_pacing(r: dict[str, Any], images: bool) -> list[str]:
     lines += [
         "",
         f"Calibration of p(result) in the automatic arm: {cal['n']} ad impressions (awareness "
-        "left out: its result is the impression), ten buckets of equal count.",
+        "left out: its result is the impression), ten buckets of equal count. Observed is the "
+        "results per impression: p(result) is the results an impression is expected to bring, "
+        "and an engagement impression can bring two (a like and a long view).",
         "",
         "| bucket | impressions | predicted | observed |",
         "|---|---|---|---|",
@@ -262,7 +264,7 @@ def plots(r: dict[str, Any], img: Path = IMG) -> list[Path]:
             ax.plot([0, top], [0, top], "k--", lw=1)
             ax.plot(pred, obs, "o-")
             ax.set_xlabel("predicted p(result)")
-            ax.set_ylabel("observed rate")
+            ax.set_ylabel("observed results per impression")
             ax.set_title("Calibration by bucket")
             fig.tight_layout()
             out.append(img / "ads_calibration.png")
