@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from tests.ads.market import a_campaign, create_campaign, serve_everyone
 from unifeed.ads.audience import REPEAT_WORTH
 from unifeed.ads.calibration import Calibrator
-from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState
+from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState, peer_priors
 from unifeed.ads.campaigns import Campaign, Campaigns
 from unifeed.ads.conversion import ConversionCurve
 from unifeed.ads.pacing import Pacer
@@ -53,6 +54,31 @@ def test_results_per_click_move_from_the_prior_to_the_campaigns_own() -> None:
     seasoned = state(campaign("leads"), clicks=2000, results=1000)
     assert seasoned.results_per_click == pytest.approx(0.5, abs=0.01)
     assert state(campaign("traffic"), clicks=10, results=0).results_per_click == 1.0
+
+
+def test_a_new_campaign_starts_from_its_peers_results_per_click() -> None:
+    """A world whose clicks convert at 0.8: a fresh leads campaign starts
+    near its leads peer's rate, a fresh sales campaign from the leads
+    campaigns' (results after the click alike), and an engagement campaign
+    keeps its own default; each campaign's own clicks still take over."""
+    seasoned = state(replace(campaign("leads"), id=1), clicks=500, results=400)
+    fresh = state(replace(campaign("leads"), id=2))
+    sales = state(replace(campaign("sales"), id=3))
+    likes = state(replace(campaign("engagement"), id=4))
+    states = {st.campaign.id: st for st in (seasoned, fresh, sales, likes)}
+    assert fresh.results_per_click == pytest.approx(0.1)  # before: the default
+    peer_priors(states)
+    assert fresh.results_per_click == pytest.approx(0.8, abs=0.05)
+    assert sales.results_per_click == pytest.approx(0.8, abs=0.05)
+    assert likes.results_per_click == pytest.approx(0.3)
+    # Its own 400 clicks and 40 results outweigh the peer's prior.
+    own = state(replace(campaign("leads"), id=5), clicks=400, results=40)
+    peer_priors({**states, 5: own})
+    assert own.results_per_click < 0.2
+    # Alone, a campaign's prior is its objective's default.
+    alone = {2: state(replace(campaign("leads"), id=2))}
+    peer_priors(alone)
+    assert alone[2].results_per_click == pytest.approx(0.1)
 
 
 def test_results_after_the_click_follow_the_viewer_under_the_model_only() -> None:

@@ -28,6 +28,9 @@ OBJECTIVES: dict[str, tuple[str, ...]] = {
     "app_promotion": ("install",),
     "sales": ("purchase",),
 }
+# Objectives whose result is something the viewer does off the platform
+# after clicking (unifeed.ads.conversion).
+AFTER_CLICK_OBJECTIVES: frozenset[str] = frozenset({"leads", "app_promotion", "sales"})
 BID_STRATEGIES: tuple[str, ...] = ("highest_volume", "cost_per_result", "roas", "bid_cap")
 MAX_CLICK_WINDOW_DAYS = 28  # the longest attribution window a campaign may ask for
 

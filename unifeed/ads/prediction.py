@@ -61,7 +61,7 @@ from unifeed.ads.calibration import (
     wearout_bucket,
 )
 from unifeed.ads.campaign_state import CampaignState, billed_impressions
-from unifeed.ads.campaigns import Campaign
+from unifeed.ads.campaigns import AFTER_CLICK_OBJECTIVES, Campaign
 from unifeed.ads.conversion import ConversionCurve, clicks
 from unifeed.ads.conversion import fit as fit_conversions
 from unifeed.ads.lookalike import Lookalike, fit_lookalikes
@@ -76,7 +76,7 @@ MIN_CALIBRATION = 500  # shown items needed before the click calibration is refi
 def converts_after_click(c: Campaign) -> bool:
     """Its result is one thing a viewer does off the platform after clicking
     (unifeed.ads.conversion)."""
-    return c.objective in ("leads", "app_promotion", "sales")
+    return c.objective in AFTER_CLICK_OBJECTIVES
 
 
 @dataclass
