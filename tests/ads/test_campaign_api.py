@@ -57,6 +57,7 @@ def test_every_campaign_endpoint_is_404_across_tenants(client: TestClient, tenan
         ("POST", f"/v1/campaigns/{cid}/resume", None),
         ("POST", f"/v1/campaigns/{cid}/creatives", {"texts": ["buy now"]}),
         ("GET", f"/v1/campaigns/{cid}/report", None),
+        ("GET", f"/v1/campaigns/{cid}/report.png", None),
     ]
     # Every campaign route in the published spec is in the list, so a new one
     # cannot skip this test.

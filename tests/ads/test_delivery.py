@@ -66,6 +66,10 @@ def test_an_ad_is_auctioned_charged_once_and_credited(market) -> None:
     assert report["pacing"][-1]["spend_minor"] == spent
     assert report["audience"]["country"]["impressions"] == {"DE": 1.0}
     assert report["audience"]["age"]["population"]["25-34"] > 0
+    chart = client.get(f"/v1/campaigns/{cid}/report.png", headers=adv)
+    assert chart.status_code == 200, chart.text
+    assert chart.headers["content-type"] == "image/png"
+    assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_no_ads_for_users_the_law_excludes(market) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, Path, Response, status
 from sqlalchemy.exc import IntegrityError
 
-from unifeed.ads import report
+from unifeed.ads import report, report_chart
 from unifeed.ads.campaigns import Campaign
 from unifeed.api.campaign_schemas import (
     AdvertiserCreate,
@@ -163,3 +163,19 @@ def campaign_report(campaign_id: CampaignId, services: ServicesDep, who: Princip
     """Spend, impressions, reach, results, cost per result, ROAS, pacing, audience found."""
     c = visible(services, who, campaign_id)
     return report.campaign_report(services.store, c, services.feed.clock())
+
+
+@router.get(
+    "/campaigns/{campaign_id}/report.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, **NOT_FOUND},
+)
+def campaign_report_chart(
+    campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep
+) -> Response:
+    """The report as a picture: spend against its target by hour, and the
+    shares of impressions and results against the population by age,
+    gender and interest."""
+    c = visible(services, who, campaign_id)
+    r = report.campaign_report(services.store, c, services.feed.clock())
+    return Response(report_chart.png(r), media_type="image/png")
