@@ -34,7 +34,7 @@ from sqlalchemy import select
 
 from unifeed.ads.calibration import FREQUENCY_BUCKETS, earlier_views, reliability
 from unifeed.ads.campaigns import OBJECTIVES
-from unifeed.bench.ads_report import EARLY, plots, render
+from unifeed.bench.ads_report import EARLY, plots, render, report_picture
 from unifeed.bench.report import REPO, write_section
 from unifeed.settings import Settings
 from unifeed.sim.advertisers import Advertiser
@@ -327,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_write:
             if args.section == "ads-sim":
                 plots(r)
+                report_picture(outcomes, advertisers)
             write_section(args.section, body)
     if args.part in ("replay", "all"):
         from unifeed.bench import ads_replay

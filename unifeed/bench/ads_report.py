@@ -205,8 +205,36 @@ def _render_pacing(r: dict[str, Any], images: bool) -> list[str]:
         label = f"{f}+" if int(f) == FREQUENCY_BUCKETS - 1 else str(f)
         lines.append(f"| {label} | {b['n']} | {b['predicted']:.4f} | {b['observed']:.4f} |")
     if images:
-        lines += ["", "![calibration](img/ads_calibration.png)"]
+        lines += [
+            "",
+            "![calibration](img/ads_calibration.png)",
+            "",
+            "The automatic arm's highest-volume traffic campaign as its advertiser sees it "
+            "(`GET /v1/campaigns/$ID/report.png`, at the end of the flight):",
+            "",
+            "![a campaign's report](img/ads_report.png)",
+        ]
     return lines
+
+
+def report_picture(
+    outcomes: dict[str, Any], advertisers: list[Any], img: Path = IMG
+) -> Path | None:
+    """The automatic arm's highest-volume traffic campaign's report as the
+    API draws it, from the report the flight fetched from the API."""
+    from unifeed.ads.report_chart import png
+
+    arm = outcomes.get("automatic")
+    pick = [
+        a
+        for a in advertisers
+        if a.objective == "traffic" and a.bid_strategy["type"] == "highest_volume"
+    ]
+    if arm is None or not pick or pick[0].id not in arm.reports:
+        return None
+    out = img / "ads_report.png"
+    out.write_bytes(png(arm.reports[pick[0].id]))
+    return out
 
 
 def plots(r: dict[str, Any], img: Path = IMG) -> list[Path]:
