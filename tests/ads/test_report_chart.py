@@ -75,3 +75,16 @@ def test_minor_units_follow_the_currency() -> None:
 def test_the_png_is_an_image() -> None:
     image = imread(io.BytesIO(png(a_report())), format="png")
     assert image.shape[0] > 400 and image.shape[1] > 600
+
+
+def test_a_campaign_not_started_draws_empty_panels() -> None:
+    """Scheduled: no hour, no impression, no result, nobody on the platform yet."""
+    r = a_report()
+    r["pacing"], r["cost_per_result_minor"] = [], None
+    for shares in r["audience"].values():
+        for key in shares:
+            shares[key] = {}
+    fig = figure(r)
+    assert len(fig.axes[0].get_lines()[0].get_ydata()) == 0
+    assert "no result yet" in fig.axes[0].get_title(loc="left")
+    assert png(r).startswith(b"\x89PNG")

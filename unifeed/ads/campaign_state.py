@@ -80,7 +80,7 @@ class CampaignState:
 
     @property
     def results_per_click(self) -> float:
-        """Its results per click, shrunk towards the objective's prior while clicks are few."""
+        """Its results per click, shrunk towards its peers' (`peer_priors`) while clicks are few."""
         if self.campaign.result_actions[0] == "click":
             return 1.0
         prior = self.peer_results_per_click
@@ -106,7 +106,9 @@ def peer_priors(states: dict[int, CampaignState]) -> None:
 
     How often a click becomes a lead or a sale is a fact of the app and its
     audience as much as of the offer: a new campaign that starts from its
-    peers' rate bids near right from its first hour. With the default alone,
+    peers' rate bids near right from its first hour. Only delivery reads
+    the pooled rates: no report shows one advertiser's to another. With the
+    default alone,
     the ads benchmark's conversion campaigns were predicted at 57-70% of
     their results on the flight's first day (its simulated people convert
     about 0.8 of their clicks) and leads at 81% over the flight; with their
