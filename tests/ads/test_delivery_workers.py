@@ -1,0 +1,115 @@
+"""Eight server processes deliver one tiny budget: never more is charged.
+
+Threads in one process share its delivery's memory; separate `unifeed serve`
+processes share only the database, each with its own idea of what the
+campaign has left. The budget must hold there too: every charge is checked
+against the spend counter in the database, in the transaction that records it.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.ads.market import create_campaign, impression, seed_market
+from unifeed.ads.campaigns import Campaigns
+from unifeed.ads.ledger import Ledger
+from unifeed.api import create_app
+from unifeed.bench._server import start_server, stop_server, wait_ready
+from unifeed.settings import Settings
+from unifeed.store import Store, schema
+
+KEY = "delivery-workers-operator-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+WORKERS = 8
+BUDGET = 10  # minor units: a handful of impressions at most
+
+
+def test_eight_server_processes_never_overspend_a_tiny_budget(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data", database_url=database_url, operator_key=KEY, encoder="hashing"
+    )
+    with TestClient(create_app(settings), headers=AUTH) as client:
+        create_campaign(client, seed_market(client, settings), BUDGET)
+    servers = [
+        start_server(settings.data_dir, KEY, database_url=database_url) for _ in range(WORKERS)
+    ]
+    placed = [0] * WORKERS  # sponsored items each server put on a page
+    errors: list[str] = []
+    start, report = (threading.Barrier(WORKERS, timeout=180) for _ in range(2))
+
+    def client_loop(w: int, base: str) -> None:
+        try:
+            serve_then_report(w, base)
+        except Exception as e:  # a crash in a thread must fail the test
+            errors.append(repr(e))
+            start.abort()
+            report.abort()
+
+    def serve_then_report(w: int, base: str) -> None:
+        with httpx.Client(base_url=base, headers=AUTH, timeout=60) as c:
+            start.wait()  # all at once
+            batches = []
+            for k in range(6):
+                user = f"u{(w * 3 + k) % 30}"
+                page = c.get("/v1/feed", params={"user_id": user, "n": 10, "include_seen": True})
+                if page.status_code != 200:
+                    errors.append(page.text)
+                    continue
+                feed = page.json()
+                placed[w] += sum(it["sponsored"] for it in feed["items"])
+                batches.append(
+                    [
+                        impression(f"w{w}-{k}-{i}", user, it["item_id"], feed["request_id"])
+                        for i, it in enumerate(feed["items"])
+                    ]
+                )
+            # Every page is served before any is reported seen: no server
+            # knows of a charge yet, so together they place more ads than
+            # the budget can pay for, and the charges race.
+            report.wait()
+            for batch in batches:
+                r = c.post("/v1/events", json={"events": batch})
+                if r.status_code != 200:
+                    errors.append(r.text)
+
+    try:
+        for base, proc in servers:
+            wait_ready(base, proc, need_model=True, timeout=240)
+        threads = [
+            threading.Thread(target=client_loop, args=(w, base))
+            for w, (base, _) in enumerate(servers)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+    finally:
+        for _, proc in servers:
+            stop_server(proc)
+    assert errors == []
+    # The servers raced: several of them placed the campaign's ads, each
+    # before it could know what the others had spent.
+    assert sum(n > 0 for n in placed) >= 2, placed
+    store = Store(database_url)
+    ledger = Ledger(store)
+    c = Campaigns(store).list(None)[0]
+    assert 0 < ledger.total(c.id) == ledger.spent(c.id) <= BUDGET
+    spent = ledger.spent(c.id)
+    with store.engine.connect() as conn:
+        charges, dearest = conn.execute(
+            select(func.count(), func.max(schema.ledger.c.amount_minor)).where(
+                schema.ledger.c.campaign_id == c.id
+            )
+        ).one()
+    store.close()
+    # The limit was reached and held: more ads were seen than were charged,
+    # and what is left cannot pay for another charge.
+    assert sum(placed) > charges, (placed, charges)
+    assert BUDGET - spent < dearest, (spent, dearest)
