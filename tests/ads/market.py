@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Row, select
 
@@ -71,6 +72,19 @@ def impression(
         "timestamp": iso(at),
         "request_id": request_id,
     }
+
+
+def page_seen(client: TestClient | httpx.Client, user: str, tag: str) -> tuple[dict, list[dict]]:
+    """A feed page for `user` (items seen before allowed) and the impression
+    events of all its items (ids `tag-0`, `tag-1`, ...)."""
+    page = client.get("/v1/feed", params={"user_id": user, "n": 10, "include_seen": True})
+    assert page.status_code == 200, page.text
+    feed = page.json()
+    events = [
+        impression(f"{tag}-{i}", user, it["item_id"], feed["request_id"])
+        for i, it in enumerate(feed["items"])
+    ]
+    return feed, events
 
 
 def log_feed(store: Store, request_id: str, at: datetime) -> None:

@@ -16,6 +16,7 @@ from tests.ads.market import (
     iso,
     last_slot,
     log_feed,
+    page_seen,
     sponsored,
 )
 from unifeed.ads import prediction
@@ -93,15 +94,7 @@ def test_concurrent_feeds_never_overspend_a_tiny_budget(market) -> None:
     def work(w: int) -> None:
         for k in range(6):
             user = f"u{(w * 3) % 30}"
-            page = client.get("/v1/feed", params={"user_id": user, "n": 10, "include_seen": True})
-            if page.status_code != 200:
-                errors.append(page.text)
-                continue
-            body = page.json()
-            evs = [
-                impression(f"w{w}-{k}-{i}", user, it["item_id"], body["request_id"])
-                for i, it in enumerate(body["items"])
-            ]
+            _, evs = page_seen(client, user, f"w{w}-{k}")
             r = client.post("/v1/events", json={"events": evs})
             if r.status_code != 200:
                 errors.append(r.text)

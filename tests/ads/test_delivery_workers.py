@@ -15,7 +15,7 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from tests.ads.market import create_campaign, impression, seed_market
+from tests.ads.market import create_campaign, page_seen, seed_market
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Ledger
 from unifeed.api import create_app
@@ -58,18 +58,9 @@ def test_eight_server_processes_never_overspend_a_tiny_budget(
             batches = []
             for k in range(6):
                 user = f"u{(w * 3 + k) % 30}"
-                page = c.get("/v1/feed", params={"user_id": user, "n": 10, "include_seen": True})
-                if page.status_code != 200:
-                    errors.append(page.text)
-                    continue
-                feed = page.json()
+                feed, events = page_seen(c, user, f"w{w}-{k}")
                 placed[w] += sum(it["sponsored"] for it in feed["items"])
-                batches.append(
-                    [
-                        impression(f"w{w}-{k}-{i}", user, it["item_id"], feed["request_id"])
-                        for i, it in enumerate(feed["items"])
-                    ]
-                )
+                batches.append(events)
             # Every page is served before any is reported seen: no server
             # knows of a charge yet, so together they place more ads than
             # the budget can pay for, and the charges race.
