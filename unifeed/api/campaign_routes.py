@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from sqlalchemy.exc import IntegrityError
 
-from unifeed.ads import report, report_chart
+from unifeed.ads import report
 from unifeed.ads.campaigns import Campaign
 from unifeed.api.campaign_schemas import (
     AdvertiserCreate,
@@ -176,6 +176,8 @@ def campaign_report_chart(
     """The report as a picture: spend against its target by hour, and the
     shares of impressions and results against the population by age,
     gender and interest."""
+    from unifeed.ads import report_chart  # matplotlib loads when a picture is asked for
+
     c = visible(services, who, campaign_id)
     r = report.campaign_report(services.store, c, services.feed.clock())
     return Response(report_chart.png(r), media_type="image/png")
