@@ -46,7 +46,7 @@ def figure(r: dict[str, Any]) -> Figure:
     pacing.plot(hours, [major(h["spend_minor"], cur) for h in r["pacing"]], label="spend", lw=2)
     pacing.plot(hours, [major(h["target_minor"], cur) for h in r["pacing"]], "k--", label="target")
     pacing.axhline(major(r["budget_minor"], cur), color="grey", lw=0.8, label="budget")
-    pacing.set_ylabel(f"cumulative spend ({r['currency']})")
+    pacing.set_ylabel(f"cumulative spend ({cur})")
     pacing.legend(loc="upper left")
     pacing.set_title(_title(r), loc="left", fontsize=10)
     for k, (dim, most) in enumerate(DIMENSIONS):
