@@ -88,6 +88,8 @@ def test_links_outside_the_list_count_as_unlisted(data):
 def test_forms_match_whole_words_and_numbers_only():
     assert corpus.mentions("use 5 g instant yeast", "5 g")
     assert not corpus.mentions("use 15 g fresh yeast", "5 g")
+    assert not corpus.mentions("anything from 1.5 to 2.5 g", "5 g")
+    assert corpus.mentions("It costs 5.", "5")
     assert corpus.mentions("Bake at 220 °C", "220 °C")
     assert corpus.mentions("12–16 hours", "12-16 hours")
     assert not corpus.mentions("often", "ten")

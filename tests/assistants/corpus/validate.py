@@ -66,16 +66,17 @@ def normalize(text: str) -> str:
 def mentions(text: str, form: str) -> bool:
     """Whether `form` occurs in `text`, normalised, not inside a longer word or number.
 
-    "5 g" does not match inside "15 g", and "ten" does not match inside "often".
+    "5 g" does not match inside "15 g" or "2.5 g", and "ten" does not match inside "often".
     """
-    hay, needle = normalize(text), normalize(form)
+    hay, needle = f"  {normalize(text)}  ", normalize(form)
     start = 0
     while (i := hay.find(needle, start)) >= 0:
-        before = hay[i - 1] if i else " "
-        after = hay[i + len(needle)] if i + len(needle) < len(hay) else " "
-        ok_before = not (needle[0].isalnum() and before.isalnum())
-        ok_after = not (needle[-1].isalnum() and after.isalnum())
-        if ok_before and ok_after:
+        j = i + len(needle)
+        in_word = needle[0].isalnum() and hay[i - 1].isalnum()
+        in_word |= needle[-1].isalnum() and hay[j].isalnum()
+        in_number = needle[0].isdigit() and hay[i - 1] in ".," and hay[i - 2].isdigit()
+        in_number |= needle[-1].isdigit() and hay[j] in ".," and hay[j + 1].isdigit()
+        if not (in_word or in_number):
             return True
         start = i + 1
     return False
