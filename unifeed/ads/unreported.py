@@ -16,15 +16,25 @@ ad slots that the app reported as seen in the hour before (`show_rate`: a
 user who leaves before scrolling to an ad never sees it), less what the
 ledger already holds of them. The ledger stays the only record of money; this
 estimate moves only the pacer.
+
+The auction is stricter (`held`): until its impression arrives or the lag
+has passed, a served slot holds its full price against what the budget may
+still sell, since any one of them may be seen. Without it an app that
+reports late was handed ads past the budget, which the ledger then refused
+to charge: free delivery. A slot that is never seen holds its price for
+`lag` only, so the cost is a budget's last few minutes of ads, later.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
+from unifeed.ads.ledger import LIFETIME, Budget, day_key
+from unifeed.ads.traffic import midnight
 from unifeed.store import Store, schema
 from unifeed.store.db import as_utc
 
@@ -110,4 +120,40 @@ def unreported_spend(
         pending = rate * float(amount) - float(billed.get(cid) or 0)
         if pending > 0:
             out[int(cid)] = pending
+    return out
+
+
+def held(
+    store: Store, campaign_id: int, budget: Budget, now: datetime, lag: timedelta = REPORT_LAG
+) -> dict[str, int]:
+    """Spend row -> the full price of this campaign's slots served in the
+    last `lag` that the ledger has not charged yet (a daily budget's row:
+    those served today), for `Ledger.remaining`."""
+    now = as_utc(now)
+    cutoff, today = now - lag, midnight(now)
+    slot, fr, lg = schema.ad_slots, schema.feed_requests, schema.ledger
+
+    def sums(amount: Any, at: Any) -> list[Any]:
+        """SUM of `amount`: all since the cutoff, and those of them since midnight."""
+        today_only = case((at >= today, amount), else_=0)
+        return [func.coalesce(func.sum(x), 0) for x in (amount, today_only)]
+
+    with store.engine.connect() as conn:
+        served = conn.execute(
+            select(*sums(slot.c.price_minor, fr.c.created_at))
+            .select_from(slot.join(fr, fr.c.id == slot.c.feed_request_id))
+            .where(slot.c.campaign_id == campaign_id, fr.c.created_at >= cutoff)
+        ).one()
+        if not served[0]:
+            return {}
+        billed = conn.execute(
+            select(*sums(lg.c.amount_minor, lg.c.event_time)).where(
+                lg.c.campaign_id == campaign_id,
+                lg.c.kind == "impression",
+                lg.c.event_time >= cutoff,
+            )
+        ).one()
+    out = {LIFETIME: max(int(served[0]) - int(billed[0]), 0)}
+    if budget.kind == "daily":
+        out[day_key(now)] = max(int(served[1]) - int(billed[1]), 0)
     return out
