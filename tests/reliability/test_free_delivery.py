@@ -12,7 +12,7 @@ from tests.ads.market import create_campaign, impression
 from tests.reliability.conftest import FOOD_FANS, charges, only_campaign, run_threads, serve
 from unifeed.ads.ledger import Ledger
 
-BUDGET = 60
+BUDGET = 10  # minor units: ten of the market's one-unit ad slots
 
 
 def report_all(client, slots, tag: str) -> None:
