@@ -249,6 +249,8 @@ ad_slots = Table(
     # a campaign learns its lookalike direction on (`calibration.fit_lookalikes`).
     Column("query", LargeBinary),
 )
+# A campaign's recent slots: what its budget still holds for (`unreported.held`).
+Index("ix_ad_slots_campaign", ad_slots.c.campaign_id, ad_slots.c.feed_request_id)
 
 # A result (purchase, lead, install, ...) credited to at most one campaign.
 attributions = Table(
