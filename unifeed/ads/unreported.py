@@ -17,21 +17,23 @@ user who leaves before scrolling to an ad never sees it), less what the
 ledger already holds of them. The ledger stays the only record of money; this
 estimate moves only the pacer.
 
-The auction is stricter (`held`): until its impression arrives, a served
-slot holds its full price against what the budget may still sell, since any
-one of them may be seen. Without it an app that reports late was handed ads
-past the budget, which the ledger then refused to charge: free delivery
-(1c6da54 served 680 ads on a budget of 300 one-unit slots when reports came
-30 minutes late, `bench/free_delivery.py`). A slot is held for the report
-lag, and for as long as the app's reports are further behind than that: the
-"report frontier", when the newest page its latest events name was served.
-Slots served before the frontier that are still unreported were not seen,
-and are released; so a slot never seen holds its price only until the
-reports catch up with it, and what that costs is a budget's last ads, later.
+The auction counts the same against the budget (`held`), over a window
+that follows the app's reports: without it an app that reports late was
+handed ads past the budget, which the ledger then refused to charge, free
+delivery (1c6da54 served 680 ads on a budget of 300 one-unit slots when
+reports came 30 minutes late, `bench/free_delivery.py`). Slots are held
+from the report lag ago, or from the "report frontier" if that is older:
+when the newest page that the app's latest events name was served, so
+while reports are 30 minutes behind, the last 30 minutes' slots are held.
+They are held at the share of slots that are seen, measured on the hour
+before the window (whose reports have all come), leaning on all while few:
+holding each slot at its full price until reported cost a budget half its
+delivery when half the ads were seen and reports came an hour late.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -169,11 +171,14 @@ def held(
     lag: timedelta = REPORT_LAG,
     frontier: datetime | None = None,
 ) -> dict[str, int]:
-    """Spend row -> the full price of this campaign's slots served since
-    `hold_start` that the ledger has not charged yet (a daily budget's row:
-    those served today), for `Ledger.remaining`."""
+    """Spend row -> what this campaign's slots served since `hold_start`
+    may still be charged (a daily budget's row: those served today), for
+    `Ledger.remaining`: their price times the share of slots that are seen,
+    less what the ledger has charged of them, rounded up."""
     now = as_utc(now)
     since, today = hold_start(now, lag, frontier), midnight(now)
+    # Measured on the hour before the window: slots whose reports have come.
+    rate = show_rate(store, [campaign_id], since)
     slot, fr, lg = schema.ad_slots, schema.feed_requests, schema.ledger
 
     def sums(amount: Any, at: Any) -> list[Any]:
@@ -205,7 +210,7 @@ def held(
                 lg.c.event_time >= since,
             )
         ).one()
-    out = {LIFETIME: max(int(served[0]) - int(billed[0]), 0)}
+    out = {LIFETIME: max(math.ceil(rate * int(served[0])) - int(billed[0]), 0)}
     if budget.kind == "daily":
-        out[day_key(now)] = max(int(served[1]) - int(billed[1]), 0)
+        out[day_key(now)] = max(math.ceil(rate * int(served[1])) - int(billed[1]), 0)
     return out

@@ -9,22 +9,22 @@ on it once. Every run then starts from a copy of that store, with its own
 server on a simulated clock, and one traffic campaign (highest volume, a
 lifetime budget, a flight that began 23 hours before the run and ends an hour
 into it, so its pacer wants the whole budget at once) whose creatives are the
-texts of the most popular items of one topic. Every STEP simulated seconds a
-random user asks for a feed; each ad slot is seen with probability `show
-rate` (the page's top item always is), and the impressions of what was seen
-reach the API `delay` minutes after the page was served (the app sends what
-is due once a simulated minute); "1+60@10%" has a tenth of the users (their
-phones offline) report 60 minutes late and the others after a minute. The run goes
-on until no impression is pending and the campaign has not been served for
-half an hour, or for MAX_HOURS.
+texts of the most popular items of one topic. Every STEP simulated seconds
+of that hour a random user asks for a feed; each ad slot is seen with
+probability `show rate` (the page's top item always is), and the impressions
+of what was seen reach the API `delay` minutes after the page was served
+(the app sends what is due once a simulated minute, and what is left once
+the flight is over: a charge is booked when its slot was served). "1+60@10%"
+has a tenth of the users (their phones offline) report 60 minutes late and
+the others after a minute.
 
-Two arms, from the same store and the same random draws: "held", the auction
-as shipped (a served slot holds its price against the budget until its
-impression arrives or `report_lag` has passed, `unifeed.ads.unreported.held`),
-and "ledger only" (`DeliveryConfig.hold_unreported=False`), the auction of
-1c6da54, which asked the ledger alone. Free delivery is the price of the
-slots that were seen and reported but that the ledger refused to charge
-(the budget was spent), as a share of the budget.
+Two arms, from the same store and the same users in the same order: "held",
+the auction as shipped (served slots count against the budget until their
+impressions arrive, `unifeed.ads.unreported.held`), and "ledger only"
+(`DeliveryConfig.hold_unreported=False`), the auction of 1c6da54, which asked
+the ledger alone. Free delivery is the price of the slots that were seen and
+reported but that the ledger refused to charge (the budget was spent), as a
+share of the budget; what the held arm leaves unspent is its cost.
 """
 
 from __future__ import annotations
@@ -54,8 +54,7 @@ KEY = "free-delivery-bench-operator-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 T0 = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)  # the runs' simulated start
 STEP = dt.timedelta(seconds=4)  # between feed requests, simulated
-MAX_HOURS = 3.0
-QUIET = dt.timedelta(minutes=30)  # no ad served this long (and nothing pending): done
+FLIGHT = (T0 - dt.timedelta(hours=23), T0 + dt.timedelta(hours=1))  # the campaign's schedule
 TRAIN: dict[str, Any] = {"dim": 32, "n_blocks": 1, "epochs": 4, "max_seconds": 60.0}
 ARMS = {"held": True, "ledger only": False}
 
@@ -154,6 +153,7 @@ def run(
     show_rate: float,
     budget_minor: int,
     seed: int,
+    report_lag: dt.timedelta = REPORT_LAG,
 ) -> Outcome:
     from unifeed.api.server import running_server
 
@@ -161,7 +161,7 @@ def run(
     data = root / f"run-{len(list(root.iterdir()))}"
     shutil.copytree(warm, data)
     clock = _Clock(T0)
-    delivery = DeliveryConfig(hold_unreported=ARMS[arm])
+    delivery = DeliveryConfig(hold_unreported=ARMS[arm], report_lag=report_lag)
     # Two streams, so that both arms see the same users in the same order.
     rngs = np.random.default_rng([seed, 0]), np.random.default_rng([seed, 1])
     with running_server(_settings(data), clock=clock, delivery=delivery) as url:
@@ -200,10 +200,7 @@ def _drive(
     """Feeds and late impressions until done (module docstring); (feeds, served, seen)."""
     pending: list[tuple[dt.datetime, dict[str, Any]]] = []
     requests = served = seen = 0
-    last_ad = clock.now
-    while clock.now - T0 < dt.timedelta(hours=MAX_HOURS):
-        if not pending and clock.now - last_ad >= QUIET:
-            break
+    while clock.now < FLIGHT[1]:
         if clock.now.second < STEP.total_seconds():  # once a simulated minute
             due = [e for t, e in pending if t <= clock.now]
             pending = [(t, e) for t, e in pending if t > clock.now]
@@ -224,13 +221,12 @@ def _drive(
             if not it["sponsored"]:
                 continue
             served += 1
-            last_ad = clock.now
             if rngs[1].random() < show_rate:
                 seen += 1
                 event = _impression(user, it["item_id"], page["request_id"], clock.now)
                 pending.append((clock.now + delay, event))
         clock.now += STEP
-    if pending:  # the run's time is up: what is still on its way arrives
+    if pending:  # the flight is over: what is still on its way arrives (booked when served)
         clock.now = max(t for t, _ in pending)
         client.post("/v1/events", json={"events": [e for _, e in pending]}).raise_for_status()
     return requests, served, seen
@@ -246,8 +242,8 @@ def _campaign(client: httpx.Client, texts: list[str], budget_minor: int) -> None
         "objective": "traffic",
         "budget": {"amount_minor": budget_minor, "currency": "EUR"},
         "schedule": {
-            "start": (T0 - dt.timedelta(hours=23)).strftime(fmt),
-            "end": (T0 + dt.timedelta(hours=1)).strftime(fmt),
+            "start": FLIGHT[0].strftime(fmt),
+            "end": FLIGHT[1].strftime(fmt),
         },
         "brief": {"product": "Bench", "description": "bench", "landing_url": "https://b.example"},
     }
@@ -292,9 +288,9 @@ def _money(data: Path, budget_minor: int) -> tuple[int, int, tuple[int, int]]:
     return int(charged), int(spent), (len(refused), int(sum(refused)))
 
 
-def render(outcomes: list[Outcome], cmd: str, setup: str, seconds: float) -> str:
+def render(outcomes: list[Outcome], cmd: str, setup: str, seconds: float, lag: float) -> str:
     lines = [
-        "## Free delivery under late reporting (`bench/free_delivery.py`)",
+        f"## Free delivery under late reporting, report lag {lag:g} min (`bench/free_delivery.py`)",
         "",
         f"Command: `{cmd}`  ",
         f"Machine: {machine()}  ",
@@ -327,6 +323,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--users", type=int, default=300)
     p.add_argument("--items", type=int, default=400)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--report-lag",
+        type=float,
+        default=REPORT_LAG.total_seconds() / 60,
+        help="minutes (UNIFEED_ADS_REPORT_LAG_MINUTES); both arms' pacers count it",
+    )
+    p.add_argument("--section", default="free-delivery", help="docs/benchmarks.md section")
     p.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
     args = p.parse_args(argv)
     cmd = "python bench/free_delivery.py" + (" " + " ".join(argv) if argv else "")
@@ -352,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                         rate,
                         args.budget_minor,
                         args.seed,
+                        dt.timedelta(minutes=args.report_lag),
                     )
                     outcomes.append(o)
                     print(
@@ -364,14 +368,14 @@ def main(argv: list[str] | None = None) -> int:
         f"World: {args.users} users, {args.items} items (`unifeed.bench._world`, seed "
         f"{args.seed}); one traffic campaign, lifetime budget {args.budget_minor} minor units; "
         f"a feed request every {STEP.total_seconds():g} simulated seconds from a random user; "
-        f"the held arm's report lag is the default {REPORT_LAG.total_seconds() / 60:g} minutes. "
+        f"report lag {args.report_lag:g} minutes (UNIFEED_ADS_REPORT_LAG_MINUTES). "
         "Ads served: slots the auction sold; seen: those whose impression the app reported; "
         "charged: those the ledger booked; refused: seen but not paid for, the budget being spent."
     )
-    body = render(outcomes, cmd, setup, time.perf_counter() - started)
+    body = render(outcomes, cmd, setup, time.perf_counter() - started, args.report_lag)
     print(body)
     if not args.no_write:
-        write_section("free-delivery", body)
+        write_section(args.section, body)
     return 0
 
 

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +73,8 @@ class FeedService:
         # On a simulation's clock, what refreshes on a timer (ad state,
         # popularity) follows that clock alone, so a simulated run does not
         # depend on how fast the machine runs it.
+        if delivery is None:
+            delivery = DeliveryConfig(report_lag=timedelta(minutes=settings.ads_report_lag_minutes))
         self.ads = AdDelivery(
             store, self.clock, settings.reload_seconds if clock is None else None, delivery
         )
