@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     reload_seconds: float = Field(default=2.0, gt=0, description="checkpoint/catalogue poll")
     faiss_threshold: int = Field(default=50_000, ge=1, description="items above: faiss index")
     feed_max_n: int = Field(default=100, ge=1, le=1000)
+    ads_report_lag_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        le=360,
+        description="how late the app may report an ad's impression: served ads hold their "
+        "price against the budget at least this long (docs/reliability.md)",
+    )
 
     @field_validator("operator_key")
     @classmethod

@@ -62,7 +62,7 @@ class Campaign:
 
     @property
     def budget(self) -> Budget:
-        return Budget(self.budget_kind, self.budget_minor)
+        return Budget(self.budget_kind, self.budget_minor, self.start_at, self.end_at)
 
     @property
     def result_actions(self) -> tuple[str, ...]:

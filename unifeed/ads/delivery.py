@@ -81,6 +81,9 @@ class DeliveryConfig:
     # How late an app may report an impression; the pacer counts the spend
     # of ads served since then from the auction's record (unifeed.ads.unreported).
     report_lag: timedelta = REPORT_LAG
+    # Served slots hold their price against the budget until reported
+    # (unifeed.ads.unreported.held); False only for a benchmark's baseline.
+    hold_unreported: bool = True
 
     def __post_init__(self) -> None:
         if self.audience not in AUDIENCES:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 
 from unifeed.ads.campaigns import BID_STRATEGIES, MAX_CLICK_WINDOW_DAYS, OBJECTIVES, Campaign
-from unifeed.api.schemas import Id, Plain, Strict, Time
+from unifeed.api.schemas import Currency, Id, Plain, Strict, Time
 
 Objective = Literal[tuple(OBJECTIVES)]  # type: ignore[valid-type]
 Strategy = Literal[BID_STRATEGIES]  # type: ignore[valid-type]
@@ -35,7 +35,7 @@ class AdvertiserPublic(BaseModel):
 
 class BudgetIn(Strict):
     amount_minor: Minor
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. EUR")
+    currency: Currency
     kind: Literal["lifetime", "daily"] = "lifetime"
 
 

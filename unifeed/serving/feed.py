@@ -13,13 +13,14 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from unifeed.ads.delivery import AdDelivery, DeliveryConfig, PlacedAd
 from unifeed.ads.ledger import Ledger
+from unifeed.ads.unreported import held, report_frontier
 from unifeed.model.checkpoint import Checkpoint, CheckpointError
 from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
@@ -72,6 +73,8 @@ class FeedService:
         # On a simulation's clock, what refreshes on a timer (ad state,
         # popularity) follows that clock alone, so a simulated run does not
         # depend on how fast the machine runs it.
+        if delivery is None:
+            delivery = DeliveryConfig(report_lag=timedelta(minutes=settings.ads_report_lag_minutes))
         self.ads = AdDelivery(
             store, self.clock, settings.reload_seconds if clock is None else None, delivery
         )
@@ -121,6 +124,9 @@ class FeedService:
         self, user_id: str, n: int, cursor: str | None = None, include_seen: bool = False
     ) -> FeedPage:
         root, page, shown = self._resume(user_id, cursor)
+        # One time for the page: the auction asks the budget about the day the
+        # ledger will book its slots to, which is when they are logged as served.
+        now = self.clock()
         self.reload()
         self.catalogue.refresh()
         cat = self.catalogue.view()  # this request reads this view only
@@ -157,7 +163,7 @@ class FeedService:
         ads_possible = scored is not None and query is not None and user_pk is not None
         if ads_possible and self.ads.has_live_campaigns(cat.row_of_pk):
             assert scored is not None and query is not None and user_pk is not None
-            sponsored = self._place_ads(cat, user_pk, seen, shown, scores, scored, query)
+            sponsored = self._place_ads(cat, user_pk, seen, shown, scores, scored, query, now)
         for pos in sorted(sponsored):
             ad = sponsored[pos]
             rows.insert(pos, ad.item_row)
@@ -175,7 +181,7 @@ class FeedService:
             user_external_id=user_id,
             ranker=ranker_name,
             model_version=version,
-            at=self.clock(),
+            at=now,
             item_pks=[int(cat.pk[r]) for r in rows],
             scores=scores,
             ad_slots=[
@@ -212,16 +218,26 @@ class FeedService:
         scores: list[float],
         scored: ScoredItems,
         query: np.ndarray,
+        now: datetime,
     ) -> dict[int, PlacedAd]:
         """Ads for this page's slots, by position: the auction's winners."""
         # An ad may be seen again, but not after the user acted on it or hid it.
         acted = self.store.items_with_actions(user_pk, AD_STOP_ACTIONS)
         excluded = cat.mask(set(acted) | shown)
-        now = self.clock()
+        config = self.ads.config
+        frontier: list[datetime | None] = []  # read once per page, when a budget asks
 
         def remaining(campaign_id: int) -> int:
+            """What the budget may still sell now, less the slots served but not reported."""
             budget = self.ads.budget_of(campaign_id)
-            return 0 if budget is None else self.ledger.remaining(campaign_id, budget, now)
+            if budget is None:
+                return 0
+            if not config.hold_unreported:
+                return self.ledger.remaining(campaign_id, budget, now)
+            if not frontier:
+                frontier.append(report_frontier(self.store))
+            pending = held(self.store, campaign_id, budget, now, config.report_lag, frontier[0])
+            return self.ledger.remaining(campaign_id, budget, now, pending)
 
         placed = self.ads.place(
             model_version=self.model.version if self.model else None,

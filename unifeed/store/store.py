@@ -204,7 +204,7 @@ class Store:
         """Insert events not stored yet; returns (accepted, duplicates).
 
         Rows carry event_id, user_id, item_id (external ids), action, timestamp,
-        value, request_id. Unknown items reject the whole batch; unknown users
+        value, currency, request_id. Unknown items reject the whole batch; unknown users
         are created. Duplicates (by event_id, within the batch or already
         stored) are counted and ignored, so a re-sent batch changes nothing.
         """
@@ -232,6 +232,7 @@ class Store:
                     "action": r["action"],
                     "timestamp": as_utc(r["timestamp"]),
                     "value": r.get("value"),
+                    "currency": r.get("currency"),
                     "request_id": r.get("request_id"),
                     "received_at": now,
                 }
