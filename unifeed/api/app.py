@@ -6,21 +6,21 @@ current checkpoint loaded at start-up, so a bad setting fails there.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request, status
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from unifeed import __version__
 from unifeed.ads.delivery import DeliveryConfig
-from unifeed.api import campaign_routes
+from unifeed.api import campaign_routes, errors, limits
 from unifeed.api.deps import AUTH_RESPONSES, OperatorDep, Services, ServicesDep
 from unifeed.api.schemas import (
     EventBatch,
@@ -34,11 +34,12 @@ from unifeed.api.schemas import (
     UpsertResult,
     UserBatch,
 )
-from unifeed.serving.feed import CursorError
 from unifeed.settings import Settings
-from unifeed.store import UnknownReference
 
 log = logging.getLogger(__name__)
+
+# 5,000 events with every id at its longest are about 4 MiB of JSON.
+EVENTS_BODY_LIMIT = 16 * 2**20
 
 
 def create_app(
@@ -53,6 +54,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = await run_in_threadpool(Services.start, settings, clock, delivery)
+        app.state.limits = limits.Limits()
         try:
             yield
         finally:
@@ -64,54 +66,12 @@ def create_app(
         description="One learned model ranks every item of a feed.",
         lifespan=lifespan,
     )
-    app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(UnknownReference, _unknown_reference)
-    app.add_exception_handler(CursorError, _bad_cursor)
+    for kind, handler in errors.HANDLERS.items():
+        app.add_exception_handler(kind, handler)
     _routes(app, settings)
     app.include_router(campaign_routes.router)
+    _with_schemas(app, (EventBatch,))
     return app
-
-
-def _json_safe(value: object) -> object:
-    try:
-        json.dumps(value, allow_nan=False)
-        return value
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 body, minus what JSON cannot carry (NaN, bytes) echoed back."""
-    assert isinstance(exc, RequestValidationError)
-    detail = []
-    for err in exc.errors():
-        item = {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
-        if "input" in err:
-            item["input"] = _json_safe(err["input"])
-        if "ctx" in err:
-            item["ctx"] = {k: _json_safe(v) for k, v in err["ctx"].items()}
-        detail.append(item)
-    return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail}
-    )
-
-
-async def _unknown_reference(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, UnknownReference)
-    detail = [
-        {"loc": ["body", *loc], "msg": msg, "type": "unknown_reference"}
-        for loc, msg in exc.problems
-    ]
-    return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail}
-    )
-
-
-async def _bad_cursor(_: Request, exc: Exception) -> JSONResponse:
-    detail = [{"loc": ["query", "cursor"], "msg": str(exc), "type": "bad_cursor"}]
-    return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail}
-    )
 
 
 def _routes(app: FastAPI, settings: Settings) -> None:
@@ -170,16 +130,19 @@ def _routes(app: FastAPI, settings: Settings) -> None:
         tags=["events"],
         responses={
             **AUTH_RESPONSES,
+            413: {"description": f"body over {EVENTS_BODY_LIMIT // 2**20} MiB"},
             422: {"description": "invalid events or unknown items; nothing was stored"},
         },
+        openapi_extra=json_body(EventBatch),
     )
-    def add_events(batch: EventBatch, services: ServicesDep, _: OperatorDep) -> EventBatchResult:
+    async def add_events(
+        request: Request, services: ServicesDep, _: OperatorDep
+    ) -> EventBatchResult:
         """Store a batch of events, all or none; re-sent event ids count as duplicates."""
-        accepted, duplicates = services.store.add_events([e.model_dump() for e in batch.events])
-        # New or re-sent alike: charges and attribution are idempotent, so a
-        # batch re-sent after a crash finishes what the crash interrupted.
-        services.billing.on_events([e.event_id for e in batch.events])
-        return EventBatchResult(accepted=accepted, duplicates=duplicates)
+        raw = await limits.read_body(request, EVENTS_BODY_LIMIT)
+        # Parsing and validating 5,000 events takes tens of milliseconds of
+        # CPU: in a worker thread, not on the event loop every request needs.
+        return await run_in_threadpool(_store_events, services, raw)
 
     @app.get("/v1/feed", response_model=FeedPublic, tags=["feed"], responses=AUTH_RESPONSES)
     def feed(
@@ -216,6 +179,43 @@ def _routes(app: FastAPI, settings: Settings) -> None:
         loaded = services.feed.reload(force=True)
         model = services.feed.model
         return ReloadResult(reloaded=loaded, model_version=None if model is None else model.version)
+
+
+def _store_events(services: Services, raw: bytes) -> EventBatchResult:
+    try:
+        batch = EventBatch.model_validate_json(raw)
+    except ValidationError as e:
+        raise RequestValidationError(
+            [{**err, "loc": ("body", *err["loc"])} for err in e.errors()]
+        ) from None
+    accepted, duplicates = services.store.add_events(batch.model_dump()["events"])
+    # New or re-sent alike: charges and attribution are idempotent, so a
+    # batch re-sent after a crash finishes what the crash interrupted.
+    services.billing.on_events([e.event_id for e in batch.events])
+    return EventBatchResult(accepted=accepted, duplicates=duplicates)
+
+
+def json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads and validates `model` itself."""
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+
+
+def _with_schemas(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
+    """Add the models of `json_body` routes to the spec's components."""
+    spec = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        out = spec()
+        found = out.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            js = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, sub in js.pop("$defs", {}).items():
+                found.setdefault(name, sub)
+            found.setdefault(model.__name__, js)
+        return out
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def services_of(app: FastAPI) -> Services:

@@ -6,14 +6,20 @@ exist, so a key cannot even learn which campaign ids are taken.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
-from typing import Annotated
+import threading
+from collections import OrderedDict
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Response, status
+from fastapi import APIRouter, HTTPException, Path, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
 
 from unifeed.ads import report
 from unifeed.ads.campaigns import Campaign
+from unifeed.api import limits
 from unifeed.api.campaign_schemas import (
     AdvertiserCreate,
     AdvertiserPublic,
@@ -87,6 +93,18 @@ def create_campaign(
                 f"advertiser_id: unknown advertiser {body.advertiser_id!r}",
             )
     assert advertiser is not None
+    if problem := body.schedule.outside_horizon(services.feed.clock()):
+        name, why = problem
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "schedule", name),
+                    "msg": f"schedule.{name} {why}",
+                    "type": "schedule_horizon",
+                    "input": getattr(body.schedule, name).isoformat(),
+                }
+            ]
+        )
     created = services.campaigns.create(advertiser, body.columns())
     services.feed.ads.invalidate()
     return CampaignPublic.of(created)
@@ -138,46 +156,83 @@ def add_creatives(
 ) -> CreativesPublic:
     """Ad texts for the campaign: each becomes an item of kind `ad` in the catalogue."""
     c = visible(services, who, campaign_id)
-    start = len(c.creative_item_ids)
-    ids = [f"ad-{c.public_id}-{start + k}" for k in range(len(body.texts))]
     vectors = services.embed(list(body.texts))
     rows = [
         {
-            "id": item_id,
             "kind": "ad",
             "author": f"advertiser:{c.advertiser_id}",
             "text": text,
             "embedding": vec,
             "encoder": services.encoder.name if vec is not None else None,
         }
-        for item_id, text, vec in zip(ids, body.texts, vectors, strict=True)
+        for text, vec in zip(body.texts, vectors, strict=True)
     ]
-    services.campaigns.add_creatives(c.id, rows)
+    ids = services.campaigns.add_creatives(c, rows)
     services.feed.catalogue.invalidate()
     services.feed.ads.invalidate()
     return CreativesPublic(item_ids=ids)
 
 
-@router.get("/campaigns/{campaign_id}/report", responses=NOT_FOUND)
-def campaign_report(campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep) -> dict:
-    """Spend, impressions, reach, results, cost per result, ROAS, pacing, audience found."""
+BUSY = {429: {"description": "this key has reports being computed already; retry"}}
+
+
+def _report(services: Services, who: Principal, campaign_id: str) -> dict[str, Any]:
     c = visible(services, who, campaign_id)
     return report.campaign_report(services.store, c, services.feed.clock())
+
+
+@router.get("/campaigns/{campaign_id}/report", responses={**NOT_FOUND, **BUSY})
+async def campaign_report(
+    campaign_id: CampaignId, request: Request, services: ServicesDep, who: PrincipalDep
+) -> dict[str, Any]:
+    """Spend, impressions, reach, results, cost per result, ROAS, pacing, audience found.
+
+    Pacing is by hour, or by coarser steps (`pacing_step_hours`) for a
+    flight too long for MAX_POINTS hourly points."""
+    return await limits.expensive(request, who, _report, services, who, campaign_id)
+
+
+class _Pictures:
+    """The last pictures drawn, by the report they show: asking again for an
+    unchanged report costs the report, not another drawing."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size, self.lock = size, threading.Lock()
+        self.drawn: OrderedDict[str, bytes] = OrderedDict()
+
+    def of(self, r: dict[str, Any]) -> bytes:
+        from unifeed.ads import report_chart  # matplotlib loads when a picture is asked for
+
+        digest = hashlib.sha256(json.dumps(r, sort_keys=True).encode()).hexdigest()
+        with self.lock:
+            if digest in self.drawn:
+                self.drawn.move_to_end(digest)
+                return self.drawn[digest]
+        picture = report_chart.png(r)
+        with self.lock:
+            self.drawn[digest] = picture
+            while len(self.drawn) > self.size:
+                self.drawn.popitem(last=False)
+        return picture
+
+
+_pictures = _Pictures()
+
+
+def _picture(services: Services, who: Principal, campaign_id: str) -> bytes:
+    return _pictures.of(_report(services, who, campaign_id))
 
 
 @router.get(
     "/campaigns/{campaign_id}/report.png",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}}}, **NOT_FOUND},
+    responses={200: {"content": {"image/png": {}}}, **NOT_FOUND, **BUSY},
 )
-def campaign_report_chart(
-    campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep
+async def campaign_report_chart(
+    campaign_id: CampaignId, request: Request, services: ServicesDep, who: PrincipalDep
 ) -> Response:
     """The report as a picture: spend against its target by hour, and the
     shares of impressions and results against the population by age,
     gender and interest."""
-    from unifeed.ads import report_chart  # matplotlib loads when a picture is asked for
-
-    c = visible(services, who, campaign_id)
-    r = report.campaign_report(services.store, c, services.feed.clock())
-    return Response(report_chart.png(r), media_type="image/png")
+    picture = await limits.expensive(request, who, _picture, services, who, campaign_id)
+    return Response(picture, media_type="image/png")
