@@ -189,9 +189,11 @@ def step_hours(c: Campaign, now: datetime) -> int:
     return math.ceil(span / (MAX_POINTS - 1))  # a schedule from before the horizon rule
 
 
-# Microseconds since 1970 of a stored time, exactly (SQLite keeps text).
+# Microseconds since 1970 of a stored time, exactly. SQLite keeps the time
+# as text, and its strftime rounds to the millisecond: whole seconds from the
+# text without its fraction, then the fraction's digits.
 _MICROS = {
-    "sqlite": "(CAST(strftime('%s', event_time) AS INTEGER) * 1000000"
+    "sqlite": "(CAST(strftime('%s', substr(event_time, 1, 19)) AS INTEGER) * 1000000"
     " + CAST(substr(event_time, 21, 6) AS INTEGER))",
     "postgresql": "CAST(EXTRACT(EPOCH FROM event_time) * 1000000 AS BIGINT)",
 }

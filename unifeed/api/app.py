@@ -7,6 +7,7 @@ current checkpoint loaded at start-up, so a bad setting fails there.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -15,12 +16,12 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from unifeed import __version__
 from unifeed.ads.delivery import DeliveryConfig
-from unifeed.api import campaign_routes, errors, limits
+from unifeed.api import campaign_routes, errors, heavy, limits
 from unifeed.api.deps import AUTH_RESPONSES, OperatorDep, Services, ServicesDep
 from unifeed.api.schemas import (
     EventBatch,
@@ -35,11 +36,17 @@ from unifeed.api.schemas import (
     UserBatch,
 )
 from unifeed.settings import Settings
+from unifeed.store import UnknownReference
 
 log = logging.getLogger(__name__)
 
 # 5,000 events with every id at its longest are about 4 MiB of JSON.
 EVENTS_BODY_LIMIT = 16 * 2**20
+LIGHT_BODY = 256 * 2**10  # a batch up to this size (~1,000 short events) skips the heavy lane
+# The interpreter hands its lock between threads this often when one is busy
+# (Python's default: 5 ms). A feed makes a dozen database calls, and after
+# each it waits up to this long for a thread doing heavy work to let go.
+SWITCH_INTERVAL_S = 0.0005
 
 
 def create_app(
@@ -55,9 +62,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = await run_in_threadpool(Services.start, settings, clock, delivery)
         app.state.limits = limits.Limits()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         try:
             yield
         finally:
+            app.state.services.heavy.close()
             app.state.services.store.close()
 
     app = FastAPI(
@@ -136,13 +145,30 @@ def _routes(app: FastAPI, settings: Settings) -> None:
         openapi_extra=json_body(EventBatch),
     )
     async def add_events(
-        request: Request, services: ServicesDep, _: OperatorDep
+        request: Request, services: ServicesDep, who: OperatorDep
     ) -> EventBatchResult:
-        """Store a batch of events, all or none; re-sent event ids count as duplicates."""
-        raw = await limits.read_body(request, EVENTS_BODY_LIMIT)
-        # Parsing and validating 5,000 events takes tens of milliseconds of
-        # CPU: in a worker thread, not on the event loop every request needs.
-        return await run_in_threadpool(_store_events, services, raw)
+        """Store a batch of events, all or none; re-sent event ids count as duplicates.
+
+        A large batch is heavy work (api/limits.py, api/heavy.py): it waits
+        its turn, and at most two per key are admitted at once (more are a
+        429 to retry)."""
+        # Parsing and validating events costs CPU: a small batch's in a worker
+        # thread, never on the event loop every request needs.
+        size = request.headers.get("content-length", "")
+        if size.isdigit() and int(size) <= LIGHT_BODY:
+            raw = await limits.read_body(request, LIGHT_BODY)
+            got = await run_in_threadpool(heavy.ingest, services.store, services.billing, raw)
+        else:
+            async with limits.admitted(request, who):
+                raw = await limits.read_body(request, EVENTS_BODY_LIMIT)
+                async with limits.lane(request):
+                    got = await services.heavy.ingest(services.store, raw)
+        kind, out = got
+        if kind == "invalid":
+            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in out])
+        if kind == "unknown":
+            raise UnknownReference(out)
+        return EventBatchResult(accepted=out[0], duplicates=out[1])
 
     @app.get("/v1/feed", response_model=FeedPublic, tags=["feed"], responses=AUTH_RESPONSES)
     def feed(
@@ -179,20 +205,6 @@ def _routes(app: FastAPI, settings: Settings) -> None:
         loaded = services.feed.reload(force=True)
         model = services.feed.model
         return ReloadResult(reloaded=loaded, model_version=None if model is None else model.version)
-
-
-def _store_events(services: Services, raw: bytes) -> EventBatchResult:
-    try:
-        batch = EventBatch.model_validate_json(raw)
-    except ValidationError as e:
-        raise RequestValidationError(
-            [{**err, "loc": ("body", *err["loc"])} for err in e.errors()]
-        ) from None
-    accepted, duplicates = services.store.add_events(batch.model_dump()["events"])
-    # New or re-sent alike: charges and attribution are idempotent, so a
-    # batch re-sent after a crash finishes what the crash interrupted.
-    services.billing.on_events([e.event_id for e in batch.events])
-    return EventBatchResult(accepted=accepted, duplicates=duplicates)
 
 
 def json_body(model: type[BaseModel]) -> dict[str, Any]:

@@ -6,20 +6,16 @@ exist, so a key cannot even learn which campaign ids are taken.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
-import threading
-from collections import OrderedDict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
-from unifeed.ads import report
 from unifeed.ads.campaigns import Campaign
-from unifeed.api import limits
+from unifeed.api import heavy, limits
 from unifeed.api.campaign_schemas import (
     AdvertiserCreate,
     AdvertiserPublic,
@@ -173,12 +169,7 @@ def add_creatives(
     return CreativesPublic(item_ids=ids)
 
 
-BUSY = {429: {"description": "this key has reports being computed already; retry"}}
-
-
-def _report(services: Services, who: Principal, campaign_id: str) -> dict[str, Any]:
-    c = visible(services, who, campaign_id)
-    return report.campaign_report(services.store, c, services.feed.clock())
+BUSY = {429: {"description": "this key has heavy requests under way; retry"}}
 
 
 @router.get("/campaigns/{campaign_id}/report", responses={**NOT_FOUND, **BUSY})
@@ -189,38 +180,7 @@ async def campaign_report(
 
     Pacing is by hour, or by coarser steps (`pacing_step_hours`) for a
     flight too long for MAX_POINTS hourly points."""
-    return await limits.expensive(request, who, _report, services, who, campaign_id)
-
-
-class _Pictures:
-    """The last pictures drawn, by the report they show: asking again for an
-    unchanged report costs the report, not another drawing."""
-
-    def __init__(self, size: int = 32) -> None:
-        self.size, self.lock = size, threading.Lock()
-        self.drawn: OrderedDict[str, bytes] = OrderedDict()
-
-    def of(self, r: dict[str, Any]) -> bytes:
-        from unifeed.ads import report_chart  # matplotlib loads when a picture is asked for
-
-        digest = hashlib.sha256(json.dumps(r, sort_keys=True).encode()).hexdigest()
-        with self.lock:
-            if digest in self.drawn:
-                self.drawn.move_to_end(digest)
-                return self.drawn[digest]
-        picture = report_chart.png(r)
-        with self.lock:
-            self.drawn[digest] = picture
-            while len(self.drawn) > self.size:
-                self.drawn.popitem(last=False)
-        return picture
-
-
-_pictures = _Pictures()
-
-
-def _picture(services: Services, who: Principal, campaign_id: str) -> bytes:
-    return _pictures.of(_report(services, who, campaign_id))
+    return await _report(request, services, who, campaign_id, picture=False)
 
 
 @router.get(
@@ -234,5 +194,14 @@ async def campaign_report_chart(
     """The report as a picture: spend against its target by hour, and the
     shares of impressions and results against the population by age,
     gender and interest."""
-    picture = await limits.expensive(request, who, _picture, services, who, campaign_id)
+    picture = await _report(request, services, who, campaign_id, picture=True)
     return Response(picture, media_type="image/png")
+
+
+async def _report(
+    request: Request, services: Services, who: Principal, campaign_id: str, picture: bool
+) -> Any:
+    """Heavy work (api/limits.py): computed, and drawn, in the worker process."""
+    c = await run_in_threadpool(visible, services, who, campaign_id)
+    async with limits.admitted(request, who), limits.lane(request):
+        return await services.heavy.run(heavy.campaign_report, c, services.feed.clock(), picture)

@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from unifeed.ads.billing import Billing
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.delivery import DeliveryConfig
+from unifeed.api.heavy import HeavyWork
 from unifeed.serving.feed import FeedService
 from unifeed.settings import MAX_KEY_LENGTH, Settings
 from unifeed.store import Store
@@ -89,6 +90,7 @@ class Services:
     campaigns: Campaigns
     billing: Billing
     keys: KeyCache
+    heavy: HeavyWork
     _encode_lock: threading.Lock
 
     @classmethod
@@ -116,6 +118,7 @@ class Services:
             Campaigns(store),
             Billing(store),
             KeyCache(),
+            HeavyWork(settings.resolved_database_url),
             threading.Lock(),
         )
 

@@ -1,41 +1,39 @@
 """What keeps one client from starving the others.
 
-Heavy work never runs on the event loop, which every request waits on:
-a large body is read there (cheaply, with a size cap) and parsed in a
-worker thread. Expensive reads (reports and their pictures) run in worker
-threads too, at most `SLOTS` at once across all keys and `PER_KEY` at once
-for one caller (more are a 429), and not at all for a caller who has hung
-up while waiting for a slot.
+Heavy work (a large event batch, a report, a report's picture) never runs
+on the event loop, which every request waits on, and never more than one
+piece at a time: it queues for one worker lane, so whatever a client asks,
+the light requests (feeds, small batches) keep a worker thread and most of
+the interpreter to themselves. One caller has at most PER_KEY heavy
+requests admitted at once (more are a 429), and a request whose client hung
+up while it queued is dropped before any work is done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
 import anyio
-import anyio.to_thread
 from fastapi import HTTPException, Request, status
 
 from unifeed.api.deps import Principal
 
-T = TypeVar("T")
-
-SLOTS = 2  # expensive reads computed at once, over all callers
-PER_KEY = 2  # ... and for one caller (a report and its picture side by side)
+LANES = 1  # heavy requests worked on at once, over all callers
+PER_KEY = 2  # heavy requests admitted at once for one caller (a report and its picture)
 RETRY_AFTER_S = 1
 
 
 class Gone(Exception):
-    """The client hung up before its expensive work started: none was done."""
+    """The client hung up before its heavy work started: none was done."""
 
 
 @dataclass
 class Limits:
     """Made once per running app (its event loop), kept in `app.state.limits`."""
 
-    slots: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(SLOTS))
+    lanes: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(LANES))
     busy: dict[str, int] = field(default_factory=dict)
 
 
@@ -43,26 +41,35 @@ def caller(who: Principal) -> str:
     return "operator" if who.advertiser_id is None else f"advertiser:{who.advertiser_id}"
 
 
-async def expensive(request: Request, who: Principal, fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)` in a worker thread, within the limits above."""
+@asynccontextmanager
+async def admitted(request: Request, who: Principal) -> AsyncIterator[None]:
+    """Count a heavy request against its caller, or refuse it with a 429."""
     limits: Limits = request.app.state.limits
     key = caller(who)
     if limits.busy.get(key, 0) >= PER_KEY:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            f"this key already has {PER_KEY} reports being computed; retry when one is done",
+            f"this key has {PER_KEY} heavy requests (reports, large event batches) under way; "
+            "retry when one is done",
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
     limits.busy[key] = limits.busy.get(key, 0) + 1
     try:
-        async with limits.slots:
-            if await request.is_disconnected():
-                raise Gone
-            return await anyio.to_thread.run_sync(fn, *args)
+        yield
     finally:
         limits.busy[key] -= 1
         if not limits.busy[key]:
             del limits.busy[key]
+
+
+@asynccontextmanager
+async def lane(request: Request) -> AsyncIterator[None]:
+    """Hold the heavy lane; raises Gone if the client left while waiting for it."""
+    limits: Limits = request.app.state.limits
+    async with limits.lanes:
+        if await request.is_disconnected():
+            raise Gone
+        yield
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -81,5 +88,5 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def _too_large(limit: int) -> HTTPException:
     return HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE, f"request body over {limit // 2**20} MiB: send less"
+        status.HTTP_413_CONTENT_TOO_LARGE, f"request body over {limit:,} bytes: send less"
     )
