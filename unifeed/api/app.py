@@ -140,6 +140,7 @@ def _routes(app: FastAPI, settings: Settings) -> None:
         responses={
             **AUTH_RESPONSES,
             413: {"description": f"body over {EVENTS_BODY_LIMIT // 2**20} MiB"},
+            429: {"description": "this key has heavy requests under way; retry"},
             422: {"description": "invalid events or unknown items; nothing was stored"},
         },
         openapi_extra=json_body(EventBatch),
@@ -149,9 +150,12 @@ def _routes(app: FastAPI, settings: Settings) -> None:
     ) -> EventBatchResult:
         """Store a batch of events, all or none; re-sent event ids count as duplicates.
 
-        A large batch is heavy work (api/limits.py, api/heavy.py): it waits
-        its turn, and at most two per key are admitted at once (more are a
-        429 to retry)."""
+        On SQLite a batch of more than 1,000 events is stored in parts of
+        1,000, each all or none, so that feeds are not kept waiting behind
+        it: after a failure, re-sending the batch completes it.
+
+        A large batch waits its turn with the other heavy requests (reports),
+        and at most two per key are admitted at once: more are a 429 to retry."""
         # Parsing and validating events costs CPU: a small batch's in a worker
         # thread, never on the event loop every request needs.
         size = request.headers.get("content-length", "")

@@ -83,6 +83,11 @@ class HeavyWork:
 
 
 def _start_worker() -> None:
+    # Loaded at the priority the server started with (this module is loaded
+    # already): a worker loading matplotlib at nice 19 on a busy machine
+    # keeps its first picture waiting.
+    import unifeed.ads.report_chart  # noqa: F401
+
     with contextlib.suppress(OSError):
         os.nice(NICE)
     with contextlib.suppress(OSError, AttributeError):
