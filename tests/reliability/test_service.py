@@ -332,3 +332,47 @@ def test_concurrent_creative_uploads_are_all_stored(tmp_path: Path, database_url
         store.close()
     assert stored == 80 and listed == 80
     assert texts == {f"{w}-{k}" for w in range(4) for k in range(10)}
+
+
+def test_a_report_whose_client_left_while_queued_is_not_computed(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rival asks for a report and hangs up while it waits for its turn:
+    the report is never computed (at 1c6da54 such work ran to the end)."""
+    from unifeed.api import heavy
+
+    jobs: list[str] = []
+    run = heavy.HeavyWork.run
+
+    async def counted(self: heavy.HeavyWork, job: object, *args: object) -> object:
+        jobs.append(getattr(job, "__name__", "?"))
+        return await run(self, job, *args)
+
+    monkeypatch.setattr(heavy.HeavyWork, "run", counted)
+    with running_server(make_settings(tmp_path, database_url)) as base:
+        keys, campaigns = [], []
+        for name in ("acme", "rival"):
+            with httpx.Client(base_url=base, headers=AUTH, timeout=120) as op:
+                key = op.post("/v1/advertisers", json={"id": name, "name": name}).json()["api_key"]
+            keys.append({"Authorization": f"Bearer {key}"})
+            with httpx.Client(base_url=base, headers=keys[-1], timeout=120) as c:
+                campaigns.append(c.post("/v1/campaigns", json=campaign_body()).json()["id"])
+
+        def first() -> None:  # takes seconds: the worker starts for it
+            with httpx.Client(base_url=base, headers=keys[0], timeout=120) as c:
+                assert c.get(f"/v1/campaigns/{campaigns[0]}/report.png").status_code == 200
+
+        t = threading.Thread(target=first)
+        t.start()
+        time.sleep(0.3)
+        with (
+            httpx.Client(base_url=base, headers=keys[1], timeout=0.5) as c,
+            pytest.raises(httpx.TimeoutException),
+        ):
+            c.get(f"/v1/campaigns/{campaigns[1]}/report")
+        t.join()
+        time.sleep(1.0)  # the rival's request has had its turn by now
+        assert jobs == ["campaign_report"]
+        with httpx.Client(base_url=base, headers=keys[1], timeout=120) as c:
+            assert c.get(f"/v1/campaigns/{campaigns[1]}/report").status_code == 200
+    assert jobs == ["campaign_report", "campaign_report"]
