@@ -49,6 +49,15 @@ def advertiser(client: TestClient, name: str = "acme") -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['api_key']}"}
 
 
+def tenant(base: str, name: str) -> tuple[dict[str, str], str]:
+    """A new advertiser on the server at `base`: its auth header and a campaign of its own."""
+    with httpx.Client(base_url=base, headers=AUTH, timeout=120) as op:
+        key = op.post("/v1/advertisers", json={"id": name, "name": name}).json()["api_key"]
+    auth = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base, headers=auth, timeout=120) as c:
+        return auth, c.post("/v1/campaigns", json=campaign_body()).json()["id"]
+
+
 def send_raw(client: TestClient, path: str, body: object, headers: dict | None = None):
     """POST `body` as JSON text with \\u escapes, the way a client sends a lone surrogate."""
     raw = json.dumps(body)  # ensure_ascii: "\udc80" goes out as the escape, valid JSON
@@ -262,11 +271,7 @@ def test_a_third_heavy_request_from_one_key_is_a_429(tmp_path: Path, database_ur
     """Two reports of one key may be under way at once; the third is turned
     away at once (with Retry-After) instead of queueing more work."""
     with running_server(make_settings(tmp_path, database_url)) as base:
-        with httpx.Client(base_url=base, headers=AUTH, timeout=120) as op:
-            key = op.post("/v1/advertisers", json={"id": "acme", "name": "A"}).json()["api_key"]
-        acme = {"Authorization": f"Bearer {key}"}
-        with httpx.Client(base_url=base, headers=acme, timeout=120) as c:
-            cid = c.post("/v1/campaigns", json=campaign_body()).json()["id"]
+        acme, cid = tenant(base, "acme")
         answers: list[int] = []
 
         def ask() -> None:
@@ -292,11 +297,7 @@ def test_concurrent_creative_uploads_are_all_stored(tmp_path: Path, database_url
     that are stored, none twice (at 1c6da54: 40 answered 201, 12 stored)."""
     settings = make_settings(tmp_path, database_url)
     with running_server(settings) as base:
-        with httpx.Client(base_url=base, headers=AUTH, timeout=60) as op:
-            key = op.post("/v1/advertisers", json={"id": "acme", "name": "A"}).json()["api_key"]
-        acme = {"Authorization": f"Bearer {key}"}
-        with httpx.Client(base_url=base, headers=acme, timeout=60) as c:
-            cid = c.post("/v1/campaigns", json=campaign_body()).json()["id"]
+        acme, cid = tenant(base, "acme")
         returned: list[str] = []
         failures: list[str] = []
 
@@ -350,13 +351,8 @@ def test_a_report_whose_client_left_while_queued_is_not_computed(
 
     monkeypatch.setattr(heavy.HeavyWork, "run", counted)
     with running_server(make_settings(tmp_path, database_url)) as base:
-        keys, campaigns = [], []
-        for name in ("acme", "rival"):
-            with httpx.Client(base_url=base, headers=AUTH, timeout=120) as op:
-                key = op.post("/v1/advertisers", json={"id": name, "name": name}).json()["api_key"]
-            keys.append({"Authorization": f"Bearer {key}"})
-            with httpx.Client(base_url=base, headers=keys[-1], timeout=120) as c:
-                campaigns.append(c.post("/v1/campaigns", json=campaign_body()).json()["id"])
+        (acme, mine), (rival, theirs) = tenant(base, "acme"), tenant(base, "rival")
+        keys, campaigns = [acme, rival], [mine, theirs]
 
         def first() -> None:  # takes seconds: the worker starts for it
             with httpx.Client(base_url=base, headers=keys[0], timeout=120) as c:

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 # 5,000 events with every id at its longest are about 4 MiB of JSON.
 EVENTS_BODY_LIMIT = 16 * 2**20
-LIGHT_BODY = 256 * 2**10  # a batch up to this size (~1,000 short events) skips the heavy lane
+LIGHT_BODY = 64 * 2**10  # a batch up to this size (~300 short events) is stored in the server
 # The interpreter hands its lock between threads this often when one is busy
 # (Python's default: 5 ms). A feed makes a dozen database calls, and after
 # each it waits up to this long for a thread doing heavy work to let go.
@@ -161,7 +161,8 @@ def _routes(app: FastAPI, settings: Settings) -> None:
         size = request.headers.get("content-length", "")
         if size.isdigit() and int(size) <= LIGHT_BODY:
             raw = await limits.read_body(request, LIGHT_BODY)
-            got = await run_in_threadpool(heavy.ingest, services.store, services.billing, raw)
+            async with request.app.state.limits.small:  # many at once would crowd out feeds
+                got = await run_in_threadpool(heavy.ingest, services.store, services.billing, raw)
         else:
             async with limits.admitted(request, who):
                 raw = await limits.read_body(request, EVENTS_BODY_LIMIT)

@@ -2,11 +2,12 @@
 
 Heavy work (a large event batch, a report, a report's picture) never runs
 on the event loop, which every request waits on, and never more than one
-piece at a time: it queues for one worker lane, so whatever a client asks,
-the light requests (feeds, small batches) keep a worker thread and most of
-the interpreter to themselves. One caller has at most PER_KEY heavy
-requests admitted at once (more are a 429), and a request whose client hung
-up while it queued is dropped before any work is done.
+piece at a time: it queues for one lane to the worker process
+(api/heavy.py). Small event batches are stored in the server, SMALL at a
+time. So whatever a client sends, feeds keep the server's threads and
+most of its interpreter. One caller has at most PER_KEY heavy requests
+admitted at once (more are a 429), and a request whose client hung up
+while it queued is dropped before any work is done.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from unifeed.api.deps import Principal
 
 LANES = 1  # heavy requests worked on at once, over all callers
 PER_KEY = 2  # heavy requests admitted at once for one caller (a report and its picture)
+SMALL = 2  # small event batches stored at once in the server's own process
 RETRY_AFTER_S = 1
 
 
@@ -34,6 +36,7 @@ class Limits:
     """Made once per running app (its event loop), kept in `app.state.limits`."""
 
     lanes: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(LANES))
+    small: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(SMALL))
     busy: dict[str, int] = field(default_factory=dict)
 
 
