@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MAX_KEY_LENGTH = 256  # longer keys are refused before any lookup (issued keys: 43)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="UNIFEED_", extra="forbid")
@@ -39,8 +41,8 @@ class Settings(BaseSettings):
     @field_validator("operator_key")
     @classmethod
     def _key_length(cls, v: str | None) -> str | None:
-        if v is not None and len(v) < 16:
-            raise ValueError("operator_key must be at least 16 characters")
+        if v is not None and not 16 <= len(v) <= MAX_KEY_LENGTH:
+            raise ValueError(f"operator_key must have 16 to {MAX_KEY_LENGTH} characters")
         return v
 
     @field_validator("database_url")

@@ -164,6 +164,9 @@ campaigns = Table(
     Column("status", String(16), nullable=False),  # active | paused
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # Creative numbers handed out so far: each upload takes the next ones in
+    # one conditional update, so concurrent uploads never share a number.
+    Column("creatives_issued", Integer),
 )
 Index("ix_campaigns_advertiser", campaigns.c.advertiser_id)
 
