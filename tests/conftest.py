@@ -51,7 +51,9 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {name}")
     sep = "&" if "?" in postgres_server else "?"
-    yield f"{postgres_server}{sep}options=-csearch_path%3D{name}"
+    # The application name tells this test's sessions from those of other
+    # test runs on the same server (tests/api/test_reliability.py waits on them).
+    yield f"{postgres_server}{sep}options=-csearch_path%3D{name}&application_name={name}"
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {name} CASCADE")
 

@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from fastapi.testclient import TestClient
@@ -59,15 +60,18 @@ def _settle(url: str, timeout: float = 30.0) -> None:
     if not url.startswith("postgresql"):
         return
     store = Store(url)
+    # Only this test's sessions: other test runs may share the database.
+    name = parse_qs(urlsplit(url).query).get("application_name", [""])[0]
     q = text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+        "AND (application_name = :name OR :name = '')"
     )
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with store.engine.connect() as conn:
-                if conn.execute(q).scalar_one() == 0:
+                if conn.execute(q, {"name": name}).scalar_one() == 0:
                     return
             time.sleep(0.05)
         raise AssertionError("the killed server's database sessions did not end")
