@@ -12,17 +12,29 @@ PostgreSQL's writers do not wait on each other here: one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from unifeed.store import schema
 from unifeed.store.db import as_utc, utcnow
 
-if TYPE_CHECKING:
-    from unifeed.store.store import Store
+
+class Store(Protocol):
+    """What a batch write needs of unifeed.store.Store (which imports this module)."""
+
+    engine: Engine
+    dialect: str
+    insert: Any
+
+    def write(self, bulk: bool = False) -> AbstractContextManager[Connection]: ...
+
+    @staticmethod
+    def _pks(conn: Connection, table: Any, external: set[str]) -> dict[str, int]: ...
+
 
 SQLITE_PART = 1000  # events per write transaction on SQLite
 # The columns written, in order; each row's values are these keys of the event.
