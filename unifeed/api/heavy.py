@@ -83,11 +83,8 @@ class HeavyWork:
 
 
 def _start_worker() -> None:
-    # Loaded at the priority the server started with (this module is loaded
-    # already): a worker loading matplotlib at nice 19 on a busy machine
-    # keeps its first picture waiting.
-    import unifeed.ads.report_chart  # noqa: F401
-
+    # First of all: even loading its modules (seconds of CPU) must not take
+    # the CPU from the server's feeds.
     with contextlib.suppress(OSError):
         os.nice(NICE)
     with contextlib.suppress(OSError, AttributeError):
