@@ -7,7 +7,9 @@ worker process the operating system gives feeds the CPU first, and the
 heavy work what is left. One worker, started on first use, works on one
 job at a time and stops with the server (on Linux, even when the server
 is killed). Jobs open the store afresh and close it after, so the worker
-holds no database connection between jobs.
+holds no database connection between jobs. On PostgreSQL a large event
+batch is stored entirely in the worker; on SQLite its insert is the
+server's (HeavyWork.ingest says why).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import signal
 import threading
@@ -26,7 +29,6 @@ from multiprocessing import get_context
 from typing import Any
 
 import anyio.to_thread
-from fastapi import HTTPException, status
 from pydantic import ValidationError
 
 from unifeed.ads import report
@@ -35,6 +37,8 @@ from unifeed.ads.campaigns import Campaign
 from unifeed.api.schemas import EventBatch
 from unifeed.store import Store, UnknownReference, events
 
+log = logging.getLogger(__name__)
+
 NICE = 19  # the worker's niceness: it runs when nothing else needs the CPU
 
 
@@ -42,6 +46,7 @@ class HeavyWork:
     def __init__(self, database_url: str) -> None:
         self.url = database_url
         self._pool: ProcessPoolExecutor | None = None
+        self._in_threads = False
         self._lock = threading.Lock()
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -53,20 +58,26 @@ class HeavyWork:
             return self._pool
 
     async def run(self, job: Any, *args: Any) -> Any:
-        """`job(database_url, *args)` in the worker."""
-        try:
-            return await asyncio.wrap_future(self._executor().submit(job, self.url, *args))
-        except BrokenProcessPool:
-            with self._lock:
-                self._pool = None  # the next job starts a fresh worker
-            raise HTTPException(
-                status.HTTP_503_SERVICE_UNAVAILABLE, "the worker for heavy requests stopped; retry"
-            ) from None
+        """`job(database_url, *args)` in the worker; in a thread of the server
+        when no worker can run (e.g. a server started from an interpreter
+        prompt, which a spawned process cannot re-import). Every job is
+        idempotent or read-only, so one a dead worker left may run again."""
+        if not self._in_threads:
+            try:
+                return await asyncio.wrap_future(self._executor().submit(job, self.url, *args))
+            except BrokenProcessPool:
+                log.warning("the heavy-work process stopped; heavy work runs in threads now")
+                with self._lock:
+                    self._pool, self._in_threads = None, True
+        return await anyio.to_thread.run_sync(job, self.url, *args)
 
     async def ingest(self, store: Store, raw: bytes) -> tuple[str, Any]:
-        """What `ingest` does, with the validation, look-ups and billing in the
-        worker. The insert itself runs here, at the server's priority: on
-        SQLite other writers wait for it, so it must not wait for the CPU."""
+        """What `ingest` does, in the worker. On SQLite the insert itself runs
+        here, at the server's priority: every other writer waits while it
+        holds the database, so it must not wait for the CPU. (PostgreSQL's
+        writers do not wait on each other's inserts.)"""
+        if store.dialect != "sqlite":
+            return await self.run(store_events, raw)  # type: ignore[no-any-return]
         kind, out = await self.run(prepare_events, raw)
         if kind != "ok":
             return kind, out
@@ -83,11 +94,8 @@ class HeavyWork:
 
 
 def _start_worker() -> None:
-    # Loaded at the priority the server started with (this module is loaded
-    # already): a worker loading matplotlib at nice 19 on a busy machine
-    # keeps its first picture waiting.
-    import unifeed.ads.report_chart  # noqa: F401
-
+    # First of all: even loading its modules (seconds of CPU) must not take
+    # the CPU from the server's feeds.
     with contextlib.suppress(OSError):
         os.nice(NICE)
     with contextlib.suppress(OSError, AttributeError):
@@ -135,6 +143,14 @@ def prepare_events(url: str, raw: bytes) -> tuple[str, Any]:
     finally:
         store.close()
     return "ok", (prepared, [e.event_id for e in batch.events])
+
+
+def store_events(url: str, raw: bytes) -> tuple[str, Any]:
+    store = Store(url)
+    try:
+        return ingest(store, Billing(store), raw)
+    finally:
+        store.close()
 
 
 def bill(url: str, event_ids: list[str]) -> None:
