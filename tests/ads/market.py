@@ -55,6 +55,27 @@ def a_campaign(start: datetime, **over: object) -> Campaign:
     return replace(base, **over)
 
 
+class SteppedClock:
+    """A service clock the test moves: timers follow it and refits run at
+    once, as on a simulation's (`unifeed.clock.Clock`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.t = now
+
+    def now(self) -> datetime:
+        return self.t
+
+    def elapsed(self) -> timedelta:
+        return self.t - NOW
+
+    def run_beside(self, name: str, job: Callable[[], None]) -> bool:
+        job()
+        return True
+
+    def wait(self, timeout: float = 60.0) -> None:
+        pass
+
+
 def sponsored(page: dict) -> list[dict]:
     """The ads of a feed page."""
     return [i for i in page["items"] if i["sponsored"]]

@@ -145,10 +145,10 @@ def test_refits_run_off_the_request_path(market, monkeypatch) -> None:
     monkeypatch.setattr(prediction, "billed_impressions", slow)
     page = client.get("/v1/feed", params={"user_id": "u0", "n": 10})
     assert page.status_code == 200
-    assert ads._refitting is not None and ads._refitting.is_alive()  # still fitting
+    assert ads.clock.running("ads-calibrate")  # still fitting
     release.set()
     ads.wait_for_refit()
-    assert not ads._refitting.is_alive()
+    assert not ads.clock.running("ads-calibrate")
 
 
 def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:

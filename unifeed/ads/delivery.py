@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,6 +37,7 @@ from unifeed.ads.prediction import Predictor
 from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
 from unifeed.ads.unreported import REPORT_LAG, show_rate, unreported_spend
+from unifeed.clock import Clock, Every
 from unifeed.store import Store
 from unifeed.store.db import as_utc
 from unifeed.store.feed_log import FeedLog
@@ -50,9 +50,6 @@ BASE_IMPRESSION_VALUE_MINOR = 5.0
 # ...and at least this much over the reserve, so a new campaign serves from
 # its first minutes instead of waiting for its pacer to climb past it.
 START_OVER_RESERVE = 1.25
-CALIBRATION_SECONDS = 60.0
-# ...or once the service clock has moved this far (a simulation's clock runs fast).
-CALIBRATION_CLOCK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -81,6 +78,13 @@ class DeliveryConfig:
     # How late an app may report an impression; the pacer counts the spend
     # of ads served since then from the auction's record (unifeed.ads.unreported).
     report_lag: timedelta = REPORT_LAG
+    # How often the click calibration, and the click levels and wear-out on
+    # it, are refitted (beside the requests, on the service's clock). None:
+    # the levels with the calibration. A simulation, whose clock runs hours
+    # in minutes, refits its calibration every simulated hour and its levels
+    # at every refresh.
+    calibrate_every: timedelta = timedelta(seconds=60)
+    fit_every: timedelta | None = None
 
     def __post_init__(self) -> None:
         if self.audience not in AUDIENCES:
@@ -97,62 +101,41 @@ class AdDelivery:
     def __init__(
         self,
         store: Store,
-        clock: Callable[[], datetime],
-        refresh_seconds: float | None,
+        clock: Clock,
+        refresh_seconds: float,
         config: DeliveryConfig | None = None,
     ) -> None:
-        """`refresh_seconds`: how often (wall clock) to reload campaigns; the
-        calibration and click levels are refitted every CALIBRATION_SECONDS
-        in the background. None for a simulation's clock, where all of it
-        follows that clock alone (the pacing steps and CALIBRATION_CLOCK)."""
+        """`refresh_seconds`: how often to reload campaigns and spend (other
+        servers charge the same budgets); sooner when a pacing step or a
+        campaign's start or end is due."""
         self.store = store
         self.campaigns = Campaigns(store)
         self.clock = clock
-        self.refresh_seconds = refresh_seconds
         self.config = config or DeliveryConfig()
         self.predict = Predictor(self.config.audience)  # p(click), p(result) per viewer
         self.log = FeedLog(store)
-        self._calibrated_at = -float("inf")
-        self._calibration_due_at: datetime | None = None
+        self._calibration = Every(clock, self.config.calibrate_every)
+        self._fit = Every(clock, self.config.fit_every)
         self._states: dict[int, CampaignState] = {}
-        self._checked = -float("inf")
-        # The clock time of the next pacing step or campaign start or end: a
-        # refresh is due then whatever the wall clock says, so pacing keeps
-        # its interval when a simulation runs its clock faster than real time.
-        self._due_at: datetime | None = None
-        self._lock = threading.Lock()
+        # Also due at the service time of the next pacing step or campaign
+        # start or end, so pacing keeps its interval on any clock.
+        self._refresh = Every(clock, refresh_seconds)
+        self._lock = threading.RLock()  # a simulation's clock fits inside the refresh
         self._rng = np.random.default_rng(0)
         self._model_version: str | None = None  # the version place() last served
-        self._refitting: threading.Thread | None = None
         self.traffic = TrafficCurve()  # the pacers' target shape, from the feed log
         self._traffic_due: datetime | None = None
 
-    @property
-    def _simulated(self) -> bool:
-        """On a simulation's clock: everything follows that clock alone."""
-        return self.refresh_seconds is None
-
     def invalidate(self) -> None:
-        self._checked = -float("inf")
-
-    def _past(self, since: float, seconds: float, due_at: datetime | None) -> bool:
-        """Never done since, `seconds` of wall clock since `since` (unless on
-        a simulation's clock), or the service clock at `due_at`."""
-        if since == -float("inf"):
-            return True
-        if not self._simulated and time.monotonic() - since >= seconds:
-            return True
-        return due_at is not None and as_utc(self.clock()) >= due_at
+        self._refresh.reset()
 
     def _due(self) -> bool:
-        return self._past(self._checked, self.refresh_seconds or 0.0, self._due_at)
+        return self._refresh.due()
 
     # ------------------------------------------------------------- state
     def calibrate(self, model_version: str | None) -> Calibrator:
         """Refit p(click | score) on what this model showed and what was clicked."""
         self.predict.calibrate(self.log, model_version)
-        self._calibrated_at = time.monotonic()
-        self._calibration_due_at = as_utc(self.clock()) + CALIBRATION_CLOCK
         return self.predict.click
 
     def refresh(self, row_of_pk: dict[int, int]) -> None:
@@ -162,10 +145,12 @@ class AdDelivery:
         with self._lock:
             if not self._due():
                 return  # another request refreshed while this one waited
-            self._checked = time.monotonic()
-            now = as_utc(self.clock())  # naive UTC, as the store keeps times
-            if self._simulated:
-                self._learn_traffic(now)  # in step with the simulation's clock
+            self._refresh.done()
+            now = as_utc(self.clock.now())  # naive UTC, as the store keeps times
+            if self._traffic_due is None or now >= self._traffic_due:
+                # It reads a week of the feed log; pacers take it up at the
+                # refresh after it is in.
+                self.clock.run_beside("ads-traffic", lambda: self._learn_traffic(now))
             states: dict[int, CampaignState] = {}
             fresh: list[CampaignState] = []  # no controllers in this process yet
             due: list[datetime] = []
@@ -194,8 +179,10 @@ class AdDelivery:
                     st.last_update = resumed.get(st.campaign.id)  # its next step is due then
             load_totals(self.store, states, now)
             self._load_unreported(states, now)
-            if self._simulated:
-                self._fit_click_levels(states)  # in step with the simulation's clock
+            if self.config.fit_every is not None and self._fit.due():
+                self._fit.done()
+                version = self._model_version
+                self.clock.run_beside("ads-fit", lambda: self._fit_click_levels(states, version))
             self.predict.apply_levels(states)
             stepped: list[CampaignState] = []
             for st in states.values():
@@ -214,7 +201,7 @@ class AdDelivery:
                 due.append(st.last_update + self.config.pacing_interval)
             pacing_state.save(self.store, (_controllers(s) for s in stepped), now)
             self._states = states
-            self._due_at = min(due, default=None)
+            self._refresh.at = min(due, default=None)
 
     def _pacer(self, c: Campaign, now: datetime, goal: GoalHolder | None) -> Pacer:
         # Every viewer is worth the same to a reach campaign, and to any
@@ -263,47 +250,25 @@ class AdDelivery:
         return None
 
     def _learn_traffic(self, now: datetime) -> None:
-        """Relearn the day's traffic shape from the feed log, once a day (it
-        reads whole past days, so it cannot change before midnight). Pacers
-        take it up at the next refresh."""
-        if self._traffic_due is None or now >= self._traffic_due:
-            self.traffic = learn_traffic(self.store, now)
-            self._traffic_due = midnight(now) + timedelta(days=1)
+        """Relearn the day's traffic shape from the feed log (it reads whole
+        past days, so it cannot change before midnight)."""
+        self.traffic = learn_traffic(self.store, now)
+        self._traffic_due = midnight(now) + timedelta(days=1)
 
-    def _fit_click_levels(self, states: dict[int, CampaignState]) -> None:
-        self.predict.fit(self.store, states, self._model_version, as_utc(self.clock()))
+    def _fit_click_levels(self, states: dict[int, CampaignState], version: str | None) -> None:
+        """Refit the click levels and wear-out on this model's billed impressions."""
+        self.predict.fit(self.store, states, version, as_utc(self.clock.now()))
+        with self._lock:
+            self.predict.apply_levels(self._states)
 
-    def _refit(self, model_version: str | None) -> None:
-        """Refit the calibration, then (on the wall clock) the click levels
-        and wear-out on it, and relearn the traffic curve when due. On the
-        wall clock this runs in a background thread, one at a time, so no
-        request waits on it; on a simulation's clock it runs in the request,
-        in step with that clock."""
-        if self._simulated:
-            self.calibrate(model_version)
-            return
-        if self._refitting is not None and self._refitting.is_alive():
-            return
-        self._calibrated_at = time.monotonic()  # not due again while this one runs
-        states = dict(self._states)
-
-        def run() -> None:
-            try:
-                self._learn_traffic(as_utc(self.clock()))  # reads a week of the feed log
-                self.calibrate(model_version)
-                self._fit_click_levels(states)
-                with self._lock:
-                    self.predict.apply_levels(self._states)
-            except Exception:  # the next refit tries again; serving goes on meanwhile
-                log.exception("refitting ad calibration and click levels failed")
-
-        self._refitting = threading.Thread(target=run, name="unifeed-ads-refit", daemon=True)
-        self._refitting.start()
+    def _calibrate(self, model_version: str | None, states: dict[int, CampaignState]) -> None:
+        self.calibrate(model_version)
+        if self.config.fit_every is None:  # the click levels are ratios to it
+            self._fit_click_levels(states, model_version)
 
     def wait_for_refit(self, timeout: float = 60.0) -> None:
-        """Block until a background refit is done (tests and benchmarks)."""
-        if self._refitting is not None:
-            self._refitting.join(timeout)
+        """Block until the refits running beside the requests are done (tests and benchmarks)."""
+        self.clock.wait(timeout)
 
     def has_live_campaigns(self, row_of_pk: dict[int, int]) -> bool:
         """Refresh if due; True when any campaign could take a slot now."""
@@ -367,8 +332,10 @@ class AdDelivery:
             states = [s for s in states if in_suggested_groups(s.campaign, user)]
         if not states or score_rows is None:
             return []
-        if self._past(self._calibrated_at, CALIBRATION_SECONDS, self._calibration_due_at):
-            self._refit(model_version)
+        if self._calibration.due():
+            self._calibration.done()
+            live = dict(self._states)
+            self.clock.run_beside("ads-calibrate", lambda: self._calibrate(model_version, live))
         slots = self.config.ad_load.slots(len(page_scores), last_ad_position)
         if not slots:
             return []

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import FastAPI, Query, Request, status
@@ -34,6 +33,7 @@ from unifeed.api.schemas import (
     UpsertResult,
     UserBatch,
 )
+from unifeed.clock import Clock
 from unifeed.serving.feed import CursorError
 from unifeed.settings import Settings
 from unifeed.store import UnknownReference
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 def create_app(
     settings: Settings | None = None,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock | None = None,
     delivery: DeliveryConfig | None = None,
 ) -> FastAPI:
     """The app. `clock` replaces the wall clock (a simulation runs on its own time);

@@ -162,7 +162,7 @@ def add_creatives(
 def campaign_report(campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep) -> dict:
     """Spend, impressions, reach, results, cost per result, ROAS, pacing, audience found."""
     c = visible(services, who, campaign_id)
-    return report.campaign_report(services.store, c, services.feed.clock())
+    return report.campaign_report(services.store, c, services.feed.clock.now())
 
 
 @router.get(
@@ -179,5 +179,5 @@ def campaign_report_chart(
     from unifeed.ads import report_chart  # matplotlib loads when a picture is asked for
 
     c = visible(services, who, campaign_id)
-    r = report.campaign_report(services.store, c, services.feed.clock())
+    r = report.campaign_report(services.store, c, services.feed.clock.now())
     return Response(report_chart.png(r), media_type="image/png")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -17,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from unifeed.ads.billing import Billing
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.delivery import DeliveryConfig
+from unifeed.clock import Clock
 from unifeed.serving.feed import FeedService
 from unifeed.settings import Settings
 from unifeed.store import Store
@@ -61,7 +60,7 @@ class Services:
     def start(
         cls,
         settings: Settings,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
         delivery: DeliveryConfig | None = None,
     ) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from unifeed.ads.delivery import AdDelivery, DeliveryConfig, PlacedAd
 from unifeed.ads.ledger import Ledger
+from unifeed.clock import Clock, Every, WallClock
 from unifeed.model.checkpoint import Checkpoint, CheckpointError
 from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
@@ -27,7 +25,6 @@ from unifeed.serving.publish import current_version
 from unifeed.serving.rankers import ModelRanker, PopularityRanker, RandomRanker, ScoredItems
 from unifeed.settings import Settings
 from unifeed.store import Store
-from unifeed.store.db import utcnow
 from unifeed.store.feed_log import FeedLog
 
 log = logging.getLogger(__name__)
@@ -63,30 +60,21 @@ class FeedService:
         self,
         store: Store,
         settings: Settings,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
         delivery: DeliveryConfig | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
-        self.clock = clock or utcnow
-        # On a simulation's clock, what refreshes on a timer (ad state,
-        # popularity) follows that clock alone, so a simulated run does not
-        # depend on how fast the machine runs it.
-        self.ads = AdDelivery(
-            store, self.clock, settings.reload_seconds if clock is None else None, delivery
-        )
+        self.clock = clock or WallClock()
+        self.ads = AdDelivery(store, self.clock, settings.reload_seconds, delivery)
         self.ledger = Ledger(store)
         self.log = FeedLog(store)
-        self.catalogue = LiveCatalogue(store, settings.reload_seconds)
-        self.popularity = PopularityRanker(
-            store,
-            settings.reload_seconds,
-            time.monotonic if clock is None else lambda: self.clock().timestamp(),
-        )
+        self.catalogue = LiveCatalogue(store, settings.reload_seconds, self.clock)
+        self.popularity = PopularityRanker(store, settings.reload_seconds, self.clock)
         self.random = RandomRanker()
         self.model: ModelRanker | None = None
         self.model_error: str | None = None
-        self._checked = -1e18
+        self._poll = Every(self.clock, settings.reload_seconds)  # the published checkpoint
         self._reload_lock = threading.Lock()
 
     # ---------------------------------------------------------------- model
@@ -94,10 +82,10 @@ class FeedService:
         """Load the published checkpoint if it changed; True when a new one loaded."""
         if self.settings.ranker != "model":
             return False
-        if not force and time.monotonic() - self._checked < self.settings.reload_seconds:
+        if not force and not self._poll.due():
             return False
         with self._reload_lock:
-            self._checked = time.monotonic()
+            self._poll.done()
             root = Path(self.settings.checkpoint_root)
             version = current_version(root)
             if version is None or (self.model is not None and self.model.version == version):
@@ -175,7 +163,7 @@ class FeedService:
             user_external_id=user_id,
             ranker=ranker_name,
             model_version=version,
-            at=self.clock(),
+            at=self.clock.now(),
             item_pks=[int(cat.pk[r]) for r in rows],
             scores=scores,
             ad_slots=[
@@ -217,7 +205,7 @@ class FeedService:
         # An ad may be seen again, but not after the user acted on it or hid it.
         acted = self.store.items_with_actions(user_pk, AD_STOP_ACTIONS)
         excluded = cat.mask(set(acted) | shown)
-        now = self.clock()
+        now = self.clock.now()
 
         def remaining(campaign_id: int) -> int:
             budget = self.ads.budget_of(campaign_id)

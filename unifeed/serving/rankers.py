@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from unifeed.clock import Clock, Every, WallClock
 from unifeed.data.interactions import kind_code
 from unifeed.model.checkpoint import Checkpoint
 from unifeed.retrieval import ExactIndex, VectorIndex, build_index
@@ -169,16 +169,9 @@ class PopularityRanker:
 
     name = "popularity"
 
-    def __init__(
-        self,
-        store: Store,
-        refresh_seconds: float,
-        ticker: Callable[[], float] = time.monotonic,  # seconds, of some clock
-    ) -> None:
+    def __init__(self, store: Store, refresh_seconds: float, clock: Clock | None = None) -> None:
         self.store = store
-        self.refresh_seconds = refresh_seconds
-        self.ticker = ticker
-        self._checked = -1e18
+        self._due = Every(clock or WallClock(), refresh_seconds)
         self._counts: dict[int, int] = {}
         self._generation = 0
         # (catalogue version, counts generation, order, scores), swapped as one.
@@ -192,9 +185,9 @@ class PopularityRanker:
     def rank(
         self, cat: CatalogueView, n: int, exclude: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        if self.ticker() - self._checked >= self.refresh_seconds:
+        if self._due.due():
             self._counts = self.store.item_counts(POSITIVE_ACTIONS)
-            self._checked = self.ticker()
+            self._due.done()
             self._generation += 1
         version, generation, order, scores = self._cache
         if (version, generation) != (cat.version, self._generation):

@@ -105,16 +105,33 @@ class FlightConfig:
 
 
 class SimClock:
-    """The service's clock in a simulation: the driver moves it, requests read it."""
+    """The service's clock in a simulation (`unifeed.clock.Clock`): the driver
+    moves it, requests read it, and work a server does beside its requests
+    runs at once, in step with it, so a flight does not depend on how fast the
+    machine runs it."""
 
     def __init__(self, now: dt.datetime) -> None:
-        self.now = now
+        self._now = now
 
     def __call__(self) -> dt.datetime:
-        return self.now
+        return self._now
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def elapsed(self) -> dt.timedelta:
+        t = self._now.astimezone(dt.UTC).replace(tzinfo=None) if self._now.tzinfo else self._now
+        return t - dt.datetime(1970, 1, 1)
+
+    def run_beside(self, name: str, job: Callable[[], None]) -> bool:
+        job()
+        return True
+
+    def wait(self, timeout: float = 60.0) -> None:
+        pass
 
     def move_to(self, t: dt.datetime) -> None:
-        self.now = t
+        self._now = t
 
 
 @dataclass
@@ -167,7 +184,7 @@ def warm_up(cfg: FlightConfig, world: World, data_dir: Path, progress: Progress 
             _post(client, "/v1/users", {"users": chunk})
         for day in range(cfg.warmup_days):
             progress("warm-up", day, cfg.warmup_days)
-            clock.now = START + dt.timedelta(days=day)
+            clock.move_to(START + dt.timedelta(days=day))
             _simulate_day(world, day, client, response, _Quiet(), "model", seen, clock.move_to)
             _retrain(settings, client, world.config, day)
         progress("warm-up", cfg.warmup_days, cfg.warmup_days)
@@ -195,6 +212,10 @@ def run_arm(
     delivery = DeliveryConfig(
         audience=ARM_AUDIENCE[arm],  # type: ignore[arg-type]
         reserve_minor=cfg.reserve_minor,
+        # The simulated clock runs hours in minutes: the calibration is
+        # refitted every simulated hour, the click levels at every refresh.
+        calibrate_every=dt.timedelta(hours=1),
+        fit_every=dt.timedelta(0),
     )
     with running_server(settings, clock=clock, delivery=delivery) as url, _client(url) as client:
         flight = _Flight(cfg, world, advertisers, client, clock)
@@ -208,8 +229,8 @@ def run_arm(
                 day, schedule[k], lambda done, _, b=before: progress(arm, b + done, total)
             )
             _retrain(settings, client, world.config, day)
-        clock.now = cfg.flight_end + dt.timedelta(hours=6)
-        flight.flush(clock.now)
+        clock.move_to(cfg.flight_end + dt.timedelta(hours=6))
+        flight.flush(clock.now())
         reports = {
             a.id: _get(
                 flight.advertiser_clients[a.id], f"/v1/campaigns/{flight.campaigns[a.id]}/report"
@@ -301,7 +322,7 @@ class _Flight:
         progress: Callable[[int, int], None],
     ) -> None:
         day_start = START + dt.timedelta(days=day)
-        self.clock.now = day_start
+        self.clock.move_to(day_start)
         fresh = self.world.items_of_day(day)
         for chunk in _chunks([self.world.item_payload(int(i)) for i in fresh], 1000):
             _post(self.client, "/v1/items", {"items": chunk})
@@ -309,15 +330,15 @@ class _Flight:
         next_flush = day_start + step
         for k, (when, u, first) in enumerate(sessions):
             while when >= next_flush:
-                self.clock.now = next_flush
+                self.clock.move_to(next_flush)
                 self.flush(next_flush)
                 next_flush += step
-            self.clock.now = when
+            self.clock.move_to(when)
             self.session(u, day, when, first)
             if k % 50 == 0:
                 progress(k, len(sessions))
-        self.clock.now = day_start + dt.timedelta(days=1)
-        self.flush(self.clock.now)
+        self.clock.move_to(day_start + dt.timedelta(days=1))
+        self.flush(self.clock.now())
         progress(len(sessions), len(sessions))
 
     def session(self, u: int, day: int, when: dt.datetime, first: bool) -> None:
