@@ -8,7 +8,7 @@ import pytest
 
 from tests.ads.market import a_campaign
 from unifeed.ads.audience import in_suggested_groups
-from unifeed.ads.delivery import DeliveryConfig
+from unifeed.ads.config import DeliveryConfig
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -105,6 +105,7 @@ def test_the_auction_logs_the_viewer_and_learns_who_clicks(market) -> None:
     assert factor[clicker].min() > factor[~clicker].max()
     # The live auction bids with it: the logged p(result) is the viewer's.
     ads.predict.lookalikes = d.lookalikes
+    ads.publish()
     # A newcomer who likes topic 1 too.
     topic = list(TOPICS)[1]
     history = [

@@ -46,8 +46,10 @@ the audience.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -79,8 +81,25 @@ def converts_after_click(c: Campaign) -> bool:
     return c.objective in AFTER_CLICK_OBJECTIVES
 
 
+class CampaignRates(Protocol):
+    """What prediction reads of a campaign: a learner's state or a snapshot's copy of it."""
+
+    @property
+    def campaign(self) -> Campaign: ...
+    @property
+    def click_level(self) -> float: ...
+    @property
+    def suggestion_levels(self) -> tuple[float, float]: ...
+    @property
+    def click_rate(self) -> float: ...
+    @property
+    def results_per_click(self) -> float: ...
+
+
 @dataclass
 class Predictor:
+    """The learning side: what is fitted on billed impressions, and refitted."""
+
     audience: Audience = "model"
     click: Calibrator = field(default_factory=Calibrator)  # p(click | shown, score)
     # p(click | an ad shown, score) for campaigns holding a goal: `click`
@@ -179,6 +198,38 @@ class Predictor:
                 self.suggestion.get(2 * cid + 1, self.prior_suggestion.get(2 * cid + 1, 1.0)),
             )
 
+    def p_click(self, st: CampaignRates, *args: Any, **kwargs: Any) -> np.ndarray:
+        """p(click) as the fits stand now (`Prediction.p_click`)."""
+        return self.frozen().p_click(st, *args, **kwargs)
+
+    def p_result(self, st: CampaignRates, *args: Any, **kwargs: Any) -> np.ndarray:
+        """p(result) as the fits stand now (`Prediction.p_result`)."""
+        return self.frozen().p_result(st, *args, **kwargs)
+
+    def frozen(self) -> Prediction:
+        """The fitted parts as they stand, for a snapshot (each fit replaces
+        them with new objects, so a snapshot's never change)."""
+        return Prediction(
+            self.audience,
+            self.click,
+            self.ad_click,
+            self.wearout,
+            self.conversions,
+            self.lookalikes,
+        )
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The serving side: p(click) and p(result) per viewer, from one snapshot's fits."""
+
+    audience: Audience
+    click: Calibrator
+    ad_click: Calibrator | None
+    wearout: np.ndarray
+    conversions: ConversionCurve
+    lookalikes: Mapping[int, Lookalike]
+
     def curve(self, c: Campaign) -> Calibrator:
         """p(click | score) as the campaign reads it (module docstring)."""
         if c.holds_a_goal and self.ad_click is not None:
@@ -187,7 +238,7 @@ class Predictor:
 
     def p_click(
         self,
-        st: CampaignState,
+        st: CampaignRates,
         scores: np.ndarray,
         exposures: int = 0,
         suggested: bool = False,
@@ -215,7 +266,7 @@ class Predictor:
 
     def p_result(
         self,
-        st: CampaignState,
+        st: CampaignRates,
         scores: np.ndarray,
         exposures: int = 0,
         suggested: bool = False,

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from unifeed import __version__
-from unifeed.ads.delivery import DeliveryConfig
+from unifeed.ads.config import DeliveryConfig
 from unifeed.api import campaign_routes
 from unifeed.api.deps import AUTH_RESPONSES, OperatorDep, Services, ServicesDep
 from unifeed.api.schemas import (

@@ -88,7 +88,7 @@ def create_campaign(
             )
     assert advertiser is not None
     created = services.campaigns.create(advertiser, body.columns())
-    services.feed.ads.invalidate()
+    services.feed.ads.campaigns_changed()
     return CampaignPublic.of(created)
 
 
@@ -109,7 +109,7 @@ def _set_status(services: Services, who: Principal, campaign_id: str, status: st
     visible(services, who, campaign_id)
     c = services.campaigns.set_status(campaign_id, who.scope, status)
     assert c is not None  # visible() just found it, and campaigns are never deleted
-    services.feed.ads.invalidate()
+    services.feed.ads.campaigns_changed()
     return c
 
 
@@ -154,7 +154,7 @@ def add_creatives(
     ]
     services.campaigns.add_creatives(c.id, rows)
     services.feed.catalogue.invalidate()
-    services.feed.ads.invalidate()
+    services.feed.ads.campaigns_changed()
     return CreativesPublic(item_ids=ids)
 
 

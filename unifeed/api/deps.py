@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from unifeed.ads.billing import Billing
 from unifeed.ads.campaigns import Campaigns
-from unifeed.ads.delivery import DeliveryConfig
+from unifeed.ads.config import DeliveryConfig
 from unifeed.clock import Clock
 from unifeed.serving.feed import FeedService
 from unifeed.settings import Settings

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from unifeed.ads.delivery import DeliveryConfig
+from unifeed.ads.config import DeliveryConfig
 from unifeed.api.app import create_app
 from unifeed.clock import Clock
 from unifeed.settings import Settings

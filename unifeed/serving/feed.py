@@ -15,8 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from unifeed.ads.delivery import AdDelivery, DeliveryConfig, PlacedAd
+from unifeed.ads.config import DeliveryConfig
+from unifeed.ads.delivery import AdRequest, PlacedAd, eligible, place
+from unifeed.ads.learner import AdLearner
 from unifeed.ads.ledger import Ledger
+from unifeed.ads.snapshot import AdSnapshot
 from unifeed.clock import Clock, Every, WallClock
 from unifeed.model.checkpoint import Checkpoint, CheckpointError
 from unifeed.serving.actions import POSITIVE_ACTIONS
@@ -66,7 +69,8 @@ class FeedService:
         self.store = store
         self.settings = settings
         self.clock = clock or WallClock()
-        self.ads = AdDelivery(store, self.clock, settings.reload_seconds, delivery)
+        self.ads = AdLearner(store, self.clock, settings.reload_seconds, delivery)
+        self._ad_rng = np.random.default_rng(0)  # throttling, the baselines' rotation
         self.ledger = Ledger(store)
         self.log = FeedLog(store)
         self.catalogue = LiveCatalogue(store, settings.reload_seconds, self.clock)
@@ -142,10 +146,13 @@ class FeedService:
         assert scores is not None
         rows, scores = list(rows), [float(s) for s in scores]
         sponsored: dict[int, PlacedAd] = {}
-        ads_possible = scored is not None and query is not None and user_pk is not None
-        if ads_possible and self.ads.has_live_campaigns(cat.row_of_pk):
-            assert scored is not None and query is not None and user_pk is not None
-            sponsored = self._place_ads(cat, user_pk, seen, shown, scores, scored, query)
+        if scored is not None and query is not None and user_pk is not None:
+            assert model is not None
+            ads = self.ads.refresh(self.clock.now(), model.version, cat.row_of_pk)
+            if ads.campaigns:
+                sponsored = self._place_ads(
+                    ads, model.version, cat, user_pk, seen, shown, scores, scored, query
+                )
         for pos in sorted(sponsored):
             ad = sponsored[pos]
             rows.insert(pos, ad.item_row)
@@ -193,6 +200,8 @@ class FeedService:
 
     def _place_ads(
         self,
+        ads: AdSnapshot,
+        version: str,
         cat: CatalogueView,
         user_pk: int,
         seen: dict[int, int],
@@ -205,26 +214,28 @@ class FeedService:
         # An ad may be seen again, but not after the user acted on it or hid it.
         acted = self.store.items_with_actions(user_pk, AD_STOP_ACTIONS)
         excluded = cat.mask(set(acted) | shown)
+        user = self.store.user_attributes(user_pk)
+        live = eligible(ads, user, self.ads.config)
+        if not live:
+            return {}
+        ads = self.ads.refit(version)  # when due
         now = self.clock.now()
-
-        def remaining(campaign_id: int) -> int:
-            budget = self.ads.budget_of(campaign_id)
-            return 0 if budget is None else self.ledger.remaining(campaign_id, budget, now)
-
-        placed = self.ads.place(
-            model_version=self.model.version if self.model else None,
-            user=self.store.user_attributes(user_pk),
+        remaining = {
+            c.campaign.id: self.ledger.remaining(c.campaign.id, c.campaign.budget, now)
+            for c in live
+        }
+        request = AdRequest(
+            viewer=user,
+            query=query,
+            item_vectors=scored.vectors,
             excluded_rows=excluded,
+            page_scores=np.asarray(scores, dtype=np.float64),
             # Earlier pages of this feed were seen too, whether or not their
             # impressions have arrived yet.
             views={**{pk: 1 for pk in shown}, **seen},
             clicked={pk for pk, actions in acted.items() if "click" in actions},
-            query=query,
-            page_scores=np.asarray(scores, dtype=np.float64),
-            score_rows=lambda r: scored.vectors[r] @ query,
-            row_of_pk=cat.row_of_pk,
-            remaining_minor=remaining,
         )
+        placed = place(ads, request, remaining, self.ads.config, self._ad_rng)
         return {ad.position: ad for ad in placed}
 
     def _resume(self, user_id: str, cursor: str | None) -> tuple[str | None, int, set[int]]:

@@ -200,7 +200,7 @@ def run_arm(
     progress: Progress = _quiet,
 ) -> ArmOutcome:
     """The flight for one arm, on a copy of the warmed-up store."""
-    from unifeed.ads.delivery import DeliveryConfig
+    from unifeed.ads.config import DeliveryConfig
     from unifeed.api.server import running_server
 
     start = time.perf_counter()
