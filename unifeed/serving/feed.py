@@ -8,10 +8,8 @@ first page; later pages exclude everything the earlier ones showed.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -20,12 +18,17 @@ from unifeed.ads.delivery import AdRequest, PlacedAd, eligible, place
 from unifeed.ads.learner import AdLearner
 from unifeed.ads.ledger import Ledger
 from unifeed.ads.snapshot import AdSnapshot
-from unifeed.clock import Clock, Every, WallClock
-from unifeed.model.checkpoint import Checkpoint, CheckpointError
+from unifeed.clock import Clock, WallClock
 from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
-from unifeed.serving.publish import current_version
-from unifeed.serving.rankers import ModelRanker, PopularityRanker, RandomRanker, ScoredItems
+from unifeed.serving.rankers import (
+    ModelRanker,
+    PopularityRanker,
+    PublishedModel,
+    RandomRanker,
+    Ranker,
+    Ranking,
+)
 from unifeed.settings import Settings
 from unifeed.store import Store
 from unifeed.store.feed_log import FeedLog
@@ -75,38 +78,22 @@ class FeedService:
         self.log = FeedLog(store)
         self.catalogue = LiveCatalogue(store, settings.reload_seconds, self.clock)
         self.popularity = PopularityRanker(store, settings.reload_seconds, self.clock)
-        self.random = RandomRanker()
-        self.model: ModelRanker | None = None
-        self.model_error: str | None = None
-        self._poll = Every(self.clock, settings.reload_seconds)  # the published checkpoint
-        self._reload_lock = threading.Lock()
+        self.published = PublishedModel(store, settings, self.catalogue, self.clock)
+        rankers: dict[str, Ranker] = {
+            "model": self.published,
+            "popularity": self.popularity,
+            "random": RandomRanker(),
+        }
+        self.ranker = rankers[settings.ranker]
 
-    # ---------------------------------------------------------------- model
+    @property
+    def model(self) -> ModelRanker | None:
+        """The checkpoint being served, if the model ranks and one is loaded."""
+        return self.published.current
+
     def reload(self, force: bool = False) -> bool:
         """Load the published checkpoint if it changed; True when a new one loaded."""
-        if self.settings.ranker != "model":
-            return False
-        if not force and not self._poll.due():
-            return False
-        with self._reload_lock:
-            self._poll.done()
-            root = Path(self.settings.checkpoint_root)
-            version = current_version(root)
-            if version is None or (self.model is not None and self.model.version == version):
-                return False
-            try:
-                ckpt = Checkpoint.load(root / version)
-            except CheckpointError as e:
-                # Keep serving the previous model; readiness reports the problem.
-                self.model_error = str(e)
-                log.error("cannot load checkpoint %s: %s", version, e)
-                return False
-            ranker = ModelRanker(ckpt, version, self.settings.faiss_threshold)
-            self.catalogue.refresh()
-            ranker.sync(self.catalogue.view())
-            self.model, self.model_error = ranker, None
-            log.info("serving checkpoint %s", version)
-            return True
+        return self.ranker is self.published and self.published.reload(force)
 
     # ----------------------------------------------------------------- feed
     def feed(
@@ -120,39 +107,17 @@ class FeedService:
         # Everything the user has an event on; ads need it even when the page may repeat items.
         seen = self.store.seen_items(user_pk) if user_pk is not None else {}
         exclude = cat.mask(shown if include_seen else seen.keys() | shown) | cat.is_ad
-        query = None
-        model = None
-        scored: ScoredItems | None = None
-
-        ranker_name, version = self.settings.ranker, None
-        rows = scores = None
-        if ranker_name == "model":
-            model = self.model
-            if model is not None and user_pk is not None:
-                scored = model.sync(cat)
-                history = self.store.history(user_pk, POSITIVE_ACTIONS, model.model.cfg.max_len)
-                pairs = [(cat.row_of_pk.get(pk), a) for pk, a in history]
-                pairs = [(r, a) for r, a in pairs if r is not None]
-                query = model.state(scored, [r for r, _ in pairs], [a for _, a in pairs])
-            if model is not None and query is not None and scored is not None:
-                rows, scores = model.rank(scored, query, n, exclude)
-                version = model.version
-            else:
-                # No model yet, or a user with no history: popularity, labelled so.
-                ranker_name = "fallback"
-        if rows is None:
-            source = self.random if ranker_name == "random" else self.popularity
-            rows, scores = source.rank(cat, n, exclude)
-        assert scores is not None
-        rows, scores = list(rows), [float(s) for s in scores]
+        ranked = self.ranker.rank(cat, user_pk, n, exclude)
+        if ranked is None:
+            # No model yet, or a user with no history: popularity, labelled so.
+            ranked = replace(self.popularity.rank(cat, user_pk, n, exclude), ranker="fallback")
+        rows, scores = list(ranked.rows), [float(s) for s in ranked.scores]
+        query = ranked.query
         sponsored: dict[int, PlacedAd] = {}
-        if scored is not None and query is not None and user_pk is not None:
-            assert model is not None
-            ads = self.ads.refresh(self.clock.now(), model.version, cat.row_of_pk)
+        if query is not None and user_pk is not None:
+            ads = self.ads.refresh(self.clock.now(), ranked.model_version, cat.row_of_pk)
             if ads.campaigns:
-                sponsored = self._place_ads(
-                    ads, model.version, cat, user_pk, seen, shown, scores, scored, query
-                )
+                sponsored = self._place_ads(ads, ranked, cat, user_pk, seen, shown, scores)
         for pos in sorted(sponsored):
             ad = sponsored[pos]
             rows.insert(pos, ad.item_row)
@@ -168,8 +133,8 @@ class FeedService:
             root_request_id=root,
             page=page,
             user_external_id=user_id,
-            ranker=ranker_name,
-            model_version=version,
+            ranker=ranked.ranker,
+            model_version=ranked.model_version,
             at=self.clock.now(),
             item_pks=[int(cat.pk[r]) for r in rows],
             scores=scores,
@@ -196,19 +161,19 @@ class FeedService:
         ]
         # A short page means the catalogue has nothing more for this user.
         next_cursor = root if len(items) == n else None
-        return FeedPage(request_id, user_id, ranker_name, version, items, next_cursor)
+        return FeedPage(
+            request_id, user_id, ranked.ranker, ranked.model_version, items, next_cursor
+        )
 
     def _place_ads(
         self,
         ads: AdSnapshot,
-        version: str,
+        ranked: Ranking,
         cat: CatalogueView,
         user_pk: int,
         seen: dict[int, int],
         shown: set[int],
         scores: list[float],
-        scored: ScoredItems,
-        query: np.ndarray,
     ) -> dict[int, PlacedAd]:
         """Ads for this page's slots, by position: the auction's winners."""
         # An ad may be seen again, but not after the user acted on it or hid it.
@@ -218,16 +183,17 @@ class FeedService:
         live = eligible(ads, user, self.ads.config)
         if not live:
             return {}
-        ads = self.ads.refit(version)  # when due
+        ads = self.ads.refit(ranked.model_version)  # when due
         now = self.clock.now()
         remaining = {
             c.campaign.id: self.ledger.remaining(c.campaign.id, c.campaign.budget, now)
             for c in live
         }
+        assert ranked.query is not None and ranked.item_vectors is not None
         request = AdRequest(
             viewer=user,
-            query=query,
-            item_vectors=scored.vectors,
+            query=ranked.query,
+            item_vectors=ranked.item_vectors,
             excluded_rows=excluded,
             page_scores=np.asarray(scores, dtype=np.float64),
             # Earlier pages of this feed were seen too, whether or not their
@@ -251,7 +217,7 @@ class FeedService:
         return {
             "ranker": self.settings.ranker,
             "model_version": None if self.model is None else self.model.version,
-            "model_error": self.model_error,
+            "model_error": self.published.error,
             "items": len(self.catalogue),
             "index": None if self.model is None else self.model.index.kind,
         }
