@@ -1,16 +1,13 @@
-"""The command line: train, eval and bench, and its one-line errors (demo: tests/sim)."""
+"""The command line: train and eval, and its one-line errors (demo: tests/sim)."""
 
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-import unifeed.cli.commands as commands
 from unifeed.cli import app
 from unifeed.cli.display import METRICS
 from unifeed.cli.support import aligned
@@ -149,20 +146,3 @@ def test_eval_rejects_items_the_checkpoint_does_not_know(seq_file: Path, tmp_pat
     n_items = read_dataset(other).n_items
     line = one_error_line(runner.invoke(app, ["eval", str(out), str(other)]), str(out))
     assert f"2 of {n_items} items" in line and "'new1'" in line
-
-
-def test_unknown_bench_is_one_line() -> None:
-    one_error_line(runner.invoke(app, ["bench", "no-such-bench"]), "unknown benchmark")
-
-
-def test_bench_forwards_its_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[list[str]] = []
-    fake = types.ModuleType("unifeed.bench.fake")
-    fake.main = lambda argv=None: seen.append(argv) or 3  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "unifeed.bench.fake", fake)
-    monkeypatch.setattr(commands, "available_benchmarks", lambda: {"fake": "a fake"})
-    result = runner.invoke(app, ["bench", "fake", "--quick", "x", "--help"])
-    assert result.exit_code == 3
-    assert seen == [["--quick", "x", "--help"]]
-    listing = runner.invoke(app, ["bench"])
-    assert listing.exit_code == 0 and "fake" in listing.output

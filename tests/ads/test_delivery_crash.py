@@ -18,12 +18,12 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from bench._server import start_server, stop_server, wait_ready
 from tests.ads.market import create_campaign, page_seen, seed_market
 from tests.api.test_reliability import _settle
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Ledger
 from unifeed.api import create_app
-from unifeed.bench._server import start_server, stop_server, wait_ready
 from unifeed.settings import Settings
 from unifeed.store import Store, schema
 

@@ -20,8 +20,8 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
+from bench._server import start_server, stop_server, wait_ready
 from unifeed.api import create_app
-from unifeed.bench._server import start_server, stop_server, wait_ready
 from unifeed.settings import Settings
 from unifeed.store import Store
 from unifeed.store.schema import events as events_table

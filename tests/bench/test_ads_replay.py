@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from unifeed.bench.ads_replay import render, run
-from unifeed.bench.report import SHARED_DATA
+from bench.ads_replay import render, run
+from bench.report import SHARED_DATA
 
 ML100K = SHARED_DATA / "ml-100k"
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from unifeed.bench.coldstart import cold_split
+from bench.coldstart import cold_split
 from unifeed.data import make_synthetic
 
 

@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from unifeed.bench.recsys import PUBLISHED, render
-from unifeed.bench.report import write_section
+from bench.recsys import PUBLISHED, render
+from bench.report import write_section
 
 
 def test_write_section_replaces_only_its_own_block(tmp_path: Path) -> None:

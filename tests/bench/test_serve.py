@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from unifeed.bench.serve import Setup, make_world, render, run, sustained
+from bench.serve import Setup, make_world, render, run, sustained
 
 
 def test_world_users_have_histories_on_known_items() -> None:

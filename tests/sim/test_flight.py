@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bench import ads_seeds
+from bench.ads import analyse, arm_store, auctionnet, pacing
+from bench.ads_report import render
 from unifeed.ads.ledger import LIFETIME
-from unifeed.bench import ads_seeds
-from unifeed.bench.ads import analyse, arm_store, auctionnet, pacing
-from unifeed.bench.ads_report import render
 from unifeed.sim.advertisers import OBJECTIVE_PLAN
 from unifeed.sim.flight import FlightConfig, SimClock, run_flight
 from unifeed.sim.world import START, SimConfig

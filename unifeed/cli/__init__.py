@@ -1,4 +1,4 @@
-"""The ``unifeed`` command line: demo, train, eval, bench.
+"""The ``unifeed`` command line: demo, serve, train, eval.
 
 Only this package prints; library code logs or returns.
 """

@@ -9,7 +9,6 @@ a bad checkpoint, a bad setting) into one red ``error:`` line and exit code 2.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from dataclasses import MISSING, fields
@@ -35,12 +34,7 @@ from unifeed.cli.display import (
     seen_caption,
 )
 from unifeed.cli.service import DatabaseUrl, DataDir, serve, train_store
-from unifeed.cli.support import (
-    aligned,
-    available_benchmarks,
-    cpu_budget,
-    reported_errors,
-)
+from unifeed.cli.support import aligned, cpu_budget, reported_errors
 from unifeed.data import Interactions, read_dataset
 from unifeed.model import (
     Checkpoint,
@@ -349,43 +343,6 @@ def eval_(
         rows = [("model", metrics), ("popularity", pop)]
         caption = seen_caption(not include_seen, len(es.targets), split.value)
         console.print(metrics_table(f"{split.value} metrics on {data.name}", rows, caption))
-
-
-# ---------------------------------------------------------------- bench
-@app.command(
-    context_settings={
-        "allow_extra_args": True,
-        "ignore_unknown_options": True,
-        "allow_interspersed_args": False,
-    }
-)
-def bench(
-    ctx: typer.Context,
-    name: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="The benchmark to run; without it, list the benchmarks.",
-            show_default=False,
-        ),
-    ] = None,
-) -> None:
-    """Run benchmark NAME (a module of unifeed.bench); the arguments after NAME go to it.
-
-    `unifeed bench NAME --help` shows the benchmark's own options.
-    """
-    with reported_errors():
-        names = available_benchmarks()
-        if name is None:
-            for bench_name, about in names.items():
-                console.print(f"{bench_name:<12} {about}", markup=False, soft_wrap=True)
-            if not names:
-                console.print("no benchmarks installed")
-            return
-        if name not in names:
-            raise ValueError(f"unknown benchmark {name!r}; available: {', '.join(names) or 'none'}")
-        code = importlib.import_module(f"unifeed.bench.{name}").main(list(ctx.args))
-    raise typer.Exit(int(code or 0))
 
 
 # ---------------------------------------------------------------- entry point

@@ -1,11 +1,8 @@
-"""The command line's plumbing: error reporting, data alignment, benchmarks, CPUs."""
+"""The command line's plumbing: error reporting, data alignment, CPUs."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
-import pkgutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -52,21 +49,6 @@ def aligned(data: Interactions, ckpt: Checkpoint, path: Path) -> Interactions:
         recode = np.array([known[a] for a in data.action_names], dtype=np.int16)
         data = replace(data, action=recode[data.action], action_names=ckpt.action_names)
     return data
-
-
-def available_benchmarks() -> dict[str, str]:
-    """Benchmark name -> first docstring line, for each module of unifeed.bench with a main()."""
-    spec = importlib.util.find_spec("unifeed.bench")
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    found: dict[str, str] = {}
-    for info in pkgutil.iter_modules(list(spec.submodule_search_locations)):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"unifeed.bench.{info.name}")
-        if callable(getattr(module, "main", None)):
-            found[info.name] = ((module.__doc__ or "").strip().splitlines() or [""])[0]
-    return dict(sorted(found.items()))
 
 
 def cpu_budget() -> int:

@@ -1,9 +1,9 @@
 """Interaction data: the in-memory table and the readers that fill it."""
 
+from unifeed.data.errors import DataFormatError
 from unifeed.data.interactions import ITEM_KINDS, Interactions
 from unifeed.data.movielens import read_movielens_1m, read_movielens_100k
 from unifeed.data.readers import (
-    DataFormatError,
     read_dataset,
     read_events,
     read_pairs,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from unifeed.data.errors import DataFormatError
+
 # Kinds of things a feed can show. Code 0 is the generic kind that benchmark
 # data sets without kinds use.
 ITEM_KINDS: tuple[str, ...] = ("item", "post", "video", "ad", "creator")
@@ -158,9 +160,6 @@ class Interactions:
         mentions stay in the catalogue with no events, no text and the
         generic kind. A data item missing from `item_ids` is an error.
         """
-        # Imported here because readers imports this module.
-        from unifeed.data.readers import DataFormatError
-
         ids = np.asarray([str(i) for i in item_ids], dtype=object)
         code_of = {i: k for k, i in enumerate(ids)}
         if len(code_of) != len(ids):

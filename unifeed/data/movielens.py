@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from unifeed.data.errors import DataFormatError, require_file
 from unifeed.data.interactions import Interactions
-from unifeed.data.readers import DataFormatError, _require_file
 
 ENCODING = "latin-1"
 RATING_ACTION = "rating"
@@ -98,7 +98,7 @@ def read_movielens_100k(folder: str | Path, *, name: str | None = None) -> Inter
     files are skipped when absent, since the ratings alone are a data set.
     """
     folder = Path(folder)
-    data = _require_file(folder / "u.data")
+    data = require_file(folder / "u.data")
     users, items, ratings, times = _read_ratings(
         data, "\t", "user<TAB>item<TAB>rating<TAB>timestamp"
     )
@@ -162,7 +162,7 @@ def read_movielens_1m(folder: str | Path, *, name: str | None = None) -> Interac
     bound of an age band and the occupation a code, which becomes its name.
     """
     folder = Path(folder)
-    ratings_path = _require_file(folder / "ratings.dat")
+    ratings_path = require_file(folder / "ratings.dat")
     users, items, ratings, times = _read_ratings(
         ratings_path, "::", "UserID::MovieID::Rating::Timestamp"
     )

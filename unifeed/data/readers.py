@@ -15,18 +15,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from unifeed.data.errors import DataFormatError, require_file
 from unifeed.data.interactions import DEFAULT_ACTION, ITEM_KINDS, Interactions
-
-
-class DataFormatError(ValueError):
-    """A data file is missing or malformed; the message says where."""
-
-
-def _require_file(path: Path) -> Path:
-    path = Path(path)
-    if not path.is_file():
-        raise DataFormatError(f"{path}: no such file")
-    return path
+from unifeed.data.movielens import read_movielens_1m, read_movielens_100k
 
 
 def _token_lines(path: Path) -> Iterator[tuple[int, list[str], str]]:
@@ -40,7 +31,7 @@ def _token_lines(path: Path) -> Iterator[tuple[int, list[str], str]]:
 
 def read_sequences(path: str | Path, *, name: str | None = None) -> Interactions:
     """One user per line, ``user item item ...`` in chronological order."""
-    path = _require_file(Path(path))
+    path = require_file(Path(path))
     users: list[str] = []
     items: list[str] = []
     for lineno, parts, line in _token_lines(path):
@@ -57,7 +48,7 @@ def read_sequences(path: str | Path, *, name: str | None = None) -> Interactions
 
 def read_pairs(path: str | Path, *, name: str | None = None) -> Interactions:
     """One ``user item`` pair per line, grouped by user, in chronological order."""
-    path = _require_file(Path(path))
+    path = require_file(Path(path))
     users: list[str] = []
     items: list[str] = []
     for lineno, parts, line in _token_lines(path):
@@ -92,7 +83,7 @@ def read_events(
     them the row order is the time. `item_text` / `item_kind` name optional
     per-item columns, of which each item's first non-empty value is kept.
     """
-    path = _require_file(Path(path))
+    path = require_file(Path(path))
     frame, fmt = _read_frame(path)
 
     required = [user, item]
@@ -301,9 +292,6 @@ def read_dataset(path: str | Path, *, name: str | None = None) -> Interactions:
     repeated on consecutive lines, is a pair file, any other ``.txt`` a
     sequence file.
     """
-    # Imported here because movielens imports this module for its errors.
-    from unifeed.data.movielens import read_movielens_1m, read_movielens_100k
-
     path = Path(path)
     if path.is_dir():
         if (path / "u.data").is_file():
@@ -314,7 +302,7 @@ def read_dataset(path: str | Path, *, name: str | None = None) -> Interactions:
             f"{path}: unknown folder layout; expected a MovieLens folder holding "
             "u.data (100K) or ratings.dat and movies.dat (1M)"
         )
-    _require_file(path)
+    require_file(path)
     if _event_format(path) is not None:
         return read_events(path, name=name)
     if path.suffix.lower() == ".txt":

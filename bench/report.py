@@ -9,7 +9,8 @@ import resource
 import subprocess
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+# The checkout this script runs from: benchmarks are not installed with the package.
+REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs" / "benchmarks.md"
 SHARED_DATA = REPO.parent / "shared" / "data"
 HEADER = (

@@ -1,4 +1,4 @@
-"""The ads benchmark's write-up: markdown tables and plots of `unifeed.bench.ads.analyse`."""
+"""The ads benchmark's write-up: markdown tables and plots of `bench.ads.analyse`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from bench.report import REPO, commit, machine, today
 from unifeed.ads.calibration import FREQUENCY_BUCKETS
-from unifeed.bench.report import REPO, commit, machine, today
 from unifeed.sim.advertisers import WEAROUT
 from unifeed.sim.flight import FlightConfig
 
@@ -54,7 +54,7 @@ def render(
         f"the API every {cfg.flush_minutes} simulated minutes; conversions come up to 3 hours "
         "after the click; the model retrains every night. Each arm starts from a copy of the "
         "same warmed-up store and runs the same flight over the real API; only the audience "
-        "policy differs (see `unifeed/bench/ads.py`). The auction's reserve is "
+        "policy differs (see `bench/ads.py`). The auction's reserve is "
         f"{cfg.reserve_minor:g} minor units per impression: it stands for the rest of the "
         "market's demand, so an ad takes a slot only when it is worth more than that. "
         "Results per euro = attributed results per 100 minor units spent.",
