@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from unifeed.ads.auction import AdLoad
-from unifeed.ads.audience import AUDIENCES, Audience
+from unifeed.ads.audience import Audience, ModelAudience
 from unifeed.ads.unreported import REPORT_LAG
 
 
@@ -20,7 +20,7 @@ class DeliveryConfig:
     engagement_value_minor: float = 2.0  # what one organic engagement is worth
     reserve_minor: float = 0.0
     pacing_interval: timedelta = timedelta(minutes=10)
-    audience: Audience = "model"  # the others are benchmark baselines (unifeed.ads.audience)
+    audience: Audience = field(default_factory=ModelAudience)  # others: benchmark baselines
     # The share of auctions a throttled campaign enters at first (see
     # unifeed.ads.pacing); its pacer moves it from there.
     start_rate: float = 0.1
@@ -36,7 +36,7 @@ class DeliveryConfig:
     fit_every: timedelta | None = None
 
     def __post_init__(self) -> None:
-        if self.audience not in AUDIENCES:
-            raise ValueError(f"audience must be one of {list(AUDIENCES)}, got {self.audience!r}")
+        if not isinstance(self.audience, Audience):
+            raise ValueError(f"audience must be an Audience policy, got {self.audience!r}")
         if not 0.0 < self.start_rate <= 1.0:
             raise ValueError(f"start_rate must be in (0, 1], got {self.start_rate}")

@@ -65,9 +65,7 @@ def eligible(
 ) -> list[LiveCampaign]:
     """The live campaigns that may show this viewer an ad: the law, then the audience."""
     live = [c for c in snapshot.campaigns.values() if may_see(c.campaign, viewer)]
-    if config.audience == "demographic":
-        live = [c for c in live if in_suggested_groups(c.campaign, viewer)]
-    return live
+    return [c for c in live if config.audience.reaches(c.campaign, viewer)]
 
 
 def base_bid(c: LiveCampaign, reserve_minor: float) -> float:
@@ -121,7 +119,6 @@ def place(
     # Each campaign bids once per page, with the creative this viewer
     # responds to best; the slots then go down the same bidders.
     value_of = config.engagement_value_minor
-    model = config.audience == "model"
     bidders: list[Bidder] = []
     score_of: dict[int, float] = {}  # creative row -> model score
     exposures_of: dict[int, int] = {}  # campaign -> the viewer's earlier views of it
@@ -133,8 +130,7 @@ def place(
         if len(rows) == 0:
             continue
         scores = request.item_vectors[rows] @ query
-        # The baselines rotate creatives; the model picks the viewer's best.
-        best = int(np.argmax(scores)) if model else int(rng.integers(len(rows)))
+        best = config.audience.creative(scores, rng)
         # Any event on an ad means it was seen, impression received or not.
         exposures = sum(max(1, views[pk]) for pk in st.campaign.creative_item_ids if pk in views)
         shown = scores[best : best + 1]  # (1,) the creative this viewer would see

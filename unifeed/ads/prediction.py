@@ -53,7 +53,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from unifeed.ads.audience import Audience, in_suggested_groups, reach_worth
+from unifeed.ads.audience import Audience, ModelAudience, in_suggested_groups, reach_worth
 from unifeed.ads.calibration import (
     WEAROUT_BUCKETS,
     Calibrator,
@@ -100,7 +100,7 @@ class CampaignRates(Protocol):
 class Predictor:
     """The learning side: what is fitted on billed impressions, and refitted."""
 
-    audience: Audience = "model"
+    audience: Audience = field(default_factory=ModelAudience)
     click: Calibrator = field(default_factory=Calibrator)  # p(click | shown, score)
     # p(click | an ad shown, score) for campaigns holding a goal: `click`
     # until this model's ads have clicks.
@@ -162,7 +162,7 @@ class Predictor:
         predicted = np.where(goal, self.ad_click.predict(b.score), self.click.predict(b.score))
         # The baselines predict every viewer alike: a click before is what
         # the model's audience knows of a viewer, not theirs.
-        clicked_before = b.clicked_before if self.audience == "model" else False
+        clicked_before = b.clicked_before if self.audience.per_viewer else False
         frequency = wearout_bucket(b.exposures, clicked_before)  # (N,)
         self.levels, self.wearout = fit_click_levels(
             b.campaign,
@@ -186,7 +186,7 @@ class Predictor:
         expected = predicted * levels * self.wearout[frequency]
         group = 2 * b.campaign + inside
         self.suggestion = shrunk_ratios(group, expected, b.clicked, self.prior_suggestion)
-        if self.audience == "model":
+        if self.audience.per_viewer:
             hint = np.array([self.suggestion.get(int(g), 1.0) for g in group])
             self.lookalikes = fit_lookalikes(b.campaign, b.query, expected * hint, b.clicked)
 
@@ -253,7 +253,7 @@ class Prediction:
         `query`: the viewer's model vector, for the campaign's lookalike
         (the baselines look at neither).
         """
-        model = self.audience == "model"
+        model = self.audience.per_viewer
         fatigue = self.wearout[int(wearout_bucket(exposures, clicked_before and model))]
         if model:
             level = st.click_level * st.suggestion_levels[int(suggested)]
@@ -277,7 +277,7 @@ class Prediction:
         if st.campaign.result_actions[0] == "impression":
             return np.full(len(scores), reach_worth(exposures))
         p = self.p_click(st, scores, exposures, suggested, clicked_before, query)
-        if converts_after_click(st.campaign) and self.audience == "model":
+        if converts_after_click(st.campaign) and self.audience.per_viewer:
             cid = st.campaign.id
             return np.clip(p * self.conversions.rate(cid, st.results_per_click, scores), 0.0, 1.0)
         return np.clip(p * st.results_per_click, 0.0, 1.0)

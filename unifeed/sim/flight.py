@@ -3,8 +3,8 @@
 The market warms up first: a few days of organic feeds (no ads) so the model
 has histories to learn from, served and trained exactly as in the demo. Each
 arm then starts from a copy of that store, with its own server running on
-the simulation's clock and its own ad delivery audience ("model", or a
-baseline, see `unifeed.ads.delivery`), and runs the same flight:
+the simulation's clock and its own audience policy (the model's, or a
+benchmark's baseline: `unifeed.ads.audience`), and runs the same flight:
 
 1. advertisers sign up and post their campaigns (objective, budget, schedule,
    brief, an audience suggestion) and ad texts, each with its own key;
@@ -28,7 +28,7 @@ import heapq
 import logging
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -54,12 +54,10 @@ from unifeed.sim.run import (
 from unifeed.sim.world import START, SimConfig, World, build_world, session_seconds
 
 if TYPE_CHECKING:
+    from unifeed.ads.audience import Audience
     from unifeed.settings import Settings
 
 log = logging.getLogger(__name__)
-
-ARM_AUDIENCE = {"automatic": "model", "demographic": "demographic", "broad": "broad"}
-FLIGHT_ARMS: tuple[str, ...] = tuple(ARM_AUDIENCE)
 
 
 @dataclass(frozen=True)
@@ -195,11 +193,13 @@ def run_arm(
     world: World,
     advertisers: list[Advertiser],
     arm: str,
+    audience: Audience,
     warm_dir: Path,
     data_dir: Path,
     progress: Progress = _quiet,
 ) -> ArmOutcome:
-    """The flight for one arm, on a copy of the warmed-up store."""
+    """The flight for one arm (named `arm`, delivering to `audience`), on a
+    copy of the warmed-up store."""
     from unifeed.ads.config import DeliveryConfig
     from unifeed.api.server import running_server
 
@@ -210,7 +210,7 @@ def run_arm(
     settings = _settings(cfg, data_dir)
     clock = SimClock(cfg.flight_start - dt.timedelta(hours=1))
     delivery = DeliveryConfig(
-        audience=ARM_AUDIENCE[arm],  # type: ignore[arg-type]
+        audience=audience,
         reserve_minor=cfg.reserve_minor,
         # The simulated clock runs hours in minutes: the calibration is
         # refitted every simulated hour, the click levels at every refresh.
@@ -425,19 +425,21 @@ def _get(client: httpx.Client, path: str) -> dict[str, Any]:
 def run_flight(
     cfg: FlightConfig,
     out_dir: Path,
-    arms: tuple[str, ...] = FLIGHT_ARMS,
+    arms: Mapping[str, Audience],
     progress: Progress = _quiet,
 ) -> tuple[World, list[Advertiser], dict[str, ArmOutcome]]:
-    """Warm the market up once, then run every arm's flight from a copy of it."""
-    unknown = [a for a in arms if a not in ARM_AUDIENCE]
-    if unknown or not arms:
-        raise ValueError(f"arms must be some of {list(ARM_AUDIENCE)}, got {list(arms)}")
+    """Warm the market up once, then run every arm's flight from a copy of
+    it; `arms`: each arm's name and audience policy."""
+    if not arms:
+        raise ValueError("a flight needs at least one arm")
     world = build_world(cfg.sim)
     advertisers = build_advertisers(world, cfg.cost_goals_minor, cfg.creatives)
     warm_dir = out_dir / "warm"
     warm_up(cfg, world, warm_dir, progress)
     outcomes = {
-        arm: run_arm(cfg, world, advertisers, arm, warm_dir, out_dir / "arms" / arm, progress)
-        for arm in arms
+        arm: run_arm(
+            cfg, world, advertisers, arm, audience, warm_dir, out_dir / "arms" / arm, progress
+        )
+        for arm, audience in arms.items()
     }
     return world, advertisers, outcomes
