@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from unifeed.actions import POSITIVE_ACTIONS
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.pacing import Pacer
 from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
-from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.store import Store, schema
 from unifeed.store.db import as_utc
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from unifeed.actions import ACTIONS
 from unifeed.data.interactions import ITEM_KINDS
-from unifeed.serving.actions import ACTIONS
 
 
 def no_nul(v: str) -> str:

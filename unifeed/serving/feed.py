@@ -13,13 +13,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from unifeed.actions import POSITIVE_ACTIONS
 from unifeed.ads.config import DeliveryConfig
 from unifeed.ads.delivery import AdRequest, PlacedAd, eligible, place
 from unifeed.ads.learner import AdLearner
 from unifeed.ads.ledger import Ledger
 from unifeed.ads.snapshot import AdSnapshot
 from unifeed.clock import Clock, WallClock
-from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
 from unifeed.serving.rankers import (
     ModelRanker,

@@ -20,11 +20,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from unifeed.actions import POSITIVE_ACTIONS
 from unifeed.clock import Clock, Every, WallClock
 from unifeed.data.interactions import kind_code
 from unifeed.model.checkpoint import Checkpoint, CheckpointError
 from unifeed.retrieval import ExactIndex, VectorIndex, build_index
-from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
 from unifeed.serving.publish import current_version
 from unifeed.settings import Settings
