@@ -85,11 +85,10 @@ def in_suggested_groups(c: Campaign, user: Mapping[str, Any]) -> bool:
 # A repeat view of an awareness campaign's ad is worth this share of a new
 # person reached, halving with every further view. It is never a result (a
 # person is reached once), but without any worth a campaign that had reached
-# everyone it could stopped spending: the benchmark's fuller market left 6%
-# of its budget unspent. A repeat wins only once the campaign's bid has risen
-# to several times what reaching new people takes, that is once new people
-# run out; the halving spreads the repeats over people instead of piling
-# them on a few.
+# everyone it could would stop spending. A repeat wins only once the
+# campaign's bid has risen to several times what reaching new people takes,
+# that is once new people run out; the halving spreads the repeats over
+# people instead of piling them on a few.
 REPEAT_WORTH = 0.25
 
 

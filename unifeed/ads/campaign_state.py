@@ -108,13 +108,6 @@ def peer_priors(states: dict[int, CampaignState]) -> None:
     audience as much as of the offer: a new campaign that starts from its
     peers' rate bids near right from its first hour. Only delivery reads
     the pooled rates: no report shows one advertiser's to another.
-
-    With the default alone, the ads benchmark's conversion campaigns were
-    predicted at 57-70% of their results on the flight's first day (its
-    simulated people convert about 0.8 of their clicks) and leads at 81%
-    over the flight; with their peers', leads are predicted at 100% (seed
-    0), and `bench/ads_seeds.py` went from a geometric mean of 2.62x to
-    2.65x with the lowest cell from 2.02x to 2.15x.
     """
     totals: dict[str, list[float]] = {}  # objective, or "after click" -> [results, clicks]
     for st in states.values():

@@ -1,46 +1,13 @@
-"""What delivery predicts of a viewer and an ad: p(click) and p(result).
+"""What delivery predicts of a viewer and an ad: p(click) and p(result), fitted and frozen.
 
-p(click) starts from the model's score for the viewer and the creative,
-turned into a probability by a Platt calibration refitted on what the feed
-showed and what was clicked. Each campaign's own clicks against what was
-predicted for them rescale it (ads are not posts), and a learned wear-out
-curve discounts a viewer who has seen the campaign before, one curve for
-viewers who clicked it and one for those who did not: a repeat view tells
-who the viewer is as much as it tires them. Both are fitted together on
-billed impressions (`unifeed.ads.calibration`). The campaign's
-audience suggestion is a hint, never a filter: viewers inside its age and
-gender groups and those outside each get a factor, the clicks they gave over
-what was predicted for them, which stays near 1 until the campaign's clicks
-say the groups differ. Last, each campaign's lookalike
-(`unifeed.ads.lookalike`) learns from its billed impressions which viewers,
-by their model vectors, click it more or less than all that predicted, and
-scales p(click) by it: the score ranks a new ad's viewers only as well as
-its text says who it is for.
-
-A campaign holding a cost-per-result or ROAS goal bids an absolute price per
-viewer, goal times p(result), so it reads p(click) from a curve whose slope
-is refitted on the ads' own first views (`calibration.fit_ad_curve`): the
-organic curve is fitted on the feed's top items, where the score says little
-more, and is too flat where ads reach, so a goal campaign paid over its goal
-for viewers far down the ranking. Highest-volume campaigns keep the organic
-curve: on them the ads' slope measured worse (`bench/ads_seeds.py`,
-geometric mean of the non-awareness ratios over manual targeting: 2.34x
-with the ads' slope for every campaign, 2.41x with the organic curve for
-every campaign, 2.52x with the ads' slope for goal campaigns only), and
-their pacing multiplier, not p(click), sets their price. Measured again
-once repeat views had their own wear-out curves: 2.62x with the ads' slope
-for every campaign against 2.60x, cells moving by -0.7x to +0.4x either
-way; within what competition moves, so the organic curve stays.
-
-p(result) is
-p(click) times what follows a click: for leads, installs and purchases a
-rate that moves with the viewer's score (`unifeed.ads.conversion`), for
-engagement the campaign's results per click. Awareness buys people reached:
-a first view is the result, a repeat is worth `reach_worth` of one.
-
-The benchmark baselines ("demographic", "broad") predict every viewer alike,
-with the campaign's average rates, as delivery worked before a model chose
-the audience.
+p(click) is the model's score for the viewer and the creative through a
+Platt calibration, rescaled by what billed impressions showed: each
+campaign's click level, the wear-out of repeat views, the audience
+suggestion's groups and the campaign's lookalike. p(result) multiplies it by
+what follows a click (`unifeed.ads.conversion` for results off the platform).
+`Predictor` is the learning side, refitted beside the requests; `Prediction`
+is its frozen output, what a snapshot serves from. docs/ads.md explains each
+factor.
 """
 
 from __future__ import annotations
@@ -231,7 +198,11 @@ class Prediction:
     lookalikes: Mapping[int, Lookalike]
 
     def curve(self, c: Campaign) -> Calibrator:
-        """p(click | score) as the campaign reads it (module docstring)."""
+        """p(click | score) as the campaign reads it. One holding a goal bids an
+        absolute price per viewer, goal × p(result), so it reads the slope
+        refitted on the ads' own first views: the organic curve, fitted on the
+        feed's top items, is too flat where ads reach. The others keep the
+        organic curve: their pacing multiplier, not p(click), sets their price."""
         if c.holds_a_goal and self.ad_click is not None:
             return self.ad_click
         return self.click
