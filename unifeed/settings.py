@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MAX_KEY_LENGTH = 256  # longer keys are refused before any lookup (issued keys: 43)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="UNIFEED_", extra="forbid")
@@ -28,12 +30,19 @@ class Settings(BaseSettings):
     reload_seconds: float = Field(default=2.0, gt=0, description="checkpoint/catalogue poll")
     faiss_threshold: int = Field(default=50_000, ge=1, description="items above: faiss index")
     feed_max_n: int = Field(default=100, ge=1, le=1000)
+    ads_report_lag_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        le=360,
+        description="how late the app may report an ad's impression: served ads hold their "
+        "price against the budget at least this long (docs/reliability.md)",
+    )
 
     @field_validator("operator_key")
     @classmethod
     def _key_length(cls, v: str | None) -> str | None:
-        if v is not None and len(v) < 16:
-            raise ValueError("operator_key must be at least 16 characters")
+        if v is not None and not 16 <= len(v) <= MAX_KEY_LENGTH:
+            raise ValueError(f"operator_key must have 16 to {MAX_KEY_LENGTH} characters")
         return v
 
     @field_validator("database_url")

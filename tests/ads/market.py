@@ -152,12 +152,14 @@ def seed_market(client: TestClient, settings: Settings) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def create_campaign(client: TestClient, adv: dict[str, str], budget: int, **over: object) -> str:
+def create_campaign(
+    client: TestClient, adv: dict[str, str], budget: int, kind: str = "lifetime", **over: object
+) -> str:
     """A live traffic campaign (yesterday to next week) with two pasta creatives."""
     body = {
         "name": "fresh pasta",
         "objective": "traffic",
-        "budget": {"amount_minor": budget, "currency": "EUR"},
+        "budget": {"amount_minor": budget, "currency": "EUR", "kind": kind},
         "schedule": {"start": iso(NOW - timedelta(days=1)), "end": iso(NOW + timedelta(days=6))},
         "brief": {
             "product": "Pasta",

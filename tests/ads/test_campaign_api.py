@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import AUTH
+
+# A month from tomorrow: schedules must lie near the service's clock.
+START = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+SCHEDULE = {"start": START.isoformat(), "end": (START + timedelta(days=30)).isoformat()}
 
 
 def campaign_body(**over: object) -> dict:
@@ -13,7 +19,7 @@ def campaign_body(**over: object) -> dict:
         "name": "spring sale",
         "objective": "sales",
         "budget": {"amount_minor": 50_000, "currency": "EUR"},
-        "schedule": {"start": "2026-03-01T00:00:00Z", "end": "2026-03-31T00:00:00Z"},
+        "schedule": SCHEDULE,
         "brief": {
             "product": "Trail shoes",
             "description": "Light shoes for wet trails",
@@ -100,7 +106,7 @@ def test_advertiser_keys_cannot_use_operator_endpoints(client: TestClient, tenan
         ({"budget": {"amount_minor": 100, "currency": "euro"}}, "currency"),
         ({"objective": "world_domination"}, "objective"),
         (
-            {"schedule": {"start": "2026-03-31T00:00:00Z", "end": "2026-03-01T00:00:00Z"}},
+            {"schedule": {"start": SCHEDULE["end"], "end": SCHEDULE["start"]}},
             "schedule",
         ),
         ({"objective": "traffic", "bid_strategy": {"type": "roas", "roas": 3}}, "bid_strategy"),

@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from sqlalchemy import update
 
 from tests.ads.market import create_campaign, impression, sponsored
 from unifeed.ads.campaign_state import billed_impressions
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.conversion import SETTLE, ConversionCurve, clicks, fit
-from unifeed.store import Store
+from unifeed.store import Store, schema
+from unifeed.store.db import as_utc
 
 
 def viewers(n: int, slope: float, base: float, rng: np.random.Generator, campaign: int = 1):
@@ -48,16 +50,19 @@ def test_no_signal_no_slope() -> None:
 def test_clicks_are_labelled_by_the_results_credited_after_them(market) -> None:
     """One row per click; a result credited after it (and before the
     viewer's next click) is its conversion; a click too recent to have
-    converted yet is left out, even one that has."""
+    converted yet is left out, even one that has. A click's time is its
+    slot's, on the server's clock."""
     client, settings, adv = market
     create_campaign(client, adv, budget=100_000, objective="leads")
+    store = Store(settings.resolved_database_url)
     now = datetime.now(UTC)
     events = []
     # u3 clicks twice, an hour apart, and leaves a lead after the second click.
-    visits = [("u0", 0), ("u3", 0), ("u6", 0), ("u9", 0), ("u3", 60)]
+    visits = [("u0", -60), ("u3", -60), ("u6", -60), ("u9", -60), ("u3", 0)]
     for k, (u, minutes) in enumerate(visits):
         at = now + timedelta(minutes=minutes)
         page = client.get("/v1/feed", params={"user_id": u, "n": 10}).json()
+        served_at(store, page["request_id"], at)  # as if the page had been served then
         ad = sponsored(page)[0]["item_id"]
         imp = impression(f"i{k}", u, ad, page["request_id"], at)
         events += [imp, {**imp, "event_id": f"c{k}", "action": "click"}]
@@ -65,15 +70,21 @@ def test_clicks_are_labelled_by_the_results_credited_after_them(market) -> None:
             lead = {**imp, "event_id": "lead", "action": "lead"}
             events.append({**lead, "timestamp": (at + timedelta(minutes=5)).isoformat()})
     client.post("/v1/events", json={"events": events})
-    store = Store(settings.resolved_database_url)
     (c,) = Campaigns(store).list(None)
     version = client.app.state.services.feed.ads._model_version
     billed = billed_impressions(store, [c.id], version)
-    cids, scores, converted = clicks(store, billed, [c.id], now + timedelta(minutes=60) + SETTLE)
+    cids, scores, converted = clicks(store, billed, [c.id], now + SETTLE)
     assert len(cids) == 5 and sorted(converted) == [0.0, 0.0, 0.0, 0.0, 1.0]
     assert np.all(np.isfinite(scores))
     # Before the last click has settled it waits, though its lead came: a
     # fit on recent conversions alone would read the rate as 1.
-    _, _, early = clicks(store, billed, [c.id], now + SETTLE + timedelta(minutes=30))
+    _, _, early = clicks(store, billed, [c.id], now + SETTLE - timedelta(minutes=30))
     assert sorted(early) == [0.0, 0.0, 0.0, 0.0]
     store.close()
+
+
+def served_at(store: Store, request_id: str, at: datetime) -> None:
+    """Move a logged page to `at`: the feed log's time is what its ad slot is charged at."""
+    fr = schema.feed_requests
+    with store.write() as conn:
+        conn.execute(update(fr).where(fr.c.request_id == request_id).values(created_at=as_utc(at)))

@@ -10,7 +10,16 @@ from sqlalchemy import func, select
 from tests.ads.market import create_campaign, impression, sponsored
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Ledger
-from unifeed.ads.unreported import PRIOR_SLOTS, REPORT_LAG, show_rate, unreported_spend
+from unifeed.ads.unreported import (
+    MAX_HOLD,
+    PRIOR_SLOTS,
+    REPORT_LAG,
+    held,
+    hold_start,
+    report_frontier,
+    show_rate,
+    unreported_spend,
+)
 from unifeed.store import Store, schema
 
 FOOD_FANS = ("u0", "u3", "u6", "u9", "u12", "u15")  # uN likes topic N % 3: food
@@ -77,4 +86,40 @@ def test_the_share_of_served_ads_that_are_seen_is_learned(market) -> None:
     rate = show_rate(store, [pk], later - REPORT_LAG)
     assert rate == pytest.approx((len(seen) + PRIOR_SLOTS) / (len(ads) + PRIOR_SLOTS))
     assert rate < 0.9
+    store.close()
+
+
+def test_a_served_slot_holds_its_price_until_reported_or_seen_past(market) -> None:
+    """What the auction keeps back for slots on their way (unreported.held):
+    their full price, until the impression arrives, or the app's reports
+    have passed the slot (and the report lag) without it."""
+    client, settings, adv = market
+    create_campaign(client, adv, budget=100_000)
+    ads = serve(client, FOOD_FANS[:3])
+    assert len(ads) == 3
+    store = Store(settings.resolved_database_url)
+    c = Campaigns(store).list(None)[0]
+    now = datetime.now(UTC)
+    served = served_minor(store, c.id)
+    # No report yet: nothing is known to be unseen, whatever the lag.
+    assert report_frontier(store) is None
+    assert held(store, c.id, c.budget, now + 4 * REPORT_LAG) == {"all": served}
+    rid, item, user = ads[0]
+    client.post("/v1/events", json={"events": [impression("i-0", user, item, rid, now)]})
+    spent = Ledger(store).spent(c.id)
+    frontier = report_frontier(store)
+    assert frontier is not None and frontier <= now.replace(tzinfo=None)
+    assert held(store, c.id, c.budget, now, frontier=frontier) == {"all": served - spent}
+    pending = held(store, c.id, c.budget, now, frontier=frontier)
+    assert Ledger(store).remaining(c.id, c.budget, now, pending) == 100_000 - served
+    # The reports have reached the last page: once the lag is past, its
+    # unreported slots were not seen and hold nothing. Reports still half an
+    # hour behind would hold them.
+    later = now + REPORT_LAG + timedelta(seconds=1)
+    assert held(store, c.id, c.budget, later, frontier=now) == {}
+    behind = now - timedelta(minutes=30)
+    assert held(store, c.id, c.budget, later, frontier=behind) == {"all": served - spent}
+    assert hold_start(later, REPORT_LAG, now - timedelta(days=1)) == (later - MAX_HOLD).replace(
+        tzinfo=None
+    )
     store.close()

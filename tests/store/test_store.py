@@ -58,8 +58,9 @@ def test_reach_key_migration_upgrades_a_database_made_before_it(store: Store) ->
 
 def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) -> None:
     """m0004 adds campaign_pacing, m0005 ad_slots.exposures, m0006 the feed
-    requests' time index, m0007 ad_slots.clicked_before and m0008 ad_slots.query
-    to an older database."""
+    requests' time index, m0007 ad_slots.clicked_before, m0008 ad_slots.query
+    and m0009 events.currency, the ledger's slot index and the ad slots'
+    campaign index, and m0010 campaigns.creatives_issued, to an older database."""
     from sqlalchemy import delete, inspect, text
 
     from unifeed.store import schema
@@ -70,15 +71,23 @@ def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) 
         conn.execute(text("ALTER TABLE ad_slots DROP COLUMN clicked_before"))
         conn.execute(text("ALTER TABLE ad_slots DROP COLUMN query"))
         conn.execute(text("DROP INDEX ix_feed_requests_time"))
+        conn.execute(text("ALTER TABLE events DROP COLUMN currency"))
+        conn.execute(text("DROP INDEX ix_ledger_slot"))
+        conn.execute(text("DROP INDEX ix_ad_slots_campaign"))
+        conn.execute(text("ALTER TABLE campaigns DROP COLUMN creatives_issued"))
         conn.execute(
             delete(schema.schema_migrations).where(schema.schema_migrations.c.version >= 4)
         )
-    assert store.migrate() == [4, 5, 6, 7, 8]
+    assert store.migrate() == [4, 5, 6, 7, 8, 9, 10]
     found = inspect(store.engine)
     assert "campaign_pacing" in found.get_table_names()
     slot_columns = {c["name"] for c in found.get_columns("ad_slots")}
     assert {"exposures", "clicked_before", "query"} <= slot_columns
     assert "ix_feed_requests_time" in {i["name"] for i in found.get_indexes("feed_requests")}
+    assert "currency" in {c["name"] for c in found.get_columns("events")}
+    assert "ix_ledger_slot" in {i["name"] for i in found.get_indexes("ledger")}
+    assert "ix_ad_slots_campaign" in {i["name"] for i in found.get_indexes("ad_slots")}
+    assert "creatives_issued" in {c["name"] for c in found.get_columns("campaigns")}
 
 
 def test_upsert_replaces_and_counts_each_id_once(store: Store) -> None:

@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import select
 
 from unifeed.ads.campaigns import MAX_CLICK_WINDOW_DAYS, OBJECTIVES, Campaigns
-from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
+from unifeed.ads.ledger import Budget, Charge, ChargeOutcome, Ledger
 from unifeed.store import Store, schema
 from unifeed.store.db import utcnow
 
 log = logging.getLogger(__name__)
 
 RESULT_ACTIONS = {a for actions in OBJECTIVES.values() for a in actions}
+SEEN_ACTIONS = ("impression", "click")  # events that prove an ad slot was seen
 
 
 class Billing:
@@ -36,7 +37,7 @@ class Billing:
     def on_events(self, event_ids: Sequence[str]) -> dict[str, int]:
         """Charge ad impressions and attribute results among these events."""
         counts = {"charged": 0, "attributed": 0}
-        e, cr = schema.events, schema.creatives
+        e, cr, u = schema.events, schema.creatives, schema.users
         with self.store.engine.connect() as conn:
             if conn.execute(select(cr.c.item_id).limit(1)).first() is None:
                 return counts  # no ads anywhere: nothing to bill or attribute
@@ -44,12 +45,16 @@ class Billing:
                 select(
                     e.c.id,
                     e.c.user_id,
+                    u.c.external_id.label("viewer"),
                     e.c.item_id,
                     e.c.action,
                     e.c.timestamp,
                     e.c.value,
+                    e.c.currency,
                     e.c.request_id,
-                ).where(e.c.event_id.in_(list(event_ids)))
+                )
+                .join(u, u.c.id == e.c.user_id)
+                .where(e.c.event_id.in_(list(event_ids)))
             ).all()
             # Only events on ads can be charged or be an ad's result.
             ads = set(
@@ -58,20 +63,32 @@ class Billing:
                 ).scalars()
             )
         rows = [r for r in rows if r.item_id in ads]
-        impressions = [r for r in rows if r.action == "impression" and r.request_id]
-        if impressions:
-            counts["charged"] = self._charge(impressions)
+        # A click on an ad is proof it was seen: it charges the slot as its
+        # impression does, so an app that reports only clicks gets no free ads.
+        seen = [r for r in rows if r.action in SEEN_ACTIONS and r.request_id]
+        if seen:
+            counts["charged"] = self._charge(seen)
         results = [r for r in rows if r.action in RESULT_ACTIONS]
         if results:
             counts["attributed"] = self._attribute(results)
         return counts
 
-    def _charge(self, impressions: Sequence[Any]) -> int:
+    def _charge(self, seen: Sequence[Any]) -> int:
+        """Charge each ad slot these events saw, once, at its auction price.
+
+        The slot is found by (request id, item) and must have been served to
+        the event's own user: an event naming someone else's page charges
+        nothing (nor uses up the slot for its real viewer). The charge is
+        booked at the time the slot was served, by the server's clock; the
+        event's timestamp, which the client sends, plays no part.
+        """
         fr, slot = schema.feed_requests, schema.ad_slots
         with self.store.engine.connect() as conn:
             found = conn.execute(
                 select(
                     fr.c.request_id,
+                    fr.c.user_external_id,
+                    fr.c.created_at,
                     slot.c.feed_request_id,
                     slot.c.position,
                     slot.c.item_id,
@@ -79,15 +96,19 @@ class Billing:
                     slot.c.price_minor,
                 )
                 .join(fr, fr.c.id == slot.c.feed_request_id)
-                .where(fr.c.request_id.in_(list({r.request_id for r in impressions})))
+                .where(fr.c.request_id.in_(list({r.request_id for r in seen})))
             ).all()
         by_key = {(f.request_id, f.item_id): f for f in found}
-        charged = 0
-        budgets: dict[int, Any] = {}
-        for r in impressions:
+        # (slot, the event that saw it), each slot once, in the order served
+        slots: dict[tuple[int, int], tuple[Any, Any]] = {}
+        for r in seen:
             f = by_key.get((r.request_id, r.item_id))
-            if f is None:
-                continue  # an organic item
+            if f is not None and f.user_external_id == r.viewer:
+                slots.setdefault((f.feed_request_id, f.position), (f, r))
+        charged = 0
+        budgets: dict[int, Budget] = {}
+        for key in sorted(slots):
+            f, r = slots[key]
             if f.campaign_id not in budgets:
                 budgets[f.campaign_id] = self.campaigns.by_id(f.campaign_id).budget
             out = self.ledger.charge(
@@ -96,7 +117,7 @@ class Billing:
                     campaign_id=f.campaign_id,
                     kind="impression",
                     amount_minor=int(f.price_minor),
-                    event_time=r.timestamp,
+                    served_at=f.created_at,
                     user_id=r.user_id,
                     item_id=r.item_id,
                     request_id=r.request_id,
@@ -114,57 +135,62 @@ class Billing:
         a click beats an impression, and the latest touch wins. The result
         must name the ad's own item (an advertiser reports a conversion
         against the ad that led to it), so a like of a post seen after an ad
-        is not that ad's engagement. Touches are
+        is not that ad's engagement. A touch counts only on a slot served to
+        that viewer and charged by the ledger: a click on an ad nobody
+        showed them, or one the budget could not pay for, leads to nothing.
+        A result's value counts only in its campaign's currency. Touches are
         read in one query outside the write transaction, which then only
         inserts.
         """
         cr, c, e, att = schema.creatives, schema.campaigns, schema.events, schema.attributions
+        lg = schema.ledger
         users = list({r.user_id for r in results})
         first = min(r.timestamp for r in results) - timedelta(days=MAX_CLICK_WINDOW_DAYS)
         last = max(r.timestamp for r in results)
         with self.store.engine.connect() as conn:
             touches = conn.execute(
                 select(
+                    e.c.id,
                     e.c.user_id,
                     e.c.item_id,
                     e.c.action,
                     e.c.timestamp,
                     cr.c.campaign_id,
                     c.c.objective,
+                    c.c.currency,
                     c.c.click_window_days,
                     c.c.view_window_days,
                 )
                 .join(cr, cr.c.item_id == e.c.item_id)
                 .join(c, c.c.id == cr.c.campaign_id)
+                .join(
+                    lg,
+                    (lg.c.request_id == e.c.request_id)
+                    & (lg.c.item_id == e.c.item_id)
+                    & (lg.c.user_id == e.c.user_id)
+                    & (lg.c.campaign_id == cr.c.campaign_id)
+                    & (lg.c.kind == "impression"),
+                )
                 .where(
                     e.c.user_id.in_(users),
                     e.c.item_id.in_(list({r.item_id for r in results})),
-                    e.c.action.in_(["impression", "click"]),
+                    e.c.action.in_(list(SEEN_ACTIONS)),
                     e.c.timestamp >= first,
                     e.c.timestamp <= last,
                 )
                 .order_by(e.c.timestamp.desc())
             ).all()
-            # An impression is a result (awareness) only if it was paid for:
-            # one shown after the budget ran out was refused by the ledger.
-            lg = schema.ledger
-            reached = list({r.request_id for r in results if r.action == "impression"})
-            paid: set[tuple[str, int]] = set()
-            if reached:
-                paid = set(
-                    conn.execute(
-                        select(lg.c.request_id, lg.c.item_id).where(
-                            lg.c.kind == "impression", lg.c.request_id.in_(reached)
-                        )
-                    ).all()
-                )
         by_user: dict[int, list[Any]] = {}
         for t in touches:
             by_user.setdefault(t.user_id, []).append(t)
+        # An impression is a result (awareness) only if it was paid for: its
+        # own slot charged, which makes the impression a touch itself.
+        paid = {t.id for t in touches}
+        currency = {t.campaign_id: t.currency for t in touches}
         values = []
         # Oldest first: of one person's impressions in a batch, the first is the reach.
         for r in sorted(results, key=lambda r: (r.timestamp, r.id)):
-            if r.action == "impression" and (r.request_id, r.item_id) not in paid:
+            if r.action == "impression" and r.id not in paid:
                 continue
             touch = best_touch(r, by_user.get(r.user_id, []))
             if touch is not None:
@@ -173,7 +199,8 @@ class Billing:
                         "event_id": r.id,
                         "campaign_id": touch[0],
                         "touch": touch[1],
-                        "value": r.value,
+                        # A value in another currency is not added to this one's.
+                        "value": r.value if r.currency == currency[touch[0]] else None,
                         "created_at": utcnow(),
                         # Awareness buys people reached: one result per person.
                         "reach_key": f"{touch[0]}:{r.user_id}"

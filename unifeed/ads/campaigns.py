@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, select, update
+from sqlalchemy import Row, Select, func, select, update
 
 from unifeed.ads.ledger import Budget
 from unifeed.store import schema
@@ -62,7 +62,7 @@ class Campaign:
 
     @property
     def budget(self) -> Budget:
-        return Budget(self.budget_kind, self.budget_minor)
+        return Budget(self.budget_kind, self.budget_minor, self.start_at, self.end_at)
 
     @property
     def result_actions(self) -> tuple[str, ...]:
@@ -84,6 +84,7 @@ class Campaign:
         m["constraints"] = json.loads(m["constraints"])
         m["audience_hint"] = json.loads(m["audience_hint"]) if m["audience_hint"] else None
         m.pop("updated_at", None)
+        m.pop("creatives_issued", None)
         return cls(**m)
 
 
@@ -140,6 +141,7 @@ class Campaigns:
             if values.get("audience_hint")
             else None,
             "status": values.get("status", "active"),
+            "creatives_issued": 0,
             "created_at": now,
             "updated_at": now,
         }
@@ -195,16 +197,31 @@ class Campaigns:
                 return None
         return self.get(public_id, advertiser_id)
 
-    def add_creatives(self, campaign_id: int, items: list[dict[str, Any]]) -> None:
-        """Write the creatives' items and tie them to the campaign, all or nothing."""
-        t = schema.creatives
+    def add_creatives(self, c: Campaign, items: list[dict[str, Any]]) -> list[str]:
+        """Write the creatives' items, numbered by the database, and tie them to
+        the campaign, all or nothing; returns their item ids.
+
+        `items` are item rows without an id. The numbers come from one
+        conditional update of the campaign's row (a row lock on PostgreSQL,
+        the write lock on SQLite), so concurrent uploads never share one."""
+        t, cs = schema.creatives, schema.campaigns
         with self.store.write() as conn:
+            issued = conn.execute(
+                update(cs)
+                .where(cs.c.id == c.id)
+                .values(creatives_issued=func.coalesce(cs.c.creatives_issued, 0) + len(items))
+                .returning(cs.c.creatives_issued)
+            ).scalar_one()
+            first = int(issued) - len(items)
+            ids = [f"ad-{c.public_id}-{first + k}" for k in range(len(items))]
+            items = [{**row, "id": item_id} for row, item_id in zip(items, ids, strict=True)]
             self.store.upsert_items(items, conn=conn)
             pks = self.store.item_pks({i["id"] for i in items}, conn=conn)
             conn.execute(
                 self.store.insert(t).on_conflict_do_nothing(index_elements=["item_id"]),
                 [
-                    {"campaign_id": campaign_id, "item_id": pk, "created_at": utcnow()}
+                    {"campaign_id": c.id, "item_id": pk, "created_at": utcnow()}
                     for pk in pks.values()
                 ],
             )
+        return ids

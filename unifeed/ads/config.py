@@ -27,6 +27,9 @@ class DeliveryConfig:
     # How late an app may report an impression; the pacer counts the spend
     # of ads served since then from the auction's record (unifeed.ads.unreported).
     report_lag: timedelta = REPORT_LAG
+    # Served slots hold their price against the budget until reported
+    # (unifeed.ads.unreported.held); False only for a benchmark's baseline.
+    hold_unreported: bool = True
     # How often the click calibration, and the click levels and wear-out on
     # it, are refitted (beside the requests, on the service's clock). None:
     # the levels with the calibration. A simulation, whose clock runs hours

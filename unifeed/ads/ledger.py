@@ -7,13 +7,21 @@ while the budget still covers it. If (2) fails, (1) is rolled back, so a
 charge is recorded before it counts and never counts past the budget, with
 any number of concurrent servers: PostgreSQL re-checks the condition on the
 locked row, SQLite serializes writers.
+
+Money is decided on the server's clock: a charge is booked at the time its
+ad slot was served (the feed log's, never an event's timestamp, which the
+client sends), and only within the campaign's flight. A daily budget caps
+that day and the flight's total (the daily amount times the days the flight
+touches); the auction asks `remaining` for the same caps, so what it may
+sell and what the ledger will book agree.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Connection, func, select, update
@@ -27,6 +35,11 @@ log = logging.getLogger(__name__)
 LIFETIME = "all"  # the spend row that sums every day
 
 
+def day_key(t: datetime) -> str:
+    """The spend row of t's UTC day."""
+    return as_utc(t).strftime("%Y-%m-%d")
+
+
 class _OverBudget(Exception):
     pass
 
@@ -35,6 +48,7 @@ class ChargeOutcome(StrEnum):
     charged = "charged"
     duplicate = "duplicate"  # this entry key was charged before
     over_budget = "over_budget"  # the budget cannot cover it: nothing recorded
+    outside_flight = "outside_flight"  # its slot was served outside the flight: nothing recorded
 
 
 @dataclass(frozen=True)
@@ -43,7 +57,7 @@ class Charge:
     campaign_id: int
     kind: str  # impression | click
     amount_minor: int
-    event_time: datetime
+    served_at: datetime  # when the slot was served, by the server's clock: books the day
     user_id: int | None = None
     item_id: int | None = None
     request_id: str | None = None
@@ -57,6 +71,31 @@ class Charge:
 class Budget:
     kind: str  # lifetime | daily
     amount_minor: int
+    start: datetime  # the flight, naive UTC: nothing served outside it is charged
+    end: datetime
+
+    @property
+    def flight_days(self) -> int:
+        """The UTC days the flight touches, a part of a day counting as one."""
+        last = as_utc(self.end) - timedelta(microseconds=1)
+        return max((last.date() - as_utc(self.start).date()).days + 1, 1)
+
+    @property
+    def total_minor(self) -> int:
+        """The most the whole flight may spend."""
+        if self.kind == "daily":
+            return self.amount_minor * self.flight_days
+        return self.amount_minor
+
+    def covers(self, t: datetime) -> bool:
+        return as_utc(self.start) <= as_utc(t) < as_utc(self.end)
+
+    def caps(self, t: datetime) -> list[tuple[str, int]]:
+        """(spend row, cap) that a slot served at t is booked against."""
+        caps = [(LIFETIME, self.total_minor)]
+        if self.kind == "daily":
+            caps.append((day_key(t), self.amount_minor))
+        return caps
 
 
 class Ledger:
@@ -64,20 +103,17 @@ class Ledger:
         self.store = store
 
     def charge(self, charge: Charge, budget: Budget) -> ChargeOutcome:
-        t = as_utc(charge.event_time)
-        day = t.strftime("%Y-%m-%d")
-        # (spend row, cap): a daily budget caps the day, a lifetime one the total.
-        caps = [(LIFETIME, budget.amount_minor if budget.kind == "lifetime" else None)]
-        if budget.kind == "daily":
-            caps.append((day, budget.amount_minor))
+        t = as_utc(charge.served_at)
+        if not budget.covers(t):
+            return ChargeOutcome.outside_flight
         try:
             with self.store.write() as conn:
-                return self._charge(conn, charge, caps, t)
+                return self._charge(conn, charge, budget.caps(t), t)
         except _OverBudget:
             return ChargeOutcome.over_budget
 
     def _charge(
-        self, conn: Connection, charge: Charge, caps: list[tuple[str, int | None]], t: datetime
+        self, conn: Connection, charge: Charge, caps: list[tuple[str, int]], t: datetime
     ) -> ChargeOutcome:
         ins = self.store.insert(schema.ledger).on_conflict_do_nothing(index_elements=["entry_key"])
         added = conn.execute(
@@ -104,25 +140,42 @@ class Ledger:
             )
             stmt = (
                 update(s)
-                .where(s.c.campaign_id == charge.campaign_id, s.c.day == key)
+                .where(
+                    s.c.campaign_id == charge.campaign_id,
+                    s.c.day == key,
+                    s.c.spent_minor + charge.amount_minor <= cap,
+                )
                 .values(spent_minor=s.c.spent_minor + charge.amount_minor)
             )
-            if cap is not None:
-                stmt = stmt.where(s.c.spent_minor + charge.amount_minor <= cap)
             if conn.execute(stmt).rowcount != 1:
                 raise _OverBudget  # rolls the ledger row back with the transaction
         return ChargeOutcome.charged
 
     def spent(self, campaign_id: int, day: str = LIFETIME) -> int:
-        s = schema.campaign_spend
-        q = select(s.c.spent_minor).where(s.c.campaign_id == campaign_id, s.c.day == day)
-        with self.store.engine.connect() as conn:
-            return int(conn.execute(q).scalar() or 0)
+        return self._spent(campaign_id, [day]).get(day, 0)
 
-    def remaining(self, campaign_id: int, budget: Budget, now: datetime) -> int:
-        """What the budget still covers: today's share for a daily budget."""
-        day = as_utc(now).strftime("%Y-%m-%d") if budget.kind == "daily" else LIFETIME
-        return max(budget.amount_minor - self.spent(campaign_id, day), 0)
+    def _spent(self, campaign_id: int, days: list[str]) -> dict[str, int]:
+        s = schema.campaign_spend
+        q = select(s.c.day, s.c.spent_minor).where(
+            s.c.campaign_id == campaign_id, s.c.day.in_(days)
+        )
+        with self.store.engine.connect() as conn:
+            return {day: int(v) for day, v in conn.execute(q).all()}
+
+    def remaining(
+        self, campaign_id: int, budget: Budget, now: datetime, held: Mapping[str, int] | None = None
+    ) -> int:
+        """What the budget still covers for a slot served now: the least
+        room under the caps it would be booked against (for a daily budget
+        today's and the flight's total), less what `held` (spend row ->
+        minor units) keeps for slots served before it. Nothing outside the flight."""
+        if not budget.covers(now):
+            return 0
+        caps = budget.caps(now)
+        spent = self._spent(campaign_id, [key for key, _ in caps])
+        held = held or {}
+        room = min(cap - spent.get(key, 0) - held.get(key, 0) for key, cap in caps)
+        return max(room, 0)
 
     def total(self, campaign_id: int) -> int:
         """The sum of the ledger's rows: what the spend counter must equal."""

@@ -9,11 +9,14 @@ by age band, gender, country and interest (a user's most engaged-with tag).
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select, text
 
 from unifeed.actions import POSITIVE_ACTIONS
 from unifeed.ads.campaigns import Campaign
@@ -41,8 +44,12 @@ def _shares(counter: Counter[str]) -> dict[str, float]:
 
 
 def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
+    """The report. Its cost does not grow with the flight's length: spend by
+    time is summed in SQL into at most MAX_POINTS buckets, and impressions
+    come back one row per person reached."""
     now = as_utc(now)
     lg, e, att = schema.ledger, schema.events, schema.attributions
+    step = step_hours(c, now)
     with store.engine.connect() as conn:
         spend = int(
             conn.execute(
@@ -52,27 +59,29 @@ def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
             ).scalar_one()
         )
         # One billed ledger row per ad slot seen: re-sent impression events
-        # (even under new event ids) do not count twice.
-        shown = (
-            conn.execute(
-                select(lg.c.user_id).where(lg.c.campaign_id == c.id, lg.c.kind == "impression")
-            )
-            .scalars()
-            .all()
+        # (even under new event ids) do not count twice. Per person, in the
+        # order they were first reached.
+        first = func.min(lg.c.id)
+        shown = Counter(
+            {
+                r.user_id: int(r.n)
+                for r in conn.execute(
+                    select(lg.c.user_id, func.count().label("n"))
+                    .where(lg.c.campaign_id == c.id, lg.c.kind == "impression")
+                    .group_by(lg.c.user_id)
+                    .order_by(first)
+                )
+            }
         )
         results = conn.execute(
             select(e.c.user_id, att.c.value, att.c.touch)
             .join(att, att.c.event_id == e.c.id)
             .where(att.c.campaign_id == c.id)
         ).all()
-        hourly = conn.execute(
-            select(lg.c.event_time, lg.c.amount_minor)
-            .where(lg.c.campaign_id == c.id)
-            .order_by(lg.c.event_time)
-        ).all()
+        buckets = spend_buckets(conn, c, step)
     n_results = len(results)
     value = float(sum(r.value or 0.0 for r in results))
-    curve = pacing_curve(c, hourly, now, learn_traffic(store, _last_day(c, now)))
+    curve = pacing_curve(c, buckets, now, learn_traffic(store, _last_day(c, now)), step)
     return {
         "campaign": c.public_id,
         "objective": c.objective,
@@ -86,14 +95,15 @@ def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
         "currency": c.currency,
         "budget_minor": c.budget_minor,
         "spend_minor": spend,
-        "impressions": len(shown),
-        "reach": len(set(shown)),
+        "impressions": sum(shown.values()),
+        "reach": len(shown),
         "results": n_results,
         "results_by_touch": dict(Counter(r.touch for r in results)),
         "cost_per_result_minor": spend / n_results if n_results else None,
         "value_minor": value,
         "roas": value / spend if spend else None,
         "pacing": curve,
+        "pacing_step_hours": step,
         "delivery": delivery_status(c, spend, n_results, value, curve, now),
         "audience": audience(store, shown, [r.user_id for r in results]),
     }
@@ -162,14 +172,68 @@ def _goal_missed(c: Campaign, spend: int, results: int, value: float) -> str | N
     return None
 
 
-def pacing_curve(
-    c: Campaign, charges: list[Any], now: datetime, curve: TrafficCurve | None = None
-) -> list[dict[str, Any]]:
-    """Cumulative spend by hour against the flight's target curve (a daily
-    budget's: each day's budget along that day's curve, added up).
+# Points of the pacing curve at most: a long flight's are coarser than hourly.
+MAX_POINTS = 500
+STEPS_HOURS = (1, 2, 3, 4, 6, 8, 12, 24, 48, 72, 168)
 
-    `curve`: the traffic's shape the target follows (delivery's on the
-    flight's last day so far); even when None."""
+
+def step_hours(c: Campaign, now: datetime) -> int:
+    """The pacing curve's step: the finest of STEPS_HOURS that keeps its
+    points (one per step from the start to now or the end) within MAX_POINTS."""
+    span = (min(as_utc(now), c.end_at) - c.start_at) / timedelta(hours=1)
+    if span < 0:
+        return STEPS_HOURS[0]
+    for step in STEPS_HOURS:
+        if math.floor(span / step) + 1 <= MAX_POINTS:
+            return step
+    return math.ceil(span / (MAX_POINTS - 1))  # a schedule from before the horizon rule
+
+
+# Microseconds since 1970 of a stored time, exactly. SQLite keeps the time
+# as text, and its strftime rounds to the millisecond: whole seconds from the
+# text without its fraction, then the fraction's digits.
+_MICROS = {
+    "sqlite": "(CAST(strftime('%s', substr(event_time, 1, 19)) AS INTEGER) * 1000000"
+    " + CAST(substr(event_time, 21, 6) AS INTEGER))",
+    "postgresql": "CAST(EXTRACT(EPOCH FROM event_time) * 1000000 AS BIGINT)",
+}
+_EPOCH = datetime(1970, 1, 1)
+
+
+def spend_buckets(conn: Connection, c: Campaign, step: int) -> list[SimpleNamespace]:
+    """The campaign's spend summed in SQL per step-hour bucket of its flight
+    (charges before the start fall in the first), as one charge per bucket
+    dated at the bucket's start: what `pacing_curve` adds up."""
+    micros = _MICROS[conn.dialect.name]
+    q = text(
+        f"SELECT ({micros} - :start) / :step AS k, SUM(amount_minor) AS spend "
+        "FROM ledger WHERE campaign_id = :campaign GROUP BY k"
+    )
+    start = (c.start_at - _EPOCH) // timedelta(microseconds=1)
+    by_bucket: Counter[int] = Counter()
+    for k, spend in conn.execute(
+        q, {"start": start, "step": step * 3_600_000_000, "campaign": c.id}
+    ):
+        by_bucket[max(int(k), 0)] += int(spend)
+    return [
+        SimpleNamespace(event_time=c.start_at + k * timedelta(hours=step), amount_minor=n)
+        for k, n in sorted(by_bucket.items())
+    ]
+
+
+def pacing_curve(
+    c: Campaign,
+    charges: list[Any],
+    now: datetime,
+    curve: TrafficCurve | None = None,
+    step: int = 1,
+) -> list[dict[str, Any]]:
+    """Cumulative spend every `step` hours against the flight's target curve
+    (a daily budget's: each day's budget along that day's curve, added up).
+
+    `charges`: (event_time, amount_minor) in time order. `curve`: the
+    traffic's shape the target follows (delivery's on the flight's last day
+    so far); even when None."""
     curve = curve or TrafficCurve()
     pacer: Pacer | _DailyTarget = (
         _DailyTarget(c.budget_minor, c.start_at, c.end_at, curve)
@@ -180,7 +244,7 @@ def pacing_curve(
     out, spent, i = [], 0, 0
     t = c.start_at
     while t <= end:
-        t_next = t + timedelta(hours=1)
+        t_next = t + timedelta(hours=step)
         while i < len(charges) and charges[i].event_time < t_next:
             spent += int(charges[i].amount_minor)
             i += 1
@@ -191,8 +255,10 @@ def pacing_curve(
     return out
 
 
-def audience(store: Store, shown: list[int], responders: list[int]) -> dict[str, Any]:
-    """Shares of impressions, results and the platform population, per dimension."""
+def audience(store: Store, shown: Mapping[int, int], responders: list[int]) -> dict[str, Any]:
+    """Shares of impressions, results and the platform population, per dimension.
+
+    `shown`: impressions per person, in the order they were first reached."""
     u, e, it = schema.users, schema.events, schema.items
     with store.engine.connect() as conn:
         people = {r.id: r for r in conn.execute(select(u.c.id, u.c.age, u.c.gender, u.c.country))}
@@ -218,8 +284,11 @@ def audience(store: Store, shown: list[int], responders: list[int]) -> dict[str,
 
     out: dict[str, Any] = {}
     for dim in ("age", "gender", "country", "interest"):
+        seen: Counter[str] = Counter()
+        for x, n in shown.items():
+            seen[dims(x)[dim]] += n
         out[dim] = {
-            "impressions": _shares(Counter(dims(x)[dim] for x in shown)),
+            "impressions": _shares(seen),
             "results": _shares(Counter(dims(x)[dim] for x in responders)),
             "population": _shares(Counter(dims(x)[dim] for x in people)),
         }
@@ -234,11 +303,14 @@ class _DailyTarget:
         self.budget_minor, self.start, self.end, self.curve = budget_minor, start, end, curve
 
     def target(self, t: datetime) -> float:
+        # Every whole day before t's asked its full budget; t's own day, its
+        # share so far. Closed form: a year-long flight costs no more than a day.
         t = min(as_utc(t), self.end)
-        day = midnight(self.start)
-        total = 0.0
-        while day <= t and day < self.end:
-            nxt = day + timedelta(days=1)
-            total += self.budget_minor * self.curve.share(day, min(t, nxt), nxt)
-            day = nxt
+        first = midnight(self.start)
+        if t < first:
+            return 0.0
+        day = midnight(t)
+        total = float(self.budget_minor * (day - first).days)
+        if day < self.end:
+            total += self.budget_minor * self.curve.share(day, t, day + timedelta(days=1))
         return total

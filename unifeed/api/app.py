@@ -6,20 +6,21 @@ current checkpoint loaded at start-up, so a bad setting fails there.
 
 from __future__ import annotations
 
-import json
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request, status
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from unifeed import __version__
 from unifeed.ads.config import DeliveryConfig
-from unifeed.api import campaign_routes
+from unifeed.api import campaign_routes, errors, heavy, limits
 from unifeed.api.deps import AUTH_RESPONSES, OperatorDep, Services, ServicesDep
 from unifeed.api.schemas import (
     EventBatch,
@@ -34,11 +35,18 @@ from unifeed.api.schemas import (
     UserBatch,
 )
 from unifeed.clock import Clock
-from unifeed.serving.feed import CursorError
 from unifeed.settings import Settings
 from unifeed.store import UnknownReference
 
 log = logging.getLogger(__name__)
+
+# 5,000 events with every id at its longest are about 4 MiB of JSON.
+EVENTS_BODY_LIMIT = 16 * 2**20
+LIGHT_BODY = 64 * 2**10  # a batch up to this size (~300 short events) is stored in the server
+# The interpreter hands its lock between threads this often when one is busy
+# (Python's default: 5 ms). A feed makes a dozen database calls, and after
+# each it waits up to this long for a thread doing heavy work to let go.
+SWITCH_INTERVAL_S = 0.0005
 
 
 def create_app(
@@ -53,9 +61,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = await run_in_threadpool(Services.start, settings, clock, delivery)
+        app.state.limits = limits.Limits()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         try:
             yield
         finally:
+            app.state.services.heavy.close()
             app.state.services.store.close()
 
     app = FastAPI(
@@ -64,54 +75,12 @@ def create_app(
         description="One learned model ranks every item of a feed.",
         lifespan=lifespan,
     )
-    app.add_exception_handler(RequestValidationError, _invalid_request)
-    app.add_exception_handler(UnknownReference, _unknown_reference)
-    app.add_exception_handler(CursorError, _bad_cursor)
+    for kind, handler in errors.HANDLERS.items():
+        app.add_exception_handler(kind, handler)
     _routes(app, settings)
     app.include_router(campaign_routes.router)
+    _with_schemas(app, (EventBatch,))
     return app
-
-
-def _json_safe(value: object) -> object:
-    try:
-        json.dumps(value, allow_nan=False)
-        return value
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 body, minus what JSON cannot carry (NaN, bytes) echoed back."""
-    assert isinstance(exc, RequestValidationError)
-    detail = []
-    for err in exc.errors():
-        item = {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
-        if "input" in err:
-            item["input"] = _json_safe(err["input"])
-        if "ctx" in err:
-            item["ctx"] = {k: _json_safe(v) for k, v in err["ctx"].items()}
-        detail.append(item)
-    return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail}
-    )
-
-
-async def _unknown_reference(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, UnknownReference)
-    detail = [
-        {"loc": ["body", *loc], "msg": msg, "type": "unknown_reference"}
-        for loc, msg in exc.problems
-    ]
-    return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail}
-    )
-
-
-async def _bad_cursor(_: Request, exc: Exception) -> JSONResponse:
-    detail = [{"loc": ["query", "cursor"], "msg": str(exc), "type": "bad_cursor"}]
-    return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail}
-    )
 
 
 def _routes(app: FastAPI, settings: Settings) -> None:
@@ -170,16 +139,41 @@ def _routes(app: FastAPI, settings: Settings) -> None:
         tags=["events"],
         responses={
             **AUTH_RESPONSES,
+            413: {"description": f"body over {EVENTS_BODY_LIMIT // 2**20} MiB"},
+            429: {"description": "this key has heavy requests under way; retry"},
             422: {"description": "invalid events or unknown items; nothing was stored"},
         },
+        openapi_extra=json_body(EventBatch),
     )
-    def add_events(batch: EventBatch, services: ServicesDep, _: OperatorDep) -> EventBatchResult:
-        """Store a batch of events, all or none; re-sent event ids count as duplicates."""
-        accepted, duplicates = services.store.add_events([e.model_dump() for e in batch.events])
-        # New or re-sent alike: charges and attribution are idempotent, so a
-        # batch re-sent after a crash finishes what the crash interrupted.
-        services.billing.on_events([e.event_id for e in batch.events])
-        return EventBatchResult(accepted=accepted, duplicates=duplicates)
+    async def add_events(
+        request: Request, services: ServicesDep, who: OperatorDep
+    ) -> EventBatchResult:
+        """Store a batch of events, all or none; re-sent event ids count as duplicates.
+
+        On SQLite a batch of more than 1,000 events is stored in parts of
+        1,000, each all or none, so that feeds are not kept waiting behind
+        it: after a failure, re-sending the batch completes it.
+
+        A large batch waits its turn with the other heavy requests (reports),
+        and at most two per key are admitted at once: more are a 429 to retry."""
+        # Parsing and validating events costs CPU: a small batch's in a worker
+        # thread, never on the event loop every request needs.
+        size = request.headers.get("content-length", "")
+        if size.isdigit() and int(size) <= LIGHT_BODY:
+            raw = await limits.read_body(request, LIGHT_BODY)
+            async with request.app.state.limits.small:  # many at once would crowd out feeds
+                got = await run_in_threadpool(heavy.ingest, services.store, services.billing, raw)
+        else:
+            async with limits.admitted(request, who):
+                raw = await limits.read_body(request, EVENTS_BODY_LIMIT)
+                async with limits.lane(request):
+                    got = await services.heavy.ingest(services.store, raw)
+        kind, out = got
+        if kind == "invalid":
+            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in out])
+        if kind == "unknown":
+            raise UnknownReference(out)
+        return EventBatchResult(accepted=out[0], duplicates=out[1])
 
     @app.get("/v1/feed", response_model=FeedPublic, tags=["feed"], responses=AUTH_RESPONSES)
     def feed(
@@ -216,6 +210,29 @@ def _routes(app: FastAPI, settings: Settings) -> None:
         loaded = services.feed.reload(force=True)
         model = services.feed.model
         return ReloadResult(reloaded=loaded, model_version=None if model is None else model.version)
+
+
+def json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads and validates `model` itself."""
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+
+
+def _with_schemas(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
+    """Add the models of `json_body` routes to the spec's components."""
+    spec = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        out = spec()
+        found = out.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            js = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, sub in js.pop("$defs", {}).items():
+                found.setdefault(name, sub)
+            found.setdefault(model.__name__, js)
+        return out
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def services_of(app: FastAPI) -> Services:

@@ -7,13 +7,15 @@ exist, so a key cannot even learn which campaign ids are taken.
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Response, status
+from fastapi import APIRouter, HTTPException, Path, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
-from unifeed.ads import report
 from unifeed.ads.campaigns import Campaign
+from unifeed.api import heavy, limits
 from unifeed.api.campaign_schemas import (
     AdvertiserCreate,
     AdvertiserPublic,
@@ -87,6 +89,18 @@ def create_campaign(
                 f"advertiser_id: unknown advertiser {body.advertiser_id!r}",
             )
     assert advertiser is not None
+    if problem := body.schedule.outside_horizon(services.feed.clock.now()):
+        name, why = problem
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "schedule", name),
+                    "msg": f"schedule.{name} {why}",
+                    "type": "schedule_horizon",
+                    "input": getattr(body.schedule, name).isoformat(),
+                }
+            ]
+        )
     created = services.campaigns.create(advertiser, body.columns())
     services.feed.ads.campaigns_changed()
     return CampaignPublic.of(created)
@@ -138,46 +152,58 @@ def add_creatives(
 ) -> CreativesPublic:
     """Ad texts for the campaign: each becomes an item of kind `ad` in the catalogue."""
     c = visible(services, who, campaign_id)
-    start = len(c.creative_item_ids)
-    ids = [f"ad-{c.public_id}-{start + k}" for k in range(len(body.texts))]
     vectors = services.embed(list(body.texts))
     rows = [
         {
-            "id": item_id,
             "kind": "ad",
             "author": f"advertiser:{c.advertiser_id}",
             "text": text,
             "embedding": vec,
             "encoder": services.encoder.name if vec is not None else None,
         }
-        for item_id, text, vec in zip(ids, body.texts, vectors, strict=True)
+        for text, vec in zip(body.texts, vectors, strict=True)
     ]
-    services.campaigns.add_creatives(c.id, rows)
+    ids = services.campaigns.add_creatives(c, rows)
     services.feed.catalogue.invalidate()
     services.feed.ads.campaigns_changed()
     return CreativesPublic(item_ids=ids)
 
 
-@router.get("/campaigns/{campaign_id}/report", responses=NOT_FOUND)
-def campaign_report(campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep) -> dict:
-    """Spend, impressions, reach, results, cost per result, ROAS, pacing, audience found."""
-    c = visible(services, who, campaign_id)
-    return report.campaign_report(services.store, c, services.feed.clock.now())
+BUSY = {429: {"description": "this key has heavy requests under way; retry"}}
+
+
+@router.get("/campaigns/{campaign_id}/report", responses={**NOT_FOUND, **BUSY})
+async def campaign_report(
+    campaign_id: CampaignId, request: Request, services: ServicesDep, who: PrincipalDep
+) -> dict[str, Any]:
+    """Spend, impressions, reach, results, cost per result, ROAS, pacing, audience found.
+
+    Pacing is by hour, or by coarser steps (`pacing_step_hours`) for a
+    flight too long for MAX_POINTS hourly points."""
+    return await _report(request, services, who, campaign_id, picture=False)
 
 
 @router.get(
     "/campaigns/{campaign_id}/report.png",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}}}, **NOT_FOUND},
+    responses={200: {"content": {"image/png": {}}}, **NOT_FOUND, **BUSY},
 )
-def campaign_report_chart(
-    campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep
+async def campaign_report_chart(
+    campaign_id: CampaignId, request: Request, services: ServicesDep, who: PrincipalDep
 ) -> Response:
     """The report as a picture: spend against its target by hour, and the
     shares of impressions and results against the population by age,
     gender and interest."""
-    from unifeed.ads import report_chart  # matplotlib loads when a picture is asked for
+    picture = await _report(request, services, who, campaign_id, picture=True)
+    return Response(picture, media_type="image/png")
 
-    c = visible(services, who, campaign_id)
-    r = report.campaign_report(services.store, c, services.feed.clock.now())
-    return Response(report_chart.png(r), media_type="image/png")
+
+async def _report(
+    request: Request, services: Services, who: Principal, campaign_id: str, picture: bool
+) -> Any:
+    """Heavy work (api/limits.py): computed, and drawn, in the worker process."""
+    c = await run_in_threadpool(visible, services, who, campaign_id)
+    async with limits.admitted(request, who), limits.lane(request):
+        return await services.heavy.run(
+            heavy.campaign_report, c, services.feed.clock.now(), picture
+        )

@@ -7,13 +7,13 @@ bad campaign is a 422 that names the field.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 
 from unifeed.ads.campaigns import BID_STRATEGIES, MAX_CLICK_WINDOW_DAYS, OBJECTIVES, Campaign
-from unifeed.api.schemas import Id, Plain, Strict, Time
+from unifeed.api.schemas import Currency, Id, Plain, Strict, Time
 
 Objective = Literal[tuple(OBJECTIVES)]  # type: ignore[valid-type]
 Strategy = Literal[BID_STRATEGIES]  # type: ignore[valid-type]
@@ -35,8 +35,16 @@ class AdvertiserPublic(BaseModel):
 
 class BudgetIn(Strict):
     amount_minor: Minor
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. EUR")
+    currency: Currency
     kind: Literal["lifetime", "daily"] = "lifetime"
+
+
+# The horizon a schedule must lie in, on the service's clock: what a report
+# or a pacing curve has to cover stays bounded, and a back-dated start cannot
+# make a new campaign look far behind its target (and rush its budget out).
+MAX_FLIGHT = timedelta(days=366)
+MAX_BACKDATE = timedelta(days=7)  # clock skew, "start now" sent a little late
+MAX_LEAD = timedelta(days=366)  # how far ahead a flight may be booked
 
 
 class Schedule(Strict):
@@ -47,7 +55,19 @@ class Schedule(Strict):
     def _ordered(self) -> Self:
         if self.end <= self.start:
             raise ValueError("schedule.end must be after schedule.start")
+        if self.end - self.start > MAX_FLIGHT:
+            raise ValueError(f"a flight lasts at most {MAX_FLIGHT.days} days")
         return self
+
+    def outside_horizon(self, now: datetime) -> tuple[str, str] | None:
+        """(field, why) when the schedule is not within the horizon of `now`."""
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+        at = f"now ({now:%Y-%m-%dT%H:%MZ})"
+        if self.start < now - MAX_BACKDATE:
+            return "start", f"must not be more than {MAX_BACKDATE.days} days before {at}"
+        if self.start > now + MAX_LEAD:
+            return "start", f"must not be more than {MAX_LEAD.days} days after {at}"
+        return None
 
 
 class BidStrategy(Strict):

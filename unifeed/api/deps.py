@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -15,21 +16,24 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from unifeed.ads.billing import Billing
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.config import DeliveryConfig
+from unifeed.api.heavy import HeavyWork
 from unifeed.clock import Clock
 from unifeed.serving.feed import FeedService
-from unifeed.settings import Settings
+from unifeed.settings import MAX_KEY_LENGTH, Settings
 from unifeed.store import Store
+from unifeed.store.db import hash_key
 from unifeed.text.embeddings import HashingEncoder, MiniLMEncoder, TextEncoder
 
 log = logging.getLogger(__name__)
 
-KEY_CACHE_SECONDS = 30.0
+KEY_CACHE_SECONDS = 30.0  # a revoked key stops working within this long
+KEY_CACHE_SIZE = 4096  # valid keys remembered at most (least recently used leave first)
 
 # What the key check can answer, for the OpenAPI spec of every guarded route.
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "missing or unknown API key"},
+    401: {"description": "missing, unknown or over-long API key"},
     403: {"description": "this key may not use this endpoint"},
-}  # a revoked key stops working within this long
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,37 @@ class Principal:
         return self.advertiser_id if self.role == "advertiser" else None
 
 
+class KeyCache:
+    """Who each recently seen valid key is, by the key's hash.
+
+    Only keys that were found are kept, and at most `size` of them: a client
+    trying wrong keys costs a lookup each time and no memory, so it cannot
+    grow the server, and no plain key is held in memory."""
+
+    def __init__(self, size: int = KEY_CACHE_SIZE, seconds: float = KEY_CACHE_SECONDS) -> None:
+        self.size, self.seconds = size, seconds
+        self._hits: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Principal | None:
+        with self._lock:
+            hit = self._hits.get(digest)
+            if hit is None or time.monotonic() - hit[1] >= self.seconds:
+                return None
+            self._hits.move_to_end(digest)
+            return hit[0]
+
+    def put(self, digest: str, who: Principal) -> None:
+        with self._lock:
+            self._hits[digest] = (who, time.monotonic())
+            self._hits.move_to_end(digest)
+            while len(self._hits) > self.size:
+                self._hits.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -53,7 +88,8 @@ class Services:
     encoder: TextEncoder
     campaigns: Campaigns
     billing: Billing
-    _keys: dict[str, tuple[Principal | None, float]]
+    keys: KeyCache
+    heavy: HeavyWork
     _encode_lock: threading.Lock
 
     @classmethod
@@ -74,21 +110,30 @@ class Services:
         feed = FeedService(store, settings, clock, delivery)
         feed.reload(force=True)
         return cls(
-            settings, store, feed, encoder, Campaigns(store), Billing(store), {}, threading.Lock()
+            settings,
+            store,
+            feed,
+            encoder,
+            Campaigns(store),
+            Billing(store),
+            KeyCache(),
+            HeavyWork(settings.resolved_database_url),
+            threading.Lock(),
         )
 
     def principal_of(self, key: str) -> Principal | None:
-        hit = self._keys.get(key)
-        if hit is not None and time.monotonic() - hit[1] < KEY_CACHE_SECONDS:
-            return hit[0]
-        who: Principal | None = None
+        digest = hash_key(key)
+        who = self.keys.get(digest)
+        if who is not None:
+            return who
         if self.store.role_of(key) == "operator":
             who = Principal("operator")
         else:
             advertiser = self.campaigns.advertiser_of_key(key)
             if advertiser is not None:
                 who = Principal("advertiser", advertiser)
-        self._keys[key] = (who, time.monotonic())
+        if who is not None:
+            self.keys.put(digest, who)
         return who
 
     def embed(self, texts: list[str | None]) -> list[bytes | None]:
@@ -121,6 +166,13 @@ def require_principal(
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing API key: send 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if len(credentials.credentials) > MAX_KEY_LENGTH:
+        # Refused before hashing or a lookup: no key this long was ever issued.
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            f"API key too long: keys have at most {MAX_KEY_LENGTH} characters",
             headers={"WWW-Authenticate": "Bearer"},
         )
     who = services.principal_of(credentials.credentials)

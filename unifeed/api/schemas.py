@@ -7,11 +7,12 @@ away with a 422 that names the field instead of failing in the database.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from unifeed.actions import ACTIONS
+from unifeed.ads.money import CURRENCIES, MAX_RESULT_VALUE_MINOR, check_currency
 from unifeed.data.interactions import ITEM_KINDS
 
 
@@ -42,6 +43,11 @@ Text = Annotated[str, Field(max_length=20_000), AfterValidator(no_nul)]
 Tag = Plain(64)
 Time = Annotated[datetime, AfterValidator(_plausible_time)]
 RequestId = Plain(64)
+Currency = Annotated[
+    str,
+    Field(description="ISO 4217, e.g. EUR", json_schema_extra={"enum": sorted(CURRENCIES)}),
+    AfterValidator(check_currency),
+]
 ItemKind = Literal[ITEM_KINDS]  # type: ignore[valid-type]
 Action = Literal[ACTIONS]  # type: ignore[valid-type]
 
@@ -89,11 +95,28 @@ class EventCreate(Strict):
     user_id: Id
     item_id: Id
     action: Action
-    timestamp: Time
-    value: float | None = Field(default=None, allow_inf_nan=False, ge=-1e12, le=1e12)
+    timestamp: Time = Field(
+        description="when it happened on the device; it orders a viewer's events for "
+        "attribution, and never decides what is charged or to which day"
+    )
+    value: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_RESULT_VALUE_MINOR,
+        description="a result's worth (a purchase's amount), integer minor units of currency",
+    )
+    currency: Currency | None = Field(
+        default=None, description="the currency of value; required with it"
+    )
     request_id: (
         Annotated[str, Field(min_length=1, max_length=64), AfterValidator(no_nul)] | None
     ) = None
+
+    @model_validator(mode="after")
+    def _value_has_a_currency(self) -> Self:
+        if (self.value is None) != (self.currency is None):
+            raise ValueError("value and currency come together: an amount means nothing alone")
+        return self
 
 
 class EventBatch(Strict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from unifeed.ads.delivery import AdRequest, PlacedAd, eligible, place
 from unifeed.ads.learner import AdLearner
 from unifeed.ads.ledger import Ledger
 from unifeed.ads.snapshot import AdSnapshot
+from unifeed.ads.unreported import held, report_frontier
 from unifeed.clock import Clock, WallClock
 from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
 from unifeed.serving.rankers import (
@@ -72,6 +74,8 @@ class FeedService:
         self.store = store
         self.settings = settings
         self.clock = clock or WallClock()
+        if delivery is None:
+            delivery = DeliveryConfig(report_lag=timedelta(minutes=settings.ads_report_lag_minutes))
         self.ads = AdLearner(store, self.clock, settings.reload_seconds, delivery)
         self._ad_rng = np.random.default_rng(0)  # throttling, the baselines' rotation
         self.ledger = Ledger(store)
@@ -100,6 +104,9 @@ class FeedService:
         self, user_id: str, n: int, cursor: str | None = None, include_seen: bool = False
     ) -> FeedPage:
         root, page, shown = self._resume(user_id, cursor)
+        # One time for the page: the auction asks the budget about the day the
+        # ledger will book its slots to, which is when they are logged as served.
+        now = self.clock.now()
         self.reload()
         self.catalogue.refresh()
         cat = self.catalogue.view()  # this request reads this view only
@@ -115,9 +122,9 @@ class FeedService:
         query = ranked.query
         sponsored: dict[int, PlacedAd] = {}
         if query is not None and user_pk is not None:
-            ads = self.ads.refresh(self.clock.now(), ranked.model_version, cat.row_of_pk)
+            ads = self.ads.refresh(now, ranked.model_version, cat.row_of_pk)
             if ads.campaigns:
-                sponsored = self._place_ads(ads, ranked, cat, user_pk, seen, shown, scores)
+                sponsored = self._place_ads(ads, ranked, cat, user_pk, seen, shown, scores, now)
         for pos in sorted(sponsored):
             ad = sponsored[pos]
             rows.insert(pos, ad.item_row)
@@ -135,7 +142,7 @@ class FeedService:
             user_external_id=user_id,
             ranker=ranked.ranker,
             model_version=ranked.model_version,
-            at=self.clock.now(),
+            at=now,
             item_pks=[int(cat.pk[r]) for r in rows],
             scores=scores,
             ad_slots=[
@@ -174,6 +181,7 @@ class FeedService:
         seen: dict[int, int],
         shown: set[int],
         scores: list[float],
+        now: datetime,
     ) -> dict[int, PlacedAd]:
         """Ads for this page's slots, by position: the auction's winners."""
         # An ad may be seen again, but not after the user acted on it or hid it.
@@ -184,11 +192,18 @@ class FeedService:
         if not live:
             return {}
         ads = self.ads.refit(ranked.model_version)  # when due
-        now = self.clock.now()
-        remaining = {
-            c.campaign.id: self.ledger.remaining(c.campaign.id, c.campaign.budget, now)
-            for c in live
-        }
+        # What each budget may still sell now, less the slots served but not
+        # reported yet, read once for the page.
+        config = self.ads.config
+        frontier = report_frontier(self.store) if config.hold_unreported else None
+        remaining = {}
+        for c in live:
+            cid, budget = c.campaign.id, c.campaign.budget
+            if config.hold_unreported:
+                pending = held(self.store, cid, budget, now, config.report_lag, frontier)
+                remaining[cid] = self.ledger.remaining(cid, budget, now, pending)
+            else:
+                remaining[cid] = self.ledger.remaining(cid, budget, now)
         assert ranked.query is not None and ranked.item_vectors is not None
         request = AdRequest(
             viewer=user,

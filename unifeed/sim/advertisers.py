@@ -30,6 +30,7 @@ import numpy as np
 from unifeed.sim.response import ResponseModel
 from unifeed.sim.world import GENERIC, TILTS, TOPICS, World
 
+CURRENCY = "EUR"  # every simulated advertiser's budget, and its purchases' values
 # Per topic: (brand, product, one-line description, typical order value in cents).
 PRODUCTS: dict[str, tuple[str, str, str, int]] = {
     "cooking": ("Copperleaf", "Copperleaf skillet", "a cast-iron pan for every hob", 4900),
@@ -114,7 +115,7 @@ class Advertiser:
         return {
             "name": self.campaign_name,
             "objective": self.objective,
-            "budget": {"amount_minor": budget_minor, "currency": "EUR", "kind": "lifetime"},
+            "budget": {"amount_minor": budget_minor, "currency": CURRENCY, "kind": "lifetime"},
             "schedule": {"start": start, "end": end},
             "bid_strategy": self.bid_strategy,
             "brief": {

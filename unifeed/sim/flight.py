@@ -36,7 +36,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 import numpy as np
 
-from unifeed.sim.advertisers import AdResponses, Advertiser, ConversionModel, build_advertisers
+from unifeed.sim.advertisers import (
+    CURRENCY,
+    AdResponses,
+    Advertiser,
+    ConversionModel,
+    build_advertisers,
+)
 from unifeed.sim.clock import SimClock
 from unifeed.sim.response import ResponseModel, organic_items
 from unifeed.sim.run import (
@@ -383,7 +389,8 @@ def _ad_event(
     # The same ad may be shown to the same person again: ids name the request.
     event = _event(user_id, item_id, action, when, request_id)
     event["event_id"] += f":{request_id}"
-    event["value"] = value
+    if value is not None:
+        event["value"], event["currency"] = value, CURRENCY
     return event
 
 

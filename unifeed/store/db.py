@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,3 +53,36 @@ def sqlite_pragmas(engine: Engine) -> None:
     def _begin(conn: Connection) -> None:
         write = conn.get_execution_options().get("unifeed_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class WriteGate:
+    """SQLite's writers, one at a time, in this process.
+
+    Without it they wait on the file lock by sleeping and polling, so a
+    writer that commits and begins again at once (a large batch's parts)
+    can keep another out for as long as it writes. Here they queue, and a
+    bulk writer starts only while no other writer is waiting."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._cond = threading.Condition()
+        self._busy = False
+        self._waiting = 0  # writers other than bulk ones, waiting for their turn
+
+    @contextmanager
+    def turn(self, bulk: bool = False) -> Iterator[None]:
+        if not self.enabled:
+            yield
+            return
+        with self._cond:
+            self._waiting += not bulk
+            while self._busy or (bulk and self._waiting):
+                self._cond.wait()
+            self._waiting -= not bulk
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()

@@ -84,7 +84,8 @@ events = Table(
     Column("item_id", ID, ForeignKey("items.id"), nullable=False),
     Column("action", String(32), nullable=False),
     Column("timestamp", DateTime, nullable=False),
-    Column("value", Float),
+    Column("value", Float),  # a result's worth, integer minor units of `currency`
+    Column("currency", String(3)),  # ISO 4217; set whenever value is
     Column("request_id", String(64)),
     Column("received_at", DateTime, nullable=False),
 )
@@ -163,6 +164,9 @@ campaigns = Table(
     Column("status", String(16), nullable=False),  # active | paused
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # Creative numbers handed out so far: each upload takes the next ones in
+    # one conditional update, so concurrent uploads never share a number.
+    Column("creatives_issued", Integer),
 )
 Index("ix_campaigns_advertiser", campaigns.c.advertiser_id)
 
@@ -215,10 +219,14 @@ ledger = Table(
     Column("user_id", ID),
     Column("item_id", ID),
     Column("request_id", String(64)),
+    # When the charged slot was served, by the server's clock (the feed
+    # log's time), never the event's: the day the charge is booked to.
     Column("event_time", DateTime, nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
 Index("ix_ledger_campaign_time", ledger.c.campaign_id, ledger.c.event_time)
+# A touch counts for attribution only if the ledger charged its slot.
+Index("ix_ledger_slot", ledger.c.request_id, ledger.c.item_id)
 
 # Which feed slots held ads, at what price: the auction's record, which the
 # charge for the slot's impression or click later reads.
@@ -244,6 +252,8 @@ ad_slots = Table(
     # a campaign learns its lookalike direction on (`calibration.fit_lookalikes`).
     Column("query", LargeBinary),
 )
+# A campaign's recent slots: what its budget still holds for (`unreported.held`).
+Index("ix_ad_slots_campaign", ad_slots.c.campaign_id, ad_slots.c.feed_request_id)
 
 # A result (purchase, lead, install, ...) credited to at most one campaign.
 attributions = Table(

@@ -26,27 +26,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
-from unifeed.store import migrate, schema
-from unifeed.store.db import as_utc, hash_key, normalize_url, sqlite_pragmas, utcnow
+from unifeed.store import events, migrate, schema
+from unifeed.store.db import WriteGate, as_utc, hash_key, normalize_url, sqlite_pragmas, utcnow
 
 log = logging.getLogger(__name__)
-
-
-class UnknownReference(ValueError):
-    """A write names an item (or request) the store does not have."""
-
-    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
-        """`problems`: (location in the batch, message), e.g. (("events", 3, "item_id"), ...)."""
-        super().__init__("; ".join(f"{_path(loc)}: {msg}" for loc, msg in problems))
-        self.problems = problems
-
-
-def _path(loc: tuple[str | int, ...]) -> str:
-    """("events", 3, "item_id") -> "events[3].item_id"."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
 
 
 @dataclass
@@ -91,6 +74,7 @@ class Store:
         # read-then-write never fails half-way on a lock upgrade.
         self.writer = self.engine.execution_options(unifeed_write=True)
         self.insert = sqlite.insert if self.dialect == "sqlite" else postgresql.insert
+        self.gate = WriteGate(enabled=self.dialect == "sqlite")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -112,8 +96,10 @@ class Store:
             return False
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        with self.writer.begin() as conn:
+    def write(self, bulk: bool = False) -> Iterator[Connection]:
+        """A write transaction. On SQLite this process's writers take turns at
+        a gate (`WriteGate`), and a `bulk` one lets any other go first."""
+        with self.gate.turn(bulk), self.writer.begin() as conn:
             yield conn
 
     # ----------------------------------------------------------------- keys
@@ -204,46 +190,16 @@ class Store:
         """Insert events not stored yet; returns (accepted, duplicates).
 
         Rows carry event_id, user_id, item_id (external ids), action, timestamp,
-        value, request_id. Unknown items reject the whole batch; unknown users
+        value, currency, request_id. Unknown items reject the whole batch; unknown users
         are created. Duplicates (by event_id, within the batch or already
         stored) are counted and ignored, so a re-sent batch changes nothing.
+        One transaction, except on SQLite above `events.SQLITE_PART` events.
         """
         if not rows:
             return 0, 0
-        unique: dict[str, Mapping[str, Any]] = {}
-        for r in rows:
-            unique.setdefault(r["event_id"], r)
-        now = utcnow()
-        with self.write() as conn:
-            item_pk = self._pks(conn, schema.items, {r["item_id"] for r in unique.values()})
-            missing = [
-                (("events", i, "item_id"), f"unknown item {r['item_id']!r}")
-                for i, r in enumerate(rows)
-                if r["item_id"] not in item_pk
-            ]
-            if missing:
-                raise UnknownReference(missing[:20])
-            user_pk = self._ensure_users(conn, {r["user_id"] for r in unique.values()}, now)
-            values = [
-                {
-                    "event_id": r["event_id"],
-                    "user_id": user_pk[r["user_id"]],
-                    "item_id": item_pk[r["item_id"]],
-                    "action": r["action"],
-                    "timestamp": as_utc(r["timestamp"]),
-                    "value": r.get("value"),
-                    "request_id": r.get("request_id"),
-                    "received_at": now,
-                }
-                for r in unique.values()
-            ]
-            stmt = (
-                self.insert(schema.events)
-                .on_conflict_do_nothing(index_elements=["event_id"])
-                .returning(schema.events.c.event_id)
-            )
-            accepted = len(conn.execute(stmt, values).all())
-        return accepted, len(rows) - accepted
+        prepared = events.prepare(self, rows)
+        accepted = events.write(self, prepared)
+        return accepted, prepared.sent - accepted
 
     @staticmethod
     def _pks(conn: Connection, table: Any, external: set[str]) -> dict[str, int]:
@@ -255,18 +211,6 @@ class Store:
             q = select(table.c.external_id, table.c.id).where(table.c.external_id.in_(chunk))
             out.update(conn.execute(q).all())
         return out
-
-    def _ensure_users(self, conn: Connection, external: set[str], now: datetime) -> dict[str, int]:
-        t = schema.users
-        found = self._pks(conn, schema.users, external)
-        new = sorted(external - found.keys())
-        if new:
-            stmt = self.insert(t).on_conflict_do_nothing(index_elements=["external_id"])
-            conn.execute(
-                stmt, [{"external_id": u, "created_at": now, "updated_at": now} for u in new]
-            )
-            found.update(self._pks(conn, schema.users, set(new)))
-        return found
 
     # ---------------------------------------------------------------- reads
     def item_pks(self, external: set[str], conn: Connection | None = None) -> dict[str, int]:
