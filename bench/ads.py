@@ -39,7 +39,7 @@ from bench.ads_report import EARLY, plots, render, report_picture
 from bench.audiences import ARMS, audiences
 from bench.report import REPO, write_section
 from unifeed.ads.calibration import FREQUENCY_BUCKETS, earlier_views, reliability
-from unifeed.ads.campaigns import OBJECTIVES
+from unifeed.ads.objective import OBJECTIVES
 from unifeed.settings import Settings
 from unifeed.sim.advertisers import Advertiser
 from unifeed.sim.flight import ArmOutcome, FlightConfig, run_flight
@@ -156,7 +156,10 @@ def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str,
     slots, fa = [slots[k] for k in keep], views[keep]
     pa = np.array([r.p_result for r in slots])
     ya = np.array(
-        [sum(acted[r.request_id, r.item_id, a] for a in OBJECTIVES[r.objective]) for r in slots],
+        [
+            sum(acted[r.request_id, r.item_id, a] for a in OBJECTIVES[r.objective].result_actions)
+            for r in slots
+        ],
         dtype=np.float64,
     )
     groups = np.array([r.objective for r in slots])

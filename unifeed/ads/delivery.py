@@ -76,7 +76,7 @@ def base_bid(c: LiveCampaign, reserve_minor: float) -> float:
     (a click) enter the auction on equal terms; pacing takes it from there.
     """
     value = max(BASE_IMPRESSION_VALUE_MINOR, START_OVER_RESERVE * reserve_minor)
-    if c.campaign.result_actions[0] == "impression":
+    if c.campaign.objective.is_reach:
         return value
     return value / (c.click_rate * c.results_per_click)
 

@@ -177,7 +177,7 @@ class AdLearner:
     def _pacer(self, c: Campaign, now: datetime, goal: GoalHolder | None) -> Pacer:
         # Every viewer is worth the same to a reach campaign, and to any
         # campaign of a baseline audience: those pace by throttling.
-        flat = c.result_actions[0] == "impression" or not self.config.audience.per_viewer
+        flat = c.objective.is_reach or not self.config.audience.per_viewer
         start, end = c.start_at, c.end_at
         if c.budget_kind == "daily":
             start = midnight(now)

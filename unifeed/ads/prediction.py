@@ -30,7 +30,7 @@ from unifeed.ads.calibration import (
     wearout_bucket,
 )
 from unifeed.ads.campaign_state import CampaignState, billed_impressions
-from unifeed.ads.campaigns import AFTER_CLICK_OBJECTIVES, Campaign
+from unifeed.ads.campaigns import Campaign
 from unifeed.ads.conversion import ConversionCurve, clicks
 from unifeed.ads.conversion import fit as fit_conversions
 from unifeed.ads.lookalike import Lookalike, fit_lookalikes
@@ -45,7 +45,7 @@ MIN_CALIBRATION = 500  # shown items needed before the click calibration is refi
 def converts_after_click(c: Campaign) -> bool:
     """Its result is one thing a viewer does off the platform after clicking
     (unifeed.ads.conversion)."""
-    return c.objective in AFTER_CLICK_OBJECTIVES
+    return c.objective.after_click
 
 
 class CampaignRates(Protocol):
@@ -245,7 +245,7 @@ class Prediction:
         query: np.ndarray | None = None,
     ) -> np.ndarray:
         """p(the campaign's result | this viewer sees the creative)."""
-        if st.campaign.result_actions[0] == "impression":
+        if st.campaign.objective.is_reach:
             return np.full(len(scores), reach_worth(exposures))
         p = self.p_click(st, scores, exposures, suggested, clicked_before, query)
         if converts_after_click(st.campaign) and self.audience.per_viewer:

@@ -84,7 +84,7 @@ def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
     curve = pacing_curve(c, buckets, now, learn_traffic(store, _last_day(c, now)), step)
     return {
         "campaign": c.public_id,
-        "objective": c.objective,
+        "objective": c.objective.name,
         "result_actions": list(c.result_actions),
         "attribution": {
             "click_days": c.click_window_days,
