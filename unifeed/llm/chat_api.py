@@ -3,7 +3,8 @@
 Only two routes are used: ``GET /models`` (start-up check) and
 ``POST /chat/completions``. A JSON schema goes out as the standard
 ``response_format: json_schema``; a server that refuses that field gets the
-schema in the prompt instead, and that choice is kept for the process.
+older ``json_object`` form with the schema, then the schema in the prompt.
+The first form a server accepts is kept for the process.
 """
 
 from __future__ import annotations
