@@ -319,3 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     if not a.no_write:
         print(f"wrote {write_section('isolation', text)}", file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":  # worker processes import this file; only the script runs
+    raise SystemExit(main())
