@@ -62,8 +62,10 @@ def test_eight_server_processes_never_overspend_a_tiny_budget(
                 placed[w] += sum(it["sponsored"] for it in feed["items"])
                 batches.append(events)
             # Every page is served before any is reported seen: no server
-            # knows of a charge yet, so together they place more ads than
-            # the budget can pay for, and the charges race.
+            # knows of a charge yet. Each counts the ads served so far, by
+            # any server (the auction's record is in the database), against
+            # the budget, so only auctions run at the same moment can place
+            # past it; the charges race.
             report.wait()
             for batch in batches:
                 r = c.post("/v1/events", json={"events": batch})
@@ -94,13 +96,10 @@ def test_eight_server_processes_never_overspend_a_tiny_budget(
     assert 0 < ledger.total(c.id) == ledger.spent(c.id) <= BUDGET
     spent = ledger.spent(c.id)
     with store.engine.connect() as conn:
-        charges, dearest = conn.execute(
-            select(func.count(), func.max(schema.ledger.c.amount_minor)).where(
-                schema.ledger.c.campaign_id == c.id
-            )
-        ).one()
+        charges = conn.execute(
+            select(func.count()).where(schema.ledger.c.campaign_id == c.id)
+        ).scalar_one()
     store.close()
-    # The limit was reached and held: more ads were seen than were charged,
-    # and what is left cannot pay for another charge.
-    assert sum(placed) > charges, (placed, charges)
-    assert BUDGET - spent < dearest, (spent, dearest)
+    # The ads placed past the budget (seen, then refused by the ledger: free)
+    # are at most one per other server's auction in flight.
+    assert sum(placed) - charges <= WORKERS - 1, (placed, charges, spent)
