@@ -48,6 +48,10 @@ def start_server(
     cmd += ["--data-dir", str(data_dir), "--ranker", ranker, "--encoder", "hashing"]
     if database_url:
         cmd += ["--database-url", database_url]
+    if profile := os.environ.get("PYSPY_OUT"):
+        # Profiling a benchmark's server: `pip install py-spy`, set PYSPY_OUT=<prefix>.
+        spy = str(Path(sys.executable).parent / "py-spy")
+        cmd = [spy, "record", "-r", "200", "-f", "raw", "-o", f"{profile}-{port}.txt", "--", *cmd]
     with open(log_path or os.devnull, "ab") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     return f"http://127.0.0.1:{port}", proc

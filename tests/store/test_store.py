@@ -60,7 +60,8 @@ def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) 
     """m0004 adds campaign_pacing, m0005 ad_slots.exposures, m0006 the feed
     requests' time index, m0007 ad_slots.clicked_before, m0008 ad_slots.query
     and m0009 events.currency, the ledger's slot index and the ad slots'
-    campaign index, and m0010 campaigns.creatives_issued, to an older database."""
+    campaign index, m0010 campaigns.creatives_issued and m0011 the index of
+    events that name a page, to an older database."""
     from sqlalchemy import delete, inspect, text
 
     from unifeed.store import schema
@@ -75,10 +76,11 @@ def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) 
         conn.execute(text("DROP INDEX ix_ledger_slot"))
         conn.execute(text("DROP INDEX ix_ad_slots_campaign"))
         conn.execute(text("ALTER TABLE campaigns DROP COLUMN creatives_issued"))
+        conn.execute(text("DROP INDEX ix_events_with_request"))
         conn.execute(
             delete(schema.schema_migrations).where(schema.schema_migrations.c.version >= 4)
         )
-    assert store.migrate() == [4, 5, 6, 7, 8, 9, 10]
+    assert store.migrate() == [4, 5, 6, 7, 8, 9, 10, 11]
     found = inspect(store.engine)
     assert "campaign_pacing" in found.get_table_names()
     slot_columns = {c["name"] for c in found.get_columns("ad_slots")}
@@ -88,6 +90,7 @@ def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) 
     assert "ix_ledger_slot" in {i["name"] for i in found.get_indexes("ledger")}
     assert "ix_ad_slots_campaign" in {i["name"] for i in found.get_indexes("ad_slots")}
     assert "creatives_issued" in {c["name"] for c in found.get_columns("campaigns")}
+    assert "ix_events_with_request" in {i["name"] for i in found.get_indexes("events")}
 
 
 def test_upsert_replaces_and_counts_each_id_once(store: Store) -> None:

@@ -317,6 +317,10 @@ class AdDelivery:
         st = self._states.get(campaign_id)
         return None if st is None else st.campaign.budget
 
+    def budgets(self) -> dict[int, Budget]:
+        """The live campaigns' budgets, by campaign id."""
+        return {cid: st.campaign.budget for cid, st in self._states.items()}
+
     # ------------------------------------------------------------- bidding
     def base_bid(self, st: CampaignState) -> float:
         """Starting bid per result, minor units.

@@ -169,13 +169,34 @@ class Ledger:
         room under the caps it would be booked against (for a daily budget
         today's and the flight's total), less what `held` (spend row ->
         minor units) keeps for slots served before it. Nothing outside the flight."""
-        if not budget.covers(now):
-            return 0
-        caps = budget.caps(now)
-        spent = self._spent(campaign_id, [key for key, _ in caps])
+        return self.remaining_many({campaign_id: budget}, now, {campaign_id: held or {}})[
+            campaign_id
+        ]
+
+    def remaining_many(
+        self,
+        budgets: Mapping[int, Budget],
+        now: datetime,
+        held: Mapping[int, Mapping[str, int]] | None = None,
+    ) -> dict[int, int]:
+        """`remaining` for every campaign of `budgets`, in one read of their spend rows."""
+        caps = {cid: b.caps(now) for cid, b in budgets.items() if b.covers(now)}
+        out = {cid: 0 for cid in budgets}
+        if not caps:
+            return out
+        s = schema.campaign_spend
+        keys = sorted({key for rows in caps.values() for key, _ in rows})
+        q = select(s.c.campaign_id, s.c.day, s.c.spent_minor).where(
+            s.c.campaign_id.in_(list(caps)), s.c.day.in_(keys)
+        )
+        with self.store.engine.connect() as conn:
+            spent = {(int(cid), day): int(v) for cid, day, v in conn.execute(q).all()}
         held = held or {}
-        room = min(cap - spent.get(key, 0) - held.get(key, 0) for key, cap in caps)
-        return max(room, 0)
+        for cid, rows in caps.items():
+            kept = held.get(cid, {})
+            room = min(cap - spent.get((cid, key), 0) - kept.get(key, 0) for key, cap in rows)
+            out[cid] = max(room, 0)
+        return out
 
     def total(self, campaign_id: int) -> int:
         """The sum of the ledger's rows: what the spend counter must equal."""

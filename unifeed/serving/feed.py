@@ -20,7 +20,7 @@ import numpy as np
 
 from unifeed.ads.delivery import AdDelivery, DeliveryConfig, PlacedAd
 from unifeed.ads.ledger import Ledger
-from unifeed.ads.unreported import held, report_frontier
+from unifeed.ads.unreported import held_many, report_frontier
 from unifeed.model.checkpoint import Checkpoint, CheckpointError
 from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
@@ -225,19 +225,18 @@ class FeedService:
         acted = self.store.items_with_actions(user_pk, AD_STOP_ACTIONS)
         excluded = cat.mask(set(acted) | shown)
         config = self.ads.config
-        frontier: list[datetime | None] = []  # read once per page, when a budget asks
+        room: dict[int, int] = {}  # read once per page, for every live campaign
 
         def remaining(campaign_id: int) -> int:
             """What the budget may still sell now, less the slots served but not reported."""
-            budget = self.ads.budget_of(campaign_id)
-            if budget is None:
-                return 0
-            if not config.hold_unreported:
-                return self.ledger.remaining(campaign_id, budget, now)
-            if not frontier:
-                frontier.append(report_frontier(self.store))
-            pending = held(self.store, campaign_id, budget, now, config.report_lag, frontier[0])
-            return self.ledger.remaining(campaign_id, budget, now, pending)
+            if not room:
+                budgets = self.ads.budgets()
+                pending = None
+                if config.hold_unreported:
+                    frontier = report_frontier(self.store)
+                    pending = held_many(self.store, budgets, now, config.report_lag, frontier)
+                room.update(self.ledger.remaining_many(budgets, now, pending))
+            return room.get(campaign_id, 0)
 
         placed = self.ads.place(
             model_version=self.model.version if self.model else None,

@@ -91,6 +91,14 @@ events = Table(
 )
 Index("ix_events_user_time", events.c.user_id, events.c.timestamp)
 Index("ix_events_item", events.c.item_id)
+# The report frontier reads the newest events that name a page; events that
+# name none (most of a large batch) must not be scanned past to find them.
+Index(
+    "ix_events_with_request",
+    events.c.id,
+    sqlite_where=events.c.request_id.is_not(None),
+    postgresql_where=events.c.request_id.is_not(None),
+)
 
 feed_requests = Table(
     "feed_requests",
