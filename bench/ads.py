@@ -36,12 +36,13 @@ if __name__ == "__main__":  # `python bench/ads.py` puts bench/ on sys.path, not
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.ads_report import EARLY, plots, render, report_picture
+from bench.audiences import ARMS, audiences
 from bench.report import REPO, write_section
 from unifeed.ads.calibration import FREQUENCY_BUCKETS, earlier_views, reliability
-from unifeed.ads.campaigns import OBJECTIVES
+from unifeed.ads.objective import OBJECTIVES
 from unifeed.settings import Settings
 from unifeed.sim.advertisers import Advertiser
-from unifeed.sim.flight import FLIGHT_ARMS, ArmOutcome, FlightConfig, run_flight
+from unifeed.sim.flight import ArmOutcome, FlightConfig, run_flight
 from unifeed.sim.world import SimConfig, World
 from unifeed.store import Store, schema
 
@@ -155,7 +156,10 @@ def calibration(outcome: ArmOutcome, advertisers: list[Advertiser]) -> dict[str,
     slots, fa = [slots[k] for k in keep], views[keep]
     pa = np.array([r.p_result for r in slots])
     ya = np.array(
-        [sum(acted[r.request_id, r.item_id, a] for a in OBJECTIVES[r.objective]) for r in slots],
+        [
+            sum(acted[r.request_id, r.item_id, a] for a in OBJECTIVES[r.objective].result_actions)
+            for r in slots
+        ],
         dtype=np.float64,
     )
     groups = np.array([r.objective for r in slots])
@@ -283,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--users", type=int, default=FlightConfig().sim.n_users)
     p.add_argument("--flight-days", type=int, default=3)
-    p.add_argument("--arms", default=",".join(FLIGHT_ARMS), help="comma-separated")
+    p.add_argument("--arms", default=",".join(ARMS), help="comma-separated")
     p.add_argument(
         "--budget-minor", type=int, default=FlightConfig.budget_minor, help="each campaign's"
     )
@@ -355,7 +359,7 @@ def run_with_progress(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        return run_flight(cfg, out, arms, progress)
+        return run_flight(cfg, out, audiences(arms), progress)
 
 
 if __name__ == "__main__":

@@ -49,9 +49,10 @@ if __name__ == "__main__":
 
 from bench._world import load_store, make_world
 from bench.report import commit, machine, today, write_section
-from unifeed.ads.delivery import DeliveryConfig
+from unifeed.ads.config import DeliveryConfig
 from unifeed.ads.unreported import REPORT_LAG
 from unifeed.settings import Settings
+from unifeed.sim.clock import SimClock
 from unifeed.store import Store, schema
 
 KEY = "free-delivery-bench-operator-key"
@@ -111,14 +112,6 @@ class Outcome:
         return self.free_minor / self.budget_minor
 
 
-class _Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 def prepare(root: Path, users: int, items: int, seed: int) -> tuple[Path, list[str], list[str]]:
     """The warm store (trained, model published); the users and the creatives' texts."""
     from unifeed.serving.training import StoreTrainConfig, train_from_store
@@ -164,8 +157,14 @@ def run(
     started = time.perf_counter()
     data = root / f"run-{len(list(root.iterdir()))}"
     shutil.copytree(warm, data)
-    clock = _Clock(T0)
-    delivery = DeliveryConfig(hold_unreported=ARMS[arm], report_lag=report_lag)
+    clock = SimClock(T0)
+    delivery = DeliveryConfig(
+        hold_unreported=ARMS[arm],
+        report_lag=report_lag,
+        # as every simulated clock refits (unifeed.sim.flight)
+        calibrate_every=dt.timedelta(hours=1),
+        fit_every=dt.timedelta(0),
+    )
     # Two streams, so that both arms see the same users in the same order.
     rngs = np.random.default_rng([seed, 0]), np.random.default_rng([seed, 1])
     with running_server(_settings(data), clock=clock, delivery=delivery) as url:
@@ -195,7 +194,7 @@ def run(
 
 def _drive(
     client: httpx.Client,
-    clock: _Clock,
+    clock: SimClock,
     users: list[str],
     rngs: tuple[np.random.Generator, np.random.Generator],  # who asks; which ads are seen
     reporting: Reporting,
@@ -204,10 +203,10 @@ def _drive(
     """Feeds and late impressions until done (module docstring); (feeds, served, seen)."""
     pending: list[tuple[dt.datetime, dict[str, Any]]] = []
     requests = served = seen = 0
-    while clock.now < FLIGHT[1]:
-        if clock.now.second < STEP.total_seconds():  # once a simulated minute
-            due = [e for t, e in pending if t <= clock.now]
-            pending = [(t, e) for t, e in pending if t > clock.now]
+    while clock.now() < FLIGHT[1]:
+        if clock.now().second < STEP.total_seconds():  # once a simulated minute
+            due = [e for t, e in pending if t <= clock.now()]
+            pending = [(t, e) for t, e in pending if t > clock.now()]
             if due:
                 client.post("/v1/events", json={"events": due}).raise_for_status()
         u = int(rngs[0].integers(len(users)))
@@ -219,19 +218,19 @@ def _drive(
         # The top of the page is always seen, and reported like the rest.
         top = page["items"][0]
         if not top["sponsored"]:
-            event = _impression(user, top["item_id"], page["request_id"], clock.now)
-            pending.append((clock.now + delay, event))
+            event = _impression(user, top["item_id"], page["request_id"], clock.now())
+            pending.append((clock.now() + delay, event))
         for it in page["items"]:
             if not it["sponsored"]:
                 continue
             served += 1
             if rngs[1].random() < show_rate:
                 seen += 1
-                event = _impression(user, it["item_id"], page["request_id"], clock.now)
-                pending.append((clock.now + delay, event))
-        clock.now += STEP
+                event = _impression(user, it["item_id"], page["request_id"], clock.now())
+                pending.append((clock.now() + delay, event))
+        clock.move_to(clock.now() + STEP)
     if pending:  # the flight is over: what is still on its way arrives (booked when served)
-        clock.now = max(t for t, _ in pending)
+        clock.move_to(max(t for t, _ in pending))
         client.post("/v1/events", json={"events": [e for _, e in pending]}).raise_for_status()
     return requests, served, seen
 

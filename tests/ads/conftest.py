@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.ads.market import seed_market
 from tests.api.conftest import AUTH, client, make_settings, settings
-from unifeed.ads.delivery import DeliveryConfig
+from unifeed.ads.config import DeliveryConfig
 from unifeed.api import create_app
 
 __all__ = ["client", "settings"]

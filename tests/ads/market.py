@@ -14,6 +14,7 @@ from sqlalchemy import Row, select
 
 from tests.serving.test_model_feed import FAST, TOPICS, text
 from unifeed.ads.campaigns import Campaign
+from unifeed.ads.objective import OBJECTIVES
 from unifeed.serving.training import train_from_store
 from unifeed.settings import Settings
 from unifeed.store import Store, schema
@@ -34,7 +35,7 @@ def a_campaign(start: datetime, **over: object) -> Campaign:
         public_id="c1",
         advertiser_id=1,
         name="pasta",
-        objective="traffic",
+        objective=OBJECTIVES["traffic"],
         currency="EUR",
         budget_kind="lifetime",
         budget_minor=3_000,
@@ -52,7 +53,30 @@ def a_campaign(start: datetime, **over: object) -> Campaign:
         status="active",
         created_at=start,
     )
+    if isinstance(over.get("objective"), str):  # named, as the API names it
+        over = {**over, "objective": OBJECTIVES[over["objective"]]}  # type: ignore[index]
     return replace(base, **over)
+
+
+class SteppedClock:
+    """A service clock the test moves: timers follow it and refits run at
+    once, as on a simulation's (`unifeed.clock.Clock`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.t = now
+
+    def now(self) -> datetime:
+        return self.t
+
+    def elapsed(self) -> timedelta:
+        return self.t - NOW
+
+    def run_beside(self, name: str, job: Callable[[], None]) -> bool:
+        job()
+        return True
+
+    def wait(self, timeout: float = 60.0) -> None:
+        pass
 
 
 def sponsored(page: dict) -> list[dict]:

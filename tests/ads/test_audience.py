@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.ads.market import a_campaign
 from unifeed.ads.audience import in_suggested_groups
-from unifeed.ads.delivery import AdDelivery, DeliveryConfig
-from unifeed.store.db import as_utc
+from unifeed.ads.config import DeliveryConfig
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -27,14 +25,3 @@ def test_suggested_groups_filter_by_age_and_gender() -> None:
 def test_unknown_audience_is_refused() -> None:
     with pytest.raises(ValueError, match="audience"):
         DeliveryConfig(audience="zip codes")  # type: ignore[arg-type]
-
-
-def test_refresh_is_due_when_the_clock_reaches_the_next_pacing_step() -> None:
-    now = [T0]
-    d = AdDelivery(None, lambda: now[0], 3600.0)  # type: ignore[arg-type]
-    assert d._due()  # never refreshed
-    d._checked = time.monotonic()
-    d._due_at = as_utc(T0 + timedelta(hours=1))
-    assert not d._due()  # an hour of wall clock to go and the clock has not moved
-    now[0] = T0 + timedelta(hours=1)
-    assert d._due()  # a simulation moved its clock past the step

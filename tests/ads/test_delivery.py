@@ -22,6 +22,7 @@ from tests.ads.market import (
 from unifeed.ads import prediction
 from unifeed.ads.campaign_state import billed_impressions
 from unifeed.ads.campaigns import Campaigns
+from unifeed.ads.delivery import bid
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.store import Store, schema
 
@@ -145,10 +146,10 @@ def test_refits_run_off_the_request_path(market, monkeypatch) -> None:
     monkeypatch.setattr(prediction, "billed_impressions", slow)
     page = client.get("/v1/feed", params={"user_id": "u0", "n": 10})
     assert page.status_code == 200
-    assert ads._refitting is not None and ads._refitting.is_alive()  # still fitting
+    assert ads.clock.running("ads-calibrate")  # still fitting
     release.set()
     ads.wait_for_refit()
-    assert not ads._refitting.is_alive()
+    assert not ads.clock.running("ads-calibrate")
 
 
 def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:
@@ -166,7 +167,7 @@ def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:
     client.get("/v1/feed", params={"user_id": "u0", "n": 10})
     ads.wait_for_refit()
     assert int(np.argmax(ads.traffic.shares)) == busy
-    ads.invalidate()
+    ads.campaigns_changed()
     client.get("/v1/feed", params={"user_id": "u1", "n": 10})
     (st,) = ads._states.values()
     assert st.pacer.curve is ads.traffic
@@ -185,6 +186,7 @@ def test_a_viewer_who_clicked_the_campaign_is_bid_on_as_one(market) -> None:
     # Repeat viewers click half as often, those who clicked three times as often.
     curve = np.array([1.0, 0.5, 0.5, 0.5, 1.0, 3.0, 3.0, 3.0])
     ads.predict.wearout, ads.predict.prior_wearout = curve.copy(), curve.copy()
+    ads.publish()
     again = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()
     (second,) = sponsored(again)  # the other creative: the clicked one is not shown again
     assert second["item_id"] != ad
@@ -220,7 +222,8 @@ def test_a_new_goal_campaign_bids_half_its_goal(market) -> None:
     (st,) = ads._states.values()
     # (its first update may already have raised the goal multiplier a step)
     assert st.goal is not None and 0.5 <= st.goal.multiplier <= 0.6
-    assert ads.bid(st) == 80 * st.goal.multiplier
+    live = ads.snapshot.campaigns[st.campaign.id]
+    assert bid(live, ads.config.reserve_minor) == 80 * st.goal.multiplier
 
 
 def test_a_new_reach_campaign_enters_a_share_of_the_auctions(market) -> None:
@@ -256,6 +259,7 @@ def test_awareness_buys_people_reached(eager_market) -> None:
     ads = client.app.state.services.feed.ads
     (st,) = ads._states.values()
     st.pacer.multiplier = 20.0  # u0 has three impressions on record: worth 1/16
+    ads.publish()
     page = client.get("/v1/feed", params={"user_id": "u0", "n": 10, "include_seen": True}).json()
     (repeat,) = sponsored(page)
     when = iso(NOW + timedelta(seconds=5))

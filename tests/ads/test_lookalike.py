@@ -96,7 +96,7 @@ def test_the_auction_logs_the_viewer_and_learns_who_clicks(market) -> None:
     ads = client.app.state.services.feed.ads
     b = billed_impressions(store, [c.id], ads._model_version)
     assert b.query.shape[0] == 30 and not np.isnan(b.query).any()
-    d = Predictor("model")
+    d = Predictor()
     st = CampaignState(c, np.array([0]), Pacer(c.budget_minor, c.start_at, c.end_at), None)
     d.fit(store, {c.id: st}, ads._model_version, datetime.now(UTC))
     look = d.lookalikes[c.id]
@@ -105,6 +105,7 @@ def test_the_auction_logs_the_viewer_and_learns_who_clicks(market) -> None:
     assert factor[clicker].min() > factor[~clicker].max()
     # The live auction bids with it: the logged p(result) is the viewer's.
     ads.predict.lookalikes = d.lookalikes
+    ads.publish()
     # A newcomer who likes topic 1 too.
     topic = list(TOPICS)[1]
     history = [

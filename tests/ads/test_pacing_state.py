@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.ads.market import NOW, create_campaign, seed_market
+from tests.ads.market import NOW, SteppedClock, create_campaign, seed_market
 from tests.api.conftest import AUTH, make_settings
 from unifeed.ads.campaign_state import CampaignState
 from unifeed.ads.campaigns import Campaigns
@@ -24,8 +24,8 @@ def test_a_restarted_server_resumes_pacing_where_it_stood(
     tmp_path: Path, database_url: str
 ) -> None:
     settings = make_settings(tmp_path, database_url)
-    now = [NOW]
-    with TestClient(create_app(settings, clock=lambda: now[0]), headers=AUTH) as client:
+    clock = SteppedClock(NOW)
+    with TestClient(create_app(settings, clock=clock), headers=AUTH) as client:
         adv = seed_market(client, settings)
         create_campaign(client, adv, budget=100_000, objective="awareness")
         create_campaign(
@@ -40,7 +40,7 @@ def test_a_restarted_server_resumes_pacing_where_it_stood(
         # Three pacing steps without spend: each campaign is behind its curve.
         for _ in range(3):
             client.get("/v1/feed", params={"user_id": "u0", "n": 10})
-            now[0] += timedelta(minutes=11)
+            clock.t += timedelta(minutes=11)
         client.get("/v1/feed", params={"user_id": "u0", "n": 10})
         before = {}
         for pk in pks:
@@ -52,7 +52,7 @@ def test_a_restarted_server_resumes_pacing_where_it_stood(
     # Both multipliers climbed from where they start (a goal campaign's pacer at 1).
     assert traffic[0] > 1.0 and traffic[2] is not None and traffic[2] > GoalHolder(1.0).multiplier
     # A new server on the same store: the controllers carry on from there.
-    with TestClient(create_app(settings, clock=lambda: now[0]), headers=AUTH) as client:
+    with TestClient(create_app(settings, clock=clock), headers=AUTH) as client:
         client.get("/v1/feed", params={"user_id": "u0", "n": 10})
         for pk in pks:
             st = campaign_state(client, pk)

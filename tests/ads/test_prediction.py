@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from bench.audiences import Broad
 from tests.ads.market import a_campaign, create_campaign, serve_everyone
-from unifeed.ads.audience import REPEAT_WORTH
+from unifeed.ads.audience import REPEAT_WORTH, ModelAudience
 from unifeed.ads.calibration import Calibrator
 from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState, peer_priors
 from unifeed.ads.campaigns import Campaign, Campaigns
@@ -34,7 +35,8 @@ def state(c: Campaign, **totals: int) -> CampaignState:
 
 
 def predictor(audience: str) -> Predictor:
-    return Predictor(audience)  # type: ignore[arg-type]
+    """The model's prediction, or the broad baseline's (every viewer alike)."""
+    return Predictor({"model": ModelAudience(), "broad": Broad()}[audience])
 
 
 def test_the_model_predicts_per_viewer_the_baselines_do_not() -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bench import ads_seeds
 from bench.ads import analyse, arm_store, auctionnet, pacing
 from bench.ads_report import render
+from bench.audiences import audiences
 from unifeed.ads.ledger import LIFETIME
 from unifeed.sim.advertisers import OBJECTIVE_PLAN
 from unifeed.sim.flight import FlightConfig, SimClock, run_flight
@@ -35,7 +36,7 @@ TINY = FlightConfig(
 @pytest.fixture(scope="module")
 def flight(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("flight")
-    return run_flight(TINY, out, ("automatic", "demographic"))
+    return run_flight(TINY, out, audiences(["automatic", "demographic"]))
 
 
 def test_every_campaign_runs_and_none_overspends(flight) -> None:
@@ -158,7 +159,7 @@ def test_a_flight_replays_exactly(flight, tmp_path) -> None:
     """On the simulated clock nothing depends on how fast the machine runs:
     the same flight run again buys the same impressions and results."""
     _, advertisers, outcomes = flight
-    _, _, again = run_flight(TINY, tmp_path, ("automatic",))
+    _, _, again = run_flight(TINY, tmp_path, audiences(["automatic"]))
     keys = ("spend_minor", "impressions", "reach", "results", "pacing")
     for a in advertisers:
         first, second = outcomes["automatic"].reports[a.id], again["automatic"].reports[a.id]

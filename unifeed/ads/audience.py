@@ -1,21 +1,60 @@
-"""Who may see a campaign's ads, and what a view of a reach campaign is worth.
+"""Who a campaign's ads are for: the law, and the audience policy that chooses among the rest.
 
 The law (a campaign's countries and minimum age) is the only hard filter in
-production. The age and gender groups of an audience suggestion filter only
-for the "demographic" benchmark baseline (`unifeed.ads.delivery`).
+production. Beyond it an `Audience` policy decides whom a campaign reaches
+and whether p(result) tells viewers apart. Production's is `ModelAudience`:
+everyone the law allows, each viewer predicted by the model. The baselines
+the ads benchmark compares it with (manual targeting, broad delivery) are
+policies too, and live next to that benchmark (`bench/audiences.py`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
 
 from unifeed.ads.campaigns import Campaign
 
-Audience = Literal["model", "demographic", "broad"]
-AUDIENCES: tuple[Audience, ...] = ("model", "demographic", "broad")
+
+@runtime_checkable
+class Audience(Protocol):
+    @property
+    def per_viewer(self) -> bool:
+        """Whether the model predicts each viewer (and so who clicked before,
+        and whom they resemble) or every viewer is predicted alike, from the
+        campaign's average rates; alike, every viewer is worth the same to a
+        campaign, which then paces by throttling (`unifeed.ads.pacing`)."""
+        ...
+
+    def reaches(self, c: Campaign, viewer: Mapping[str, Any]) -> bool:
+        """Whether the campaign may be shown to this viewer, whom the law allows."""
+        ...
+
+    def creative(self, scores: np.ndarray, rng: np.random.Generator) -> int:
+        """Which of the campaign's creatives the viewer sees, by the model's scores for them."""
+        ...
 
 
-def may_see(c: Campaign, user: dict[str, Any]) -> bool:
+@dataclass(frozen=True)
+class ModelAudience:
+    """Everyone the law allows, each viewer predicted by the model and shown
+    the creative the model ranks highest for them."""
+
+    @property
+    def per_viewer(self) -> bool:
+        return True
+
+    def reaches(self, c: Campaign, viewer: Mapping[str, Any]) -> bool:
+        return True
+
+    def creative(self, scores: np.ndarray, rng: np.random.Generator) -> int:
+        return int(np.argmax(scores))
+
+
+def may_see(c: Campaign, user: Mapping[str, Any]) -> bool:
     """Whether the campaign's legal constraints (countries, minimum age) let the user see it."""
     countries = c.constraints.get("countries")
     if countries and user.get("country") not in countries:
@@ -24,11 +63,11 @@ def may_see(c: Campaign, user: dict[str, Any]) -> bool:
     return not (min_age and (user.get("age") is None or user["age"] < min_age))
 
 
-def in_suggested_groups(c: Campaign, user: dict[str, Any]) -> bool:
+def in_suggested_groups(c: Campaign, user: Mapping[str, Any]) -> bool:
     """Whether a user is in the age and gender groups of the campaign's audience suggestion.
 
-    Only the "demographic" baseline uses this as a filter; keys it reads:
-    age_min, age_max, genders.
+    The model weighs it as a hint (`unifeed.ads.prediction`); only the manual
+    targeting baseline filters by it. Keys it reads: age_min, age_max, genders.
     """
     hint = c.audience_hint or {}
     age = user.get("age")
@@ -46,11 +85,10 @@ def in_suggested_groups(c: Campaign, user: dict[str, Any]) -> bool:
 # A repeat view of an awareness campaign's ad is worth this share of a new
 # person reached, halving with every further view. It is never a result (a
 # person is reached once), but without any worth a campaign that had reached
-# everyone it could stopped spending: the benchmark's fuller market left 6%
-# of its budget unspent. A repeat wins only once the campaign's bid has risen
-# to several times what reaching new people takes, that is once new people
-# run out; the halving spreads the repeats over people instead of piling
-# them on a few.
+# everyone it could would stop spending. A repeat wins only once the
+# campaign's bid has risen to several times what reaching new people takes,
+# that is once new people run out; the halving spreads the repeats over
+# people instead of piling them on a few.
 REPEAT_WORTH = 0.25
 
 

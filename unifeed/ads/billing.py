@@ -17,14 +17,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from unifeed.ads.campaigns import MAX_CLICK_WINDOW_DAYS, OBJECTIVES, Campaigns
+from unifeed.ads.campaigns import MAX_CLICK_WINDOW_DAYS, Campaigns
 from unifeed.ads.ledger import Budget, Charge, ChargeOutcome, Ledger
+from unifeed.ads.objective import OBJECTIVES, RESULT_ACTIONS
 from unifeed.store import Store, schema
 from unifeed.store.db import utcnow
 
 log = logging.getLogger(__name__)
 
-RESULT_ACTIONS = {a for actions in OBJECTIVES.values() for a in actions}
 SEEN_ACTIONS = ("impression", "click")  # events that prove an ad slot was seen
 
 
@@ -224,7 +224,7 @@ def best_touch(result: Any, touches: Sequence[Any]) -> tuple[int, str] | None:
         if (
             t.item_id != result.item_id
             or t.timestamp > result.timestamp
-            or result.action not in OBJECTIVES[t.objective]
+            or result.action not in OBJECTIVES[t.objective].result_actions
         ):
             continue
         age = result.timestamp - t.timestamp

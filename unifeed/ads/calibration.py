@@ -23,10 +23,7 @@ PRIOR_LEVEL_CLICKS = 10.0
 # times the viewer had seen the campaign before (0, 1, 2, 3 or more) and
 # whether they had clicked it then, again shrunk towards "no change" by this
 # many expected clicks. The click splits the curve because a repeat view
-# says most about the viewer, not the ad: in the ads benchmark a viewer who
-# had clicked the campaign before clicked again at 0.26-0.43, one who had
-# seen it once without a click at 0.07-0.20, against 0.25-0.36 predicted for
-# both by one curve (`wearout_bucket`).
+# says most about the viewer, not the ad (`wearout_bucket`).
 FREQUENCY_BUCKETS = 4
 WEAROUT_BUCKETS = 2 * FREQUENCY_BUCKETS  # (views, clicked before): `wearout_bucket`
 PRIOR_WEAROUT_CLICKS = 10.0

@@ -17,19 +17,16 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select
 
-from unifeed.ads.campaigns import AFTER_CLICK_OBJECTIVES, Campaign
+from unifeed.ads.campaigns import Campaign
 from unifeed.ads.ledger import LIFETIME
 from unifeed.ads.pacing import GoalHolder, Pacer
 from unifeed.store import Store, schema
 from unifeed.store.db import as_utc
 from unifeed.store.feed_log import FeedLog
 
-# Until a campaign has results of its own, a result is taken to be this much
-# rarer than a click on the same ad (a click is the first step to any result),
-# or as rare as its peers' clicks show (`peer_priors`); its own results per
-# click take over as its clicks pass PRIOR_CLICKS.
-RESULT_PER_CLICK_PRIOR = {"click": 1.0, "like": 0.3, "long_view": 0.3}
-DEFAULT_RESULT_PER_CLICK = 0.1
+# Until a campaign has results of its own, its results per click are its
+# objective's prior (`Objective.prior_results_per_click`) or its peers'
+# (`peer_priors`); its own take over as its clicks pass PRIOR_CLICKS.
 PRIOR_CLICKS = 20.0
 # The baselines' click rate before a campaign has impressions of its own.
 PRIOR_CLICK_RATE = 0.05
@@ -81,7 +78,7 @@ class CampaignState:
     @property
     def results_per_click(self) -> float:
         """Its results per click, shrunk towards its peers' (`peer_priors`) while clicks are few."""
-        if self.campaign.result_actions[0] == "click":
+        if self.campaign.objective.result_is_the_click:
             return 1.0
         prior = self.peer_results_per_click
         if prior is None:
@@ -90,7 +87,7 @@ class CampaignState:
 
 
 def default_results_per_click(c: Campaign) -> float:
-    return RESULT_PER_CLICK_PRIOR.get(c.result_actions[0], DEFAULT_RESULT_PER_CLICK)
+    return c.objective.prior_results_per_click
 
 
 def shrunk(results: float, clicks: float, prior: float) -> float:
@@ -108,13 +105,6 @@ def peer_priors(states: dict[int, CampaignState]) -> None:
     audience as much as of the offer: a new campaign that starts from its
     peers' rate bids near right from its first hour. Only delivery reads
     the pooled rates: no report shows one advertiser's to another.
-
-    With the default alone, the ads benchmark's conversion campaigns were
-    predicted at 57-70% of their results on the flight's first day (its
-    simulated people convert about 0.8 of their clicks) and leads at 81%
-    over the flight; with their peers', leads are predicted at 100% (seed
-    0), and `bench/ads_seeds.py` went from a geometric mean of 2.62x to
-    2.65x with the lowest cell from 2.02x to 2.15x.
     """
     totals: dict[str, list[float]] = {}  # objective, or "after click" -> [results, clicks]
     for st in states.values():
@@ -131,7 +121,8 @@ def peer_priors(states: dict[int, CampaignState]) -> None:
 
 def _peer_keys(c: Campaign) -> list[str]:
     """Its peer groups, narrowest first."""
-    return [c.objective, "after click"] if c.objective in AFTER_CLICK_OBJECTIVES else [c.objective]
+    name = c.objective.name
+    return [name, "after click"] if c.objective.after_click else [name]
 
 
 def load_totals(store: Store, states: dict[int, CampaignState], now: datetime) -> None:

@@ -15,22 +15,11 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select, update
 
 from unifeed.ads.ledger import Budget
+from unifeed.ads.objective import OBJECTIVES, Objective
 from unifeed.store import schema
 from unifeed.store.db import as_utc, hash_key, utcnow
 from unifeed.store.store import Store
 
-# The event each objective buys, as advertisers name objectives.
-OBJECTIVES: dict[str, tuple[str, ...]] = {
-    "awareness": ("impression",),
-    "traffic": ("click",),
-    "engagement": ("like", "share", "long_view"),
-    "leads": ("lead",),
-    "app_promotion": ("install",),
-    "sales": ("purchase",),
-}
-# Objectives whose result is something the viewer does off the platform
-# after clicking (unifeed.ads.conversion).
-AFTER_CLICK_OBJECTIVES: frozenset[str] = frozenset({"leads", "app_promotion", "sales"})
 BID_STRATEGIES: tuple[str, ...] = ("highest_volume", "cost_per_result", "roas", "bid_cap")
 MAX_CLICK_WINDOW_DAYS = 28  # the longest attribution window a campaign may ask for
 
@@ -41,7 +30,7 @@ class Campaign:
     public_id: str
     advertiser_id: int
     name: str
-    objective: str
+    objective: Objective
     currency: str
     budget_kind: str
     budget_minor: int
@@ -66,7 +55,7 @@ class Campaign:
 
     @property
     def result_actions(self) -> tuple[str, ...]:
-        return OBJECTIVES[self.objective]
+        return self.objective.result_actions
 
     @property
     def holds_a_goal(self) -> bool:
@@ -80,6 +69,7 @@ class Campaign:
     @classmethod
     def from_row(cls, r: Row[Any]) -> Campaign:
         m = dict(r._mapping)
+        m["objective"] = OBJECTIVES[m["objective"]]
         m["brief"] = json.loads(m["brief"])
         m["constraints"] = json.loads(m["constraints"])
         m["audience_hint"] = json.loads(m["audience_hint"]) if m["audience_hint"] else None

@@ -17,13 +17,6 @@ expected clicks where its click level put them: the factor says who, not
 how many.
 
 A model's vectors live in its own space: a new model starts without any.
-
-Measured (`bench/ads_seeds.py`, the 15 non-awareness cells of automatic /
-manual results per euro): without lookalikes, geometric mean 2.58x and one
-cell under 2x; LOOKALIKE_SPREAD 0.5, 2.62x and none under 2x; 1.0, 2.63x
-and two under 2x, and the campaigns' hours within 20% of their pacing
-target fell from 54% to 46% on average (0.5: 51%), as spend gathered on
-fewer viewers arrives in clumps.
 """
 
 from __future__ import annotations

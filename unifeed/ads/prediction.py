@@ -1,57 +1,26 @@
-"""What delivery predicts of a viewer and an ad: p(click) and p(result).
+"""What delivery predicts of a viewer and an ad: p(click) and p(result), fitted and frozen.
 
-p(click) starts from the model's score for the viewer and the creative,
-turned into a probability by a Platt calibration refitted on what the feed
-showed and what was clicked. Each campaign's own clicks against what was
-predicted for them rescale it (ads are not posts), and a learned wear-out
-curve discounts a viewer who has seen the campaign before, one curve for
-viewers who clicked it and one for those who did not: a repeat view tells
-who the viewer is as much as it tires them. Both are fitted together on
-billed impressions (`unifeed.ads.calibration`). The campaign's
-audience suggestion is a hint, never a filter: viewers inside its age and
-gender groups and those outside each get a factor, the clicks they gave over
-what was predicted for them, which stays near 1 until the campaign's clicks
-say the groups differ. Last, each campaign's lookalike
-(`unifeed.ads.lookalike`) learns from its billed impressions which viewers,
-by their model vectors, click it more or less than all that predicted, and
-scales p(click) by it: the score ranks a new ad's viewers only as well as
-its text says who it is for.
-
-A campaign holding a cost-per-result or ROAS goal bids an absolute price per
-viewer, goal times p(result), so it reads p(click) from a curve whose slope
-is refitted on the ads' own first views (`calibration.fit_ad_curve`): the
-organic curve is fitted on the feed's top items, where the score says little
-more, and is too flat where ads reach, so a goal campaign paid over its goal
-for viewers far down the ranking. Highest-volume campaigns keep the organic
-curve: on them the ads' slope measured worse (`bench/ads_seeds.py`,
-geometric mean of the non-awareness ratios over manual targeting: 2.34x
-with the ads' slope for every campaign, 2.41x with the organic curve for
-every campaign, 2.52x with the ads' slope for goal campaigns only), and
-their pacing multiplier, not p(click), sets their price. Measured again
-once repeat views had their own wear-out curves: 2.62x with the ads' slope
-for every campaign against 2.60x, cells moving by -0.7x to +0.4x either
-way; within what competition moves, so the organic curve stays.
-
-p(result) is
-p(click) times what follows a click: for leads, installs and purchases a
-rate that moves with the viewer's score (`unifeed.ads.conversion`), for
-engagement the campaign's results per click. Awareness buys people reached:
-a first view is the result, a repeat is worth `reach_worth` of one.
-
-The benchmark baselines ("demographic", "broad") predict every viewer alike,
-with the campaign's average rates, as delivery worked before a model chose
-the audience.
+p(click) is the model's score for the viewer and the creative through a
+Platt calibration, rescaled by what billed impressions showed: each
+campaign's click level, the wear-out of repeat views, the audience
+suggestion's groups and the campaign's lookalike. p(result) multiplies it by
+what follows a click (`unifeed.ads.conversion` for results off the platform).
+`Predictor` is the learning side, refitted beside the requests; `Prediction`
+is its frozen output, what a snapshot serves from. docs/ads.md explains each
+factor.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 import numpy as np
 
-from unifeed.ads.audience import Audience, in_suggested_groups, reach_worth
+from unifeed.ads.audience import Audience, ModelAudience, in_suggested_groups, reach_worth
 from unifeed.ads.calibration import (
     WEAROUT_BUCKETS,
     Calibrator,
@@ -61,7 +30,7 @@ from unifeed.ads.calibration import (
     wearout_bucket,
 )
 from unifeed.ads.campaign_state import CampaignState, billed_impressions
-from unifeed.ads.campaigns import AFTER_CLICK_OBJECTIVES, Campaign
+from unifeed.ads.campaigns import Campaign
 from unifeed.ads.conversion import ConversionCurve, clicks
 from unifeed.ads.conversion import fit as fit_conversions
 from unifeed.ads.lookalike import Lookalike, fit_lookalikes
@@ -76,12 +45,29 @@ MIN_CALIBRATION = 500  # shown items needed before the click calibration is refi
 def converts_after_click(c: Campaign) -> bool:
     """Its result is one thing a viewer does off the platform after clicking
     (unifeed.ads.conversion)."""
-    return c.objective in AFTER_CLICK_OBJECTIVES
+    return c.objective.after_click
+
+
+class CampaignRates(Protocol):
+    """What prediction reads of a campaign: a learner's state or a snapshot's copy of it."""
+
+    @property
+    def campaign(self) -> Campaign: ...
+    @property
+    def click_level(self) -> float: ...
+    @property
+    def suggestion_levels(self) -> tuple[float, float]: ...
+    @property
+    def click_rate(self) -> float: ...
+    @property
+    def results_per_click(self) -> float: ...
 
 
 @dataclass
 class Predictor:
-    audience: Audience = "model"
+    """The learning side: what is fitted on billed impressions, and refitted."""
+
+    audience: Audience = field(default_factory=ModelAudience)
     click: Calibrator = field(default_factory=Calibrator)  # p(click | shown, score)
     # p(click | an ad shown, score) for campaigns holding a goal: `click`
     # until this model's ads have clicks.
@@ -143,7 +129,7 @@ class Predictor:
         predicted = np.where(goal, self.ad_click.predict(b.score), self.click.predict(b.score))
         # The baselines predict every viewer alike: a click before is what
         # the model's audience knows of a viewer, not theirs.
-        clicked_before = b.clicked_before if self.audience == "model" else False
+        clicked_before = b.clicked_before if self.audience.per_viewer else False
         frequency = wearout_bucket(b.exposures, clicked_before)  # (N,)
         self.levels, self.wearout = fit_click_levels(
             b.campaign,
@@ -167,7 +153,7 @@ class Predictor:
         expected = predicted * levels * self.wearout[frequency]
         group = 2 * b.campaign + inside
         self.suggestion = shrunk_ratios(group, expected, b.clicked, self.prior_suggestion)
-        if self.audience == "model":
+        if self.audience.per_viewer:
             hint = np.array([self.suggestion.get(int(g), 1.0) for g in group])
             self.lookalikes = fit_lookalikes(b.campaign, b.query, expected * hint, b.clicked)
 
@@ -179,15 +165,51 @@ class Predictor:
                 self.suggestion.get(2 * cid + 1, self.prior_suggestion.get(2 * cid + 1, 1.0)),
             )
 
+    def p_click(self, st: CampaignRates, *args: Any, **kwargs: Any) -> np.ndarray:
+        """p(click) as the fits stand now (`Prediction.p_click`)."""
+        return self.frozen().p_click(st, *args, **kwargs)
+
+    def p_result(self, st: CampaignRates, *args: Any, **kwargs: Any) -> np.ndarray:
+        """p(result) as the fits stand now (`Prediction.p_result`)."""
+        return self.frozen().p_result(st, *args, **kwargs)
+
+    def frozen(self) -> Prediction:
+        """The fitted parts as they stand, for a snapshot (each fit replaces
+        them with new objects, so a snapshot's never change)."""
+        return Prediction(
+            self.audience,
+            self.click,
+            self.ad_click,
+            self.wearout,
+            self.conversions,
+            self.lookalikes,
+        )
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The serving side: p(click) and p(result) per viewer, from one snapshot's fits."""
+
+    audience: Audience
+    click: Calibrator
+    ad_click: Calibrator | None
+    wearout: np.ndarray
+    conversions: ConversionCurve
+    lookalikes: Mapping[int, Lookalike]
+
     def curve(self, c: Campaign) -> Calibrator:
-        """p(click | score) as the campaign reads it (module docstring)."""
+        """p(click | score) as the campaign reads it. One holding a goal bids an
+        absolute price per viewer, goal × p(result), so it reads the slope
+        refitted on the ads' own first views: the organic curve, fitted on the
+        feed's top items, is too flat where ads reach. The others keep the
+        organic curve: their pacing multiplier, not p(click), sets their price."""
         if c.holds_a_goal and self.ad_click is not None:
             return self.ad_click
         return self.click
 
     def p_click(
         self,
-        st: CampaignState,
+        st: CampaignRates,
         scores: np.ndarray,
         exposures: int = 0,
         suggested: bool = False,
@@ -202,7 +224,7 @@ class Predictor:
         `query`: the viewer's model vector, for the campaign's lookalike
         (the baselines look at neither).
         """
-        model = self.audience == "model"
+        model = self.audience.per_viewer
         fatigue = self.wearout[int(wearout_bucket(exposures, clicked_before and model))]
         if model:
             level = st.click_level * st.suggestion_levels[int(suggested)]
@@ -215,7 +237,7 @@ class Predictor:
 
     def p_result(
         self,
-        st: CampaignState,
+        st: CampaignRates,
         scores: np.ndarray,
         exposures: int = 0,
         suggested: bool = False,
@@ -223,10 +245,10 @@ class Predictor:
         query: np.ndarray | None = None,
     ) -> np.ndarray:
         """p(the campaign's result | this viewer sees the creative)."""
-        if st.campaign.result_actions[0] == "impression":
+        if st.campaign.objective.is_reach:
             return np.full(len(scores), reach_worth(exposures))
         p = self.p_click(st, scores, exposures, suggested, clicked_before, query)
-        if converts_after_click(st.campaign) and self.audience == "model":
+        if converts_after_click(st.campaign) and self.audience.per_viewer:
             cid = st.campaign.id
             return np.clip(p * self.conversions.rate(cid, st.results_per_click, scores), 0.0, 1.0)
         return np.clip(p * st.results_per_click, 0.0, 1.0)

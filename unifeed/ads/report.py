@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, text
 
+from unifeed.actions import POSITIVE_ACTIONS
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.pacing import Pacer
 from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
-from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.store import Store, schema
 from unifeed.store.db import as_utc
 
@@ -84,7 +84,7 @@ def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
     curve = pacing_curve(c, buckets, now, learn_traffic(store, _last_day(c, now)), step)
     return {
         "campaign": c.public_id,
-        "objective": c.objective,
+        "objective": c.objective.name,
         "result_actions": list(c.result_actions),
         "attribution": {
             "click_days": c.click_window_days,

@@ -27,11 +27,8 @@ from unifeed.store.db import as_utc
 
 HOURS = 24
 LOOKBACK = timedelta(days=7)
-# An even prior worth this many requests (4 an hour). At 480 the benchmark's
-# first flight day, learned from two warm-up days of ~3,500 requests, asked
-# the night hours for about half as much again as their traffic: its pacers
-# fell behind by morning and bid up (worst cumulative deviation 12-36%;
-# 4-17% at 96, seed 0, automatic arm).
+# An even prior worth this many requests (4 an hour): a few days of a small
+# app's log outweigh it, a quiet night hour does not.
 PRIOR_REQUESTS = 96.0
 FLOOR = 0.25  # no hour's share below this fraction of an even one
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
@@ -20,7 +19,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from unifeed import __version__
-from unifeed.ads.delivery import DeliveryConfig
+from unifeed.ads.config import DeliveryConfig
 from unifeed.api import campaign_routes, errors, heavy, limits
 from unifeed.api.deps import AUTH_RESPONSES, OperatorDep, Services, ServicesDep
 from unifeed.api.schemas import (
@@ -35,6 +34,7 @@ from unifeed.api.schemas import (
     UpsertResult,
     UserBatch,
 )
+from unifeed.clock import Clock
 from unifeed.settings import Settings
 from unifeed.store import UnknownReference
 
@@ -51,7 +51,7 @@ SWITCH_INTERVAL_S = 0.0005
 
 def create_app(
     settings: Settings | None = None,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock | None = None,
     delivery: DeliveryConfig | None = None,
 ) -> FastAPI:
     """The app. `clock` replaces the wall clock (a simulation runs on its own time);

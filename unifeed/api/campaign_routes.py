@@ -89,7 +89,7 @@ def create_campaign(
                 f"advertiser_id: unknown advertiser {body.advertiser_id!r}",
             )
     assert advertiser is not None
-    if problem := body.schedule.outside_horizon(services.feed.clock()):
+    if problem := body.schedule.outside_horizon(services.feed.clock.now()):
         name, why = problem
         raise RequestValidationError(
             [
@@ -102,7 +102,7 @@ def create_campaign(
             ]
         )
     created = services.campaigns.create(advertiser, body.columns())
-    services.feed.ads.invalidate()
+    services.feed.ads.campaigns_changed()
     return CampaignPublic.of(created)
 
 
@@ -123,7 +123,7 @@ def _set_status(services: Services, who: Principal, campaign_id: str, status: st
     visible(services, who, campaign_id)
     c = services.campaigns.set_status(campaign_id, who.scope, status)
     assert c is not None  # visible() just found it, and campaigns are never deleted
-    services.feed.ads.invalidate()
+    services.feed.ads.campaigns_changed()
     return c
 
 
@@ -165,7 +165,7 @@ def add_creatives(
     ]
     ids = services.campaigns.add_creatives(c, rows)
     services.feed.catalogue.invalidate()
-    services.feed.ads.invalidate()
+    services.feed.ads.campaigns_changed()
     return CreativesPublic(item_ids=ids)
 
 
@@ -204,4 +204,6 @@ async def _report(
     """Heavy work (api/limits.py): computed, and drawn, in the worker process."""
     c = await run_in_threadpool(visible, services, who, campaign_id)
     async with limits.admitted(request, who), limits.lane(request):
-        return await services.heavy.run(heavy.campaign_report, c, services.feed.clock(), picture)
+        return await services.heavy.run(
+            heavy.campaign_report, c, services.feed.clock.now(), picture
+        )

@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 
-from unifeed.ads.campaigns import BID_STRATEGIES, MAX_CLICK_WINDOW_DAYS, OBJECTIVES, Campaign
+from unifeed.ads.campaigns import BID_STRATEGIES, MAX_CLICK_WINDOW_DAYS, Campaign
+from unifeed.ads.objective import OBJECTIVES
 from unifeed.api.schemas import Currency, Id, Plain, Strict, Time
 
 Objective = Literal[tuple(OBJECTIVES)]  # type: ignore[valid-type]
@@ -143,7 +144,7 @@ class CampaignCreate(Strict):
 
     @model_validator(mode="after")
     def _roas_needs_values(self) -> Self:
-        if self.bid_strategy.type == "roas" and self.objective != "sales":
+        if self.bid_strategy.type == "roas" and not OBJECTIVES[self.objective].has_values:
             raise ValueError(
                 "bid_strategy.type=roas needs purchase values: use it with objective=sales"
             )
@@ -194,7 +195,7 @@ class CampaignPublic(BaseModel):
         return cls(
             id=c.public_id,
             name=c.name,
-            objective=c.objective,
+            objective=c.objective.name,
             result_actions=list(c.result_actions),
             budget=BudgetIn(amount_minor=c.budget_minor, currency=c.currency, kind=c.budget_kind),  # type: ignore[arg-type]
             schedule={"start": c.start_at, "end": c.end_at},

@@ -6,9 +6,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -17,8 +15,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from unifeed.ads.billing import Billing
 from unifeed.ads.campaigns import Campaigns
-from unifeed.ads.delivery import DeliveryConfig
+from unifeed.ads.config import DeliveryConfig
 from unifeed.api.heavy import HeavyWork
+from unifeed.clock import Clock
 from unifeed.serving.feed import FeedService
 from unifeed.settings import MAX_KEY_LENGTH, Settings
 from unifeed.store import Store
@@ -97,7 +96,7 @@ class Services:
     def start(
         cls,
         settings: Settings,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | None = None,
         delivery: DeliveryConfig | None = None,
     ) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,9 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from unifeed.actions import ACTIONS
 from unifeed.ads.money import CURRENCIES, MAX_RESULT_VALUE_MINOR, check_currency
 from unifeed.data.interactions import ITEM_KINDS
-from unifeed.serving.actions import ACTIONS
 
 
 def no_nul(v: str) -> str:

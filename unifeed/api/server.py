@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 
 import uvicorn
 
-from unifeed.ads.delivery import DeliveryConfig
+from unifeed.ads.config import DeliveryConfig
 from unifeed.api.app import create_app
+from unifeed.clock import Clock
 from unifeed.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def running_server(
     settings: Settings,
     host: str = "127.0.0.1",
     *,
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock | None = None,
     delivery: DeliveryConfig | None = None,
 ) -> Iterator[str]:
     """Serve on a free port in a background thread; yields the base URL.

@@ -10,14 +10,13 @@ catalogue that grew half-way through them.
 from __future__ import annotations
 
 import logging
-import math
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
 
+from unifeed.clock import Clock, Every, WallClock
 from unifeed.store import Catalogue, Store
 from unifeed.store.db import utcnow
 
@@ -53,13 +52,12 @@ class CatalogueView:
 
 
 class LiveCatalogue:
-    def __init__(self, store: Store, refresh_seconds: float) -> None:
+    def __init__(self, store: Store, refresh_seconds: float, clock: Clock | None = None) -> None:
         self.store = store
-        self.refresh_seconds = refresh_seconds
         self._view = CatalogueView()
         self._since: datetime | None = None
         self._updated: list[datetime | None] = []  # (I,) updated_at of each row
-        self._checked = -math.inf
+        self._due = Every(clock or WallClock(), refresh_seconds)
         self._lock = threading.Lock()
 
     def view(self) -> CatalogueView:
@@ -70,20 +68,20 @@ class LiveCatalogue:
 
     def invalidate(self) -> None:
         """Check the store on the next `refresh` (this process just wrote items)."""
-        self._checked = -math.inf
+        self._due.reset()
 
     def refresh(self) -> bool:
         """Pull items changed since the last refresh; True when anything changed."""
-        if time.monotonic() - self._checked < self.refresh_seconds:
+        if not self._due.due():
             return False
         with self._lock:
-            if time.monotonic() - self._checked < self.refresh_seconds:
+            if not self._due.due():
                 return False
-            self._checked = time.monotonic()
+            self._due.done()
             # Anything written more than OVERLAP before the previous read was
             # committed by then, so only the window since then is read again
             # (and not, say, a whole bulk load that happened to be recent).
-            read_at = utcnow()
+            read_at = utcnow()  # the store stamps rows by the wall clock, whatever the service's
             since = None if self._since is None else self._since - OVERLAP
             rows = self.store.catalogue(since=since)
             self._since = read_at

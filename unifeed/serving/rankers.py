@@ -1,7 +1,10 @@
 """The three ways a feed can be ranked: the unified model, popularity, random.
 
-Each ranks rows of the live catalogue and returns (rows, scores), best first,
-with the excluded rows left out.
+Each is a `Ranker`: it ranks rows of a catalogue view for a user, best first,
+with the excluded rows left out, or says it cannot (the model, before its
+first checkpoint or for a user without history), and the feed falls back to
+popularity. The model's ranking also carries the user's model vector and the
+item vectors, which the ads score their creatives with.
 """
 
 from __future__ import annotations
@@ -9,21 +12,46 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from unifeed.actions import POSITIVE_ACTIONS
+from unifeed.clock import Clock, Every, WallClock
 from unifeed.data.interactions import kind_code
-from unifeed.model.checkpoint import Checkpoint
+from unifeed.model.checkpoint import Checkpoint, CheckpointError
 from unifeed.retrieval import ExactIndex, VectorIndex, build_index
-from unifeed.serving.actions import POSITIVE_ACTIONS
-from unifeed.serving.catalogue import CatalogueView
+from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
+from unifeed.serving.publish import current_version
+from unifeed.settings import Settings
 from unifeed.store import Store
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A ranked page: catalogue rows, best first, and who ranked them."""
+
+    rows: np.ndarray  # (n,)
+    scores: np.ndarray  # (n,)
+    ranker: str  # as the response names it: model, popularity, random or fallback
+    model_version: str | None = None
+    query: np.ndarray | None = None  # (D,) the user's model vector, when a model ranked
+    item_vectors: np.ndarray | None = None  # (I, D) the view's items as that model scores them
+
+
+class Ranker(Protocol):
+    def rank(
+        self, cat: CatalogueView, user_pk: int | None, n: int, exclude: np.ndarray
+    ) -> Ranking | None:
+        """The n best rows of `cat` not excluded, for this user (None: unknown
+        to the store); None when this ranker cannot rank for them."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -42,9 +70,8 @@ class ScoredItems:
 class ModelRanker:
     """A checkpoint scoring the live catalogue, new items from their content."""
 
-    name = "model"
-
-    def __init__(self, ckpt: Checkpoint, version: str, faiss_threshold: int) -> None:
+    def __init__(self, ckpt: Checkpoint, version: str, faiss_threshold: int, store: Store) -> None:
+        self.store = store  # the users' histories
         self.ckpt = ckpt
         self.version = version
         self.model = ckpt.model.eval()
@@ -138,8 +165,24 @@ class ModelRanker:
             h = F.normalize(h, dim=-1) / self.model.cfg.temperature
         return h.numpy()
 
-    @staticmethod
     def rank(
+        self, cat: CatalogueView, user_pk: int | None, n: int, exclude: np.ndarray
+    ) -> Ranking | None:
+        """By the user's state after their history; None for a user without one."""
+        if user_pk is None:
+            return None
+        scored = self.sync(cat)
+        history = self.store.history(user_pk, POSITIVE_ACTIONS, self.model.cfg.max_len)
+        pairs = [(cat.row_of_pk.get(pk), a) for pk, a in history]
+        pairs = [(r, a) for r, a in pairs if r is not None]
+        query = self.state(scored, [r for r, _ in pairs], [a for _, a in pairs])
+        if query is None:
+            return None
+        rows, scores = self.top(scored, query, n, exclude)
+        return Ranking(rows, scores, "model", self.version, query, scored.vectors)
+
+    @staticmethod
+    def top(
         items: ScoredItems, query: np.ndarray, n: int, exclude: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """The n best rows not excluded.
@@ -164,21 +207,56 @@ class ModelRanker:
         return rows[ok][:n], scores[ok][:n]
 
 
+class PublishedModel:
+    """The model ranker of the checkpoint published under the checkpoint root,
+    reloaded when CURRENT names another (polled, or at once when asked)."""
+
+    def __init__(
+        self, store: Store, settings: Settings, catalogue: LiveCatalogue, clock: Clock
+    ) -> None:
+        self.store, self.settings, self.catalogue = store, settings, catalogue
+        self.current: ModelRanker | None = None
+        self.error: str | None = None  # why the newest checkpoint could not be loaded
+        self._poll = Every(clock, settings.reload_seconds)
+        self._lock = threading.Lock()
+
+    def reload(self, force: bool = False) -> bool:
+        """Load the published checkpoint if it changed; True when a new one loaded."""
+        if not force and not self._poll.due():
+            return False
+        with self._lock:
+            self._poll.done()
+            root = Path(self.settings.checkpoint_root)
+            version = current_version(root)
+            if version is None or (self.current is not None and self.current.version == version):
+                return False
+            try:
+                ckpt = Checkpoint.load(root / version)
+            except CheckpointError as e:
+                # Keep serving the previous model; readiness reports the problem.
+                self.error = str(e)
+                log.error("cannot load checkpoint %s: %s", version, e)
+                return False
+            ranker = ModelRanker(ckpt, version, self.settings.faiss_threshold, self.store)
+            self.catalogue.refresh()
+            ranker.sync(self.catalogue.view())
+            self.current, self.error = ranker, None
+            log.info("serving checkpoint %s", version)
+            return True
+
+    def rank(
+        self, cat: CatalogueView, user_pk: int | None, n: int, exclude: np.ndarray
+    ) -> Ranking | None:
+        model = self.current
+        return None if model is None else model.rank(cat, user_pk, n, exclude)
+
+
 class PopularityRanker:
     """Items by their count of positive events; ties go to the newer item."""
 
-    name = "popularity"
-
-    def __init__(
-        self,
-        store: Store,
-        refresh_seconds: float,
-        ticker: Callable[[], float] = time.monotonic,  # seconds, of some clock
-    ) -> None:
+    def __init__(self, store: Store, refresh_seconds: float, clock: Clock | None = None) -> None:
         self.store = store
-        self.refresh_seconds = refresh_seconds
-        self.ticker = ticker
-        self._checked = -1e18
+        self._due = Every(clock or WallClock(), refresh_seconds)
         self._counts: dict[int, int] = {}
         self._generation = 0
         # (catalogue version, counts generation, order, scores), swapped as one.
@@ -189,12 +267,10 @@ class PopularityRanker:
             np.zeros(0),
         )
 
-    def rank(
-        self, cat: CatalogueView, n: int, exclude: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        if self.ticker() - self._checked >= self.refresh_seconds:
+    def rank(self, cat: CatalogueView, user_pk: int | None, n: int, exclude: np.ndarray) -> Ranking:
+        if self._due.due():
             self._counts = self.store.item_counts(POSITIVE_ACTIONS)
-            self._checked = self.ticker()
+            self._due.done()
             self._generation += 1
         version, generation, order, scores = self._cache
         if (version, generation) != (cat.version, self._generation):
@@ -205,18 +281,14 @@ class PopularityRanker:
         # Walk down the ranking only as far as the exclusions require.
         k = min(len(order), n + int(exclude.sum()))
         ok = ~exclude[order[:k]]
-        return order[:k][ok][:n], scores[:k][ok][:n]
+        return Ranking(order[:k][ok][:n], scores[:k][ok][:n], "popularity")
 
 
 class RandomRanker:
-    name = "random"
-
     def __init__(self) -> None:
         self._rng = np.random.default_rng()
 
-    def rank(
-        self, cat: CatalogueView, n: int, exclude: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def rank(self, cat: CatalogueView, user_pk: int | None, n: int, exclude: np.ndarray) -> Ranking:
         allowed = np.flatnonzero(~exclude)
         rows = self._rng.permutation(allowed)[:n]
-        return rows, np.zeros(len(rows))
+        return Ranking(rows, np.zeros(len(rows)), "random")

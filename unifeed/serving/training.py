@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from unifeed.actions import POSITIVE_ACTIONS
 from unifeed.data.interactions import Interactions, kind_code
 from unifeed.model.checkpoint import Checkpoint
 from unifeed.model.pipeline import build_model, model_config
 from unifeed.model.split import EvalSet, Sequences, Split
 from unifeed.model.train import TrainConfig, TrainObserver, fit
-from unifeed.serving.actions import POSITIVE_ACTIONS
 from unifeed.serving.publish import publish
 from unifeed.settings import Settings
 from unifeed.store import Store

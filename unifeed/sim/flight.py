@@ -3,8 +3,8 @@
 The market warms up first: a few days of organic feeds (no ads) so the model
 has histories to learn from, served and trained exactly as in the demo. Each
 arm then starts from a copy of that store, with its own server running on
-the simulation's clock and its own ad delivery audience ("model", or a
-baseline, see `unifeed.ads.delivery`), and runs the same flight:
+the simulation's clock and its own audience policy (the model's, or a
+benchmark's baseline: `unifeed.ads.audience`), and runs the same flight:
 
 1. advertisers sign up and post their campaigns (objective, budget, schedule,
    brief, an audience suggestion) and ad texts, each with its own key;
@@ -28,7 +28,7 @@ import heapq
 import logging
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,6 +43,7 @@ from unifeed.sim.advertisers import (
     ConversionModel,
     build_advertisers,
 )
+from unifeed.sim.clock import SimClock
 from unifeed.sim.response import ResponseModel, organic_items
 from unifeed.sim.run import (
     OPERATOR_KEY,
@@ -60,12 +61,10 @@ from unifeed.sim.run import (
 from unifeed.sim.world import START, SimConfig, World, build_world, session_seconds
 
 if TYPE_CHECKING:
+    from unifeed.ads.audience import Audience
     from unifeed.settings import Settings
 
 log = logging.getLogger(__name__)
-
-ARM_AUDIENCE = {"automatic": "model", "demographic": "demographic", "broad": "broad"}
-FLIGHT_ARMS: tuple[str, ...] = tuple(ARM_AUDIENCE)
 
 
 @dataclass(frozen=True)
@@ -108,19 +107,6 @@ class FlightConfig:
     @property
     def flight_end(self) -> dt.datetime:
         return START + dt.timedelta(days=self.sim.days)
-
-
-class SimClock:
-    """The service's clock in a simulation: the driver moves it, requests read it."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def move_to(self, t: dt.datetime) -> None:
-        self.now = t
 
 
 @dataclass
@@ -173,7 +159,7 @@ def warm_up(cfg: FlightConfig, world: World, data_dir: Path, progress: Progress 
             _post(client, "/v1/users", {"users": chunk})
         for day in range(cfg.warmup_days):
             progress("warm-up", day, cfg.warmup_days)
-            clock.now = START + dt.timedelta(days=day)
+            clock.move_to(START + dt.timedelta(days=day))
             _simulate_day(world, day, client, response, _Quiet(), "model", seen, clock.move_to)
             _retrain(settings, client, world.config, day)
         progress("warm-up", cfg.warmup_days, cfg.warmup_days)
@@ -184,12 +170,14 @@ def run_arm(
     world: World,
     advertisers: list[Advertiser],
     arm: str,
+    audience: Audience,
     warm_dir: Path,
     data_dir: Path,
     progress: Progress = _quiet,
 ) -> ArmOutcome:
-    """The flight for one arm, on a copy of the warmed-up store."""
-    from unifeed.ads.delivery import DeliveryConfig
+    """The flight for one arm (named `arm`, delivering to `audience`), on a
+    copy of the warmed-up store."""
+    from unifeed.ads.config import DeliveryConfig
     from unifeed.api.server import running_server
 
     start = time.perf_counter()
@@ -199,8 +187,12 @@ def run_arm(
     settings = _settings(cfg, data_dir)
     clock = SimClock(cfg.flight_start - dt.timedelta(hours=1))
     delivery = DeliveryConfig(
-        audience=ARM_AUDIENCE[arm],  # type: ignore[arg-type]
+        audience=audience,
         reserve_minor=cfg.reserve_minor,
+        # The simulated clock runs hours in minutes: the calibration is
+        # refitted every simulated hour, the click levels at every refresh.
+        calibrate_every=dt.timedelta(hours=1),
+        fit_every=dt.timedelta(0),
     )
     with running_server(settings, clock=clock, delivery=delivery) as url, _client(url) as client:
         flight = _Flight(cfg, world, advertisers, client, clock)
@@ -214,8 +206,8 @@ def run_arm(
                 day, schedule[k], lambda done, _, b=before: progress(arm, b + done, total)
             )
             _retrain(settings, client, world.config, day)
-        clock.now = cfg.flight_end + dt.timedelta(hours=6)
-        flight.flush(clock.now)
+        clock.move_to(cfg.flight_end + dt.timedelta(hours=6))
+        flight.flush(clock.now())
         reports = {
             a.id: _get(
                 flight.advertiser_clients[a.id], f"/v1/campaigns/{flight.campaigns[a.id]}/report"
@@ -307,7 +299,7 @@ class _Flight:
         progress: Callable[[int, int], None],
     ) -> None:
         day_start = START + dt.timedelta(days=day)
-        self.clock.now = day_start
+        self.clock.move_to(day_start)
         fresh = self.world.items_of_day(day)
         for chunk in _chunks([self.world.item_payload(int(i)) for i in fresh], 1000):
             _post(self.client, "/v1/items", {"items": chunk})
@@ -315,15 +307,15 @@ class _Flight:
         next_flush = day_start + step
         for k, (when, u, first) in enumerate(sessions):
             while when >= next_flush:
-                self.clock.now = next_flush
+                self.clock.move_to(next_flush)
                 self.flush(next_flush)
                 next_flush += step
-            self.clock.now = when
+            self.clock.move_to(when)
             self.session(u, day, when, first)
             if k % 50 == 0:
                 progress(k, len(sessions))
-        self.clock.now = day_start + dt.timedelta(days=1)
-        self.flush(self.clock.now)
+        self.clock.move_to(day_start + dt.timedelta(days=1))
+        self.flush(self.clock.now())
         progress(len(sessions), len(sessions))
 
     def session(self, u: int, day: int, when: dt.datetime, first: bool) -> None:
@@ -411,19 +403,21 @@ def _get(client: httpx.Client, path: str) -> dict[str, Any]:
 def run_flight(
     cfg: FlightConfig,
     out_dir: Path,
-    arms: tuple[str, ...] = FLIGHT_ARMS,
+    arms: Mapping[str, Audience],
     progress: Progress = _quiet,
 ) -> tuple[World, list[Advertiser], dict[str, ArmOutcome]]:
-    """Warm the market up once, then run every arm's flight from a copy of it."""
-    unknown = [a for a in arms if a not in ARM_AUDIENCE]
-    if unknown or not arms:
-        raise ValueError(f"arms must be some of {list(ARM_AUDIENCE)}, got {list(arms)}")
+    """Warm the market up once, then run every arm's flight from a copy of
+    it; `arms`: each arm's name and audience policy."""
+    if not arms:
+        raise ValueError("a flight needs at least one arm")
     world = build_world(cfg.sim)
     advertisers = build_advertisers(world, cfg.cost_goals_minor, cfg.creatives)
     warm_dir = out_dir / "warm"
     warm_up(cfg, world, warm_dir, progress)
     outcomes = {
-        arm: run_arm(cfg, world, advertisers, arm, warm_dir, out_dir / "arms" / arm, progress)
-        for arm in arms
+        arm: run_arm(
+            cfg, world, advertisers, arm, audience, warm_dir, out_dir / "arms" / arm, progress
+        )
+        for arm, audience in arms.items()
     }
     return world, advertisers, outcomes

@@ -24,10 +24,10 @@ from unifeed.store.db import as_utc, utcnow
 
 
 class Store(Protocol):
-    """What a batch write needs of unifeed.store.Store (which imports this module)."""
+    """What writing events needs of `unifeed.store.store.Store` (which imports this module)."""
 
-    engine: Engine
     dialect: str
+    engine: Engine
     insert: Any
 
     def write(self, bulk: bool = False) -> AbstractContextManager[Connection]: ...

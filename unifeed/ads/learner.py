@@ -1,0 +1,259 @@
+"""Ad learning: what delivery knows of the live campaigns, kept up to date and published.
+
+A refresh reloads the live campaigns with their spend and results, steps
+their pacing controllers (saved in the store, so a restarted server carries
+on) and relearns the day's traffic curve; refits calibrate p(click) and fit
+the click levels, wear-out, conversion rates and lookalikes on billed
+impressions. After each, the learner publishes an immutable `AdSnapshot`,
+which is all that serving (`unifeed.ads.delivery`) reads.
+
+Everything follows the injected clock (`unifeed.clock`): timers read it, and
+refits run through `Clock.run_beside`, in a thread beside the requests on the
+wall clock and at once on a simulation's clock, so a simulated flight is the
+same however fast the machine runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from unifeed.ads import pacing_state
+from unifeed.ads.calibration import Calibrator
+from unifeed.ads.campaign_state import CampaignState, load_totals
+from unifeed.ads.campaigns import Campaign, Campaigns
+from unifeed.ads.config import DeliveryConfig
+from unifeed.ads.pacing import GoalHolder, Pacer
+from unifeed.ads.prediction import Predictor
+from unifeed.ads.snapshot import AdSnapshot
+from unifeed.ads.traffic import TrafficCurve, midnight
+from unifeed.ads.traffic import learn as learn_traffic
+from unifeed.ads.unreported import show_rate, unreported_spend
+from unifeed.clock import Clock, Every
+from unifeed.store import Store
+from unifeed.store.db import as_utc
+from unifeed.store.feed_log import FeedLog
+
+log = logging.getLogger(__name__)
+
+
+def _controllers(st: CampaignState) -> pacing_state.Controllers:
+    return st.campaign.id, st.pacer, st.goal
+
+
+class AdLearner:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        refresh_seconds: float,
+        config: DeliveryConfig | None = None,
+    ) -> None:
+        """`refresh_seconds`: how often to reload campaigns and spend (other
+        servers charge the same budgets); sooner when a pacing step or a
+        campaign's start or end is due, or `campaigns_changed` says so."""
+        self.store = store
+        self.campaigns = Campaigns(store)
+        self.clock = clock
+        self.config = config or DeliveryConfig()
+        self.predict = Predictor(self.config.audience)  # p(click), p(result) per viewer
+        self.log = FeedLog(store)
+        self.traffic = TrafficCurve()  # the pacers' target shape, from the feed log
+        self._traffic_due: datetime | None = None
+        self._states: dict[int, CampaignState] = {}
+        self._snapshot = AdSnapshot()
+        # Also due at the service time of the next pacing step or campaign
+        # start or end, so pacing keeps its interval on any clock.
+        self._refresh = Every(clock, refresh_seconds)
+        self._calibration = Every(clock, self.config.calibrate_every)
+        self._fit = Every(clock, self.config.fit_every)
+        self._lock = threading.RLock()  # a simulation's clock refits inside the refresh
+        self._model_version: str | None = None  # the version the last refresh learned for
+
+    @property
+    def snapshot(self) -> AdSnapshot:
+        return self._snapshot
+
+    def campaigns_changed(self) -> None:
+        """Reload the campaigns at the next request (this process just changed one)."""
+        self._refresh.reset()
+
+    def publish(self) -> AdSnapshot:
+        """Swap in a snapshot of what is known now."""
+        with self._lock:
+            self._snapshot = AdSnapshot.of(self._states, self.predict)
+            return self._snapshot
+
+    # ------------------------------------------------------------ refresh
+    def refresh(
+        self, now: datetime, model_version: str | None, row_of_pk: dict[int, int]
+    ) -> AdSnapshot:
+        """The snapshot for a request served by `model_version` at `now`:
+        reloaded and stepped when due, relearned when the model is new."""
+        if not self._refresh.due() and (model_version == self._model_version or not self._states):
+            return self._snapshot
+        with self._lock:
+            now = as_utc(now)  # naive UTC, as the store keeps times
+            loaded = False
+            if self._refresh.due():  # (another request may have refreshed while this one waited)
+                self._reload(now, row_of_pk, self._model_version)
+                loaded = True
+            if self._states and model_version != self._model_version:
+                # A new model scores on its own scale: what the last one
+                # learned of each campaign becomes the prior of its fits.
+                self._model_version = model_version
+                self.predict.new_model(self._states)
+                if loaded:
+                    self._learn_levels(self._states, model_version)
+                else:
+                    self._reload(now, row_of_pk, model_version)
+            return self.publish()
+
+    def _reload(self, now: datetime, row_of_pk: dict[int, int], version: str | None) -> None:
+        """Reload live campaigns, their spend and results; step their pacers."""
+        self._refresh.done()
+        if self._traffic_due is None or now >= self._traffic_due:
+            # It reads a week of the feed log; pacers take it up at the
+            # refresh after it is in.
+            self.clock.run_beside("ads-traffic", lambda: self._learn_traffic(now))
+        states: dict[int, CampaignState] = {}
+        fresh: list[CampaignState] = []  # no controllers in this process yet
+        due: list[datetime] = []
+        for c in self.campaigns.list(None):
+            if c.status == "active" and now < c.start_at:
+                due.append(c.start_at)
+            if not c.live_at(now) or not c.creative_item_ids:
+                continue
+            due.append(c.end_at)
+            rows = np.array(
+                [row_of_pk[p] for p in c.creative_item_ids if p in row_of_pk], dtype=np.int64
+            )
+            if len(rows) == 0:
+                continue
+            st = self._states.get(c.id)
+            if st is None or now >= st.pacer.end:  # new, or a daily budget's new day
+                goal = self._goal(c)
+                st = CampaignState(c, rows, self._pacer(c, now, goal), goal)
+                fresh.append(st)
+            st.campaign, st.creative_rows = c, rows
+            st.pacer.curve = self.traffic
+            states[c.id] = st
+        if fresh:
+            resumed = pacing_state.restore(self.store, (_controllers(s) for s in fresh))
+            for st in fresh:
+                st.last_update = resumed.get(st.campaign.id)  # its next step is due then
+        load_totals(self.store, states, now)
+        self._load_unreported(states, now)
+        self._learn_levels(states, version)
+        stepped: list[CampaignState] = []
+        for st in states.values():
+            step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
+            if step:
+                paced = st.pacing_spent_minor + st.unreported_minor
+                st.pacer.update(now, paced)
+                if st.goal is not None:
+                    st.goal.update(
+                        st.spent_minor,
+                        st.value if st.campaign.roas_goal else st.results,
+                        behind=paced < st.pacer.target(now),
+                    )
+                st.last_update = now
+                stepped.append(st)
+            due.append(st.last_update + self.config.pacing_interval)
+        pacing_state.save(self.store, (_controllers(s) for s in stepped), now)
+        self._states = states
+        self._refresh.at = min(due, default=None)
+
+    def _learn_levels(self, states: dict[int, CampaignState], version: str | None) -> None:
+        """Refit the click levels when they are fitted at refreshes and due; apply them."""
+        if self.config.fit_every is not None and self._fit.due():
+            self._fit.done()
+            self.clock.run_beside("ads-fit", lambda: self._fit_click_levels(states, version))
+        self.predict.apply_levels(states)
+
+    def _pacer(self, c: Campaign, now: datetime, goal: GoalHolder | None) -> Pacer:
+        # Every viewer is worth the same to a reach campaign, and to any
+        # campaign of a baseline audience: those pace by throttling.
+        flat = c.objective.is_reach or not self.config.audience.per_viewer
+        start, end = c.start_at, c.end_at
+        if c.budget_kind == "daily":
+            start = midnight(now)
+            end = start + timedelta(days=1)
+        # A goal campaign's bid starts low through its goal multiplier, and
+        # its pacer only ever lowers it (`bid`): a pacer starting low as well
+        # would have it bid a quarter of its goal until both had climbed.
+        return Pacer(
+            c.budget_minor,
+            start,
+            end,
+            throttle=flat,
+            start_rate=self.config.start_rate,
+            start_multiplier=1.0 if goal is not None else Pacer.start_multiplier,
+            curve=self.traffic,
+        )
+
+    def _load_unreported(self, states: dict[int, CampaignState], now: datetime) -> None:
+        """Each campaign's spend served but not reported yet (a daily
+        budget's since midnight only), for its pacer."""
+        if not states:
+            return
+        daily = {cid for cid, st in states.items() if st.campaign.budget_kind == "daily"}
+        rest = [cid for cid in states if cid not in daily]
+        lag = self.config.report_lag
+        # One share of served ads seen for all: it is the app's, not a campaign's.
+        rate = show_rate(self.store, list(states), now - lag)
+        pending = unreported_spend(self.store, rest, now, lag=lag, rate=rate)
+        pending |= unreported_spend(
+            self.store, list(daily), now, since=midnight(now), lag=lag, rate=rate
+        )
+        for cid, st in states.items():
+            st.unreported_minor = pending.get(cid, 0.0)
+
+    @staticmethod
+    def _goal(c: Campaign) -> GoalHolder | None:
+        if c.bid_strategy == "cost_per_result" and c.cost_goal_minor:
+            return GoalHolder(float(c.cost_goal_minor))
+        if c.bid_strategy == "roas" and c.roas_goal:
+            return GoalHolder(1.0 / c.roas_goal)
+        return None
+
+    # ------------------------------------------------------------- refits
+    def refit(self, model_version: str | None) -> AdSnapshot:
+        """Refit the calibration when due (a request has ads to place); the
+        snapshot to serve from: the refit's own on a simulation's clock."""
+        if self._calibration.due():
+            self._calibration.done()
+            live = dict(self._states)
+            self.clock.run_beside("ads-calibrate", lambda: self._calibrate(model_version, live))
+        return self._snapshot
+
+    def calibrate(self, model_version: str | None) -> Calibrator:
+        """Refit p(click | score) on what this model showed and what was clicked."""
+        self.predict.calibrate(self.log, model_version)
+        return self.predict.click
+
+    def _calibrate(self, model_version: str | None, states: dict[int, CampaignState]) -> None:
+        self.calibrate(model_version)
+        if self.config.fit_every is None:  # the click levels are ratios to it
+            self._fit_click_levels(states, model_version)
+        self.publish()
+
+    def _fit_click_levels(self, states: dict[int, CampaignState], version: str | None) -> None:
+        """Refit the click levels and wear-out on this model's billed impressions."""
+        self.predict.fit(self.store, states, version, as_utc(self.clock.now()))
+        with self._lock:
+            self.predict.apply_levels(self._states)
+            self.publish()
+
+    def _learn_traffic(self, now: datetime) -> None:
+        """Relearn the day's traffic shape from the feed log (it reads whole
+        past days, so it cannot change before midnight)."""
+        self.traffic = learn_traffic(self.store, now)
+        self._traffic_due = midnight(now) + timedelta(days=1)
+
+    def wait_for_refit(self, timeout: float = 60.0) -> None:
+        """Block until the refits running beside the requests are done (tests and benchmarks)."""
+        self.clock.wait(timeout)

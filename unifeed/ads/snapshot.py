@@ -1,0 +1,65 @@
+"""What ad serving reads: an immutable snapshot of every live campaign and the fitted models.
+
+The learner (`unifeed.ads.learner`) builds one after each refresh or refit
+and publishes it by swapping one reference, as `unifeed.serving.catalogue`
+publishes catalogue views; a request takes one snapshot and reads only it,
+so a refit finishing half-way through an auction cannot mix two states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from unifeed.ads.campaign_state import CampaignState
+from unifeed.ads.campaigns import Campaign
+from unifeed.ads.prediction import Prediction, Predictor
+
+
+@dataclass(frozen=True)
+class LiveCampaign:
+    """One live campaign as the auction sees it: its controllers' output and its rates."""
+
+    campaign: Campaign
+    creative_rows: np.ndarray  # (K,) catalogue rows of its creatives
+    multiplier: float  # the pacing multiplier on its bid
+    rate: float  # the share of auctions it enters (throttled pacing), else 1
+    goal_multiplier: float | None  # its cost or ROAS goal's multiplier, if it holds one
+    results: int
+    value: float
+    click_rate: float  # clicks per billed impression, shrunk
+    results_per_click: float
+    click_level: float
+    suggestion_levels: tuple[float, float]
+
+    @classmethod
+    def of(cls, st: CampaignState) -> LiveCampaign:
+        rows = st.creative_rows.copy()
+        rows.flags.writeable = False
+        return cls(
+            st.campaign,
+            rows,
+            st.pacer.multiplier,
+            st.pacer.rate,
+            None if st.goal is None else st.goal.multiplier,
+            st.results,
+            st.value,
+            st.click_rate,
+            st.results_per_click,
+            st.click_level,
+            st.suggestion_levels,
+        )
+
+
+@dataclass(frozen=True)
+class AdSnapshot:
+    campaigns: Mapping[int, LiveCampaign] = field(default_factory=lambda: MappingProxyType({}))
+    prediction: Prediction = field(default_factory=lambda: Predictor().frozen())
+
+    @classmethod
+    def of(cls, states: Mapping[int, CampaignState], predictor: Predictor) -> AdSnapshot:
+        live = {cid: LiveCampaign.of(st) for cid, st in states.items()}
+        return cls(MappingProxyType(live), predictor.frozen())
