@@ -88,7 +88,9 @@ def advertisers(base: str, key: str, url: str, world: World) -> dict[str, str]:
     """The shop (an API campaign) and the rival (a year-old daily campaign); their keys."""
     from sqlalchemy import insert, select
 
+    from unifeed.ads.campaign_spec import Brief, CampaignSpec
     from unifeed.ads.campaigns import Campaigns
+    from unifeed.ads.objective import OBJECTIVES
     from unifeed.store import Store, schema
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -110,19 +112,19 @@ def advertisers(base: str, key: str, url: str, world: World) -> dict[str, str]:
             start = now - timedelta(days=365)
             c = repo.create(
                 repo.advertiser_id("rival") or 0,
-                {
-                    "name": "a year of kettles",
-                    "objective": "traffic",
-                    "currency": "EUR",
-                    "budget_kind": "daily",
-                    "budget_minor": 10**6,
-                    "start_at": start,
-                    "end_at": start + timedelta(days=366),
-                    "bid_strategy": "highest_volume",
-                    "brief": BRIEF,
-                    "click_window_days": 7,
-                    "view_window_days": 1,
-                },
+                CampaignSpec(
+                    name="a year of kettles",
+                    objective=OBJECTIVES["traffic"],
+                    currency="EUR",
+                    budget_kind="daily",
+                    budget_minor=10**6,
+                    start_at=start,
+                    end_at=start + timedelta(days=366),
+                    bid_strategy="highest_volume",
+                    brief=Brief(**BRIEF),
+                    click_window_days=7,
+                    view_window_days=1,
+                ),
             )
             _post(
                 client, f"/v1/campaigns/{c.public_id}/creatives", {"texts": ["kettle"] * 3}, rival

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Row, select
 
 from tests.serving.test_model_feed import FAST, TOPICS, text
+from unifeed.ads.campaign_spec import Brief
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.objective import OBJECTIVES
 from unifeed.serving.training import train_from_store
@@ -45,9 +46,7 @@ def a_campaign(start: datetime, **over: object) -> Campaign:
         cost_goal_minor=None,
         roas_goal=None,
         bid_cap_minor=None,
-        brief={},
-        constraints={},
-        audience_hint=None,
+        brief=Brief(product="pasta"),
         click_window_days=7,
         view_window_days=1,
         status="active",

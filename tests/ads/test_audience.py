@@ -8,13 +8,14 @@ import pytest
 
 from tests.ads.market import a_campaign
 from unifeed.ads.audience import in_suggested_groups
+from unifeed.ads.campaign_spec import AudienceHint
 from unifeed.ads.config import DeliveryConfig
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def test_suggested_groups_filter_by_age_and_gender() -> None:
-    c = a_campaign(T0, audience_hint={"age_min": 35, "age_max": 54, "genders": ["female"]})
+    c = a_campaign(T0, audience_hint=AudienceHint(35, 54, ("female",)))
     assert in_suggested_groups(c, {"age": 40, "gender": "female"})
     assert not in_suggested_groups(c, {"age": 30, "gender": "female"})
     assert not in_suggested_groups(c, {"age": 40, "gender": "male"})

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from unifeed.ads.campaign_spec import Brief, CampaignSpec
 from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Budget, Charge, ChargeOutcome, Ledger
+from unifeed.ads.objective import OBJECTIVES
 from unifeed.store import Store
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
@@ -24,19 +26,19 @@ def campaign(store: Store, budget: int, kind: str = "lifetime") -> int:
     adv = repo.create_advertiser("acme", "Acme")
     c = repo.create(
         adv,
-        {
-            "name": "spring",
-            "objective": "traffic",
-            "currency": "EUR",
-            "budget_kind": kind,
-            "budget_minor": budget,
-            "start_at": T0,
-            "end_at": T0 + timedelta(days=7),
-            "bid_strategy": "highest_volume",
-            "brief": {"product": "shoes"},
-            "click_window_days": 7,
-            "view_window_days": 1,
-        },
+        CampaignSpec(
+            name="spring",
+            objective=OBJECTIVES["traffic"],
+            currency="EUR",
+            budget_kind=kind,
+            budget_minor=budget,
+            start_at=T0,
+            end_at=T0 + timedelta(days=7),
+            bid_strategy="highest_volume",
+            brief=Brief(product="shoes"),
+            click_window_days=7,
+            view_window_days=1,
+        ),
     )
     return c.id
 

@@ -19,7 +19,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
 
 from tests.api.conftest import AUTH, client, make_settings, settings
+from unifeed.ads.campaign_spec import Brief, CampaignSpec
 from unifeed.ads.campaigns import Campaigns
+from unifeed.ads.objective import OBJECTIVES
 from unifeed.api.server import running_server
 from unifeed.settings import Settings
 from unifeed.store import Store, schema
@@ -203,19 +205,19 @@ def _year_long_campaign(client: TestClient, settings: Settings) -> tuple[str, di
         start = NOW.replace(tzinfo=None, hour=0, minute=0, second=0) - timedelta(days=365)
         c = repo.create(
             repo.advertiser_id("acme") or 0,
-            {
-                "name": "a year",
-                "objective": "traffic",
-                "currency": "EUR",
-                "budget_kind": "daily",
-                "budget_minor": 1_000,
-                "start_at": start,
-                "end_at": start + timedelta(days=366),
-                "bid_strategy": "highest_volume",
-                "brief": BRIEF,
-                "click_window_days": 7,
-                "view_window_days": 1,
-            },
+            CampaignSpec(
+                name="a year",
+                objective=OBJECTIVES["traffic"],
+                currency="EUR",
+                budget_kind="daily",
+                budget_minor=1_000,
+                start_at=start,
+                end_at=start + timedelta(days=366),
+                bid_strategy="highest_volume",
+                brief=Brief(**BRIEF),
+                click_window_days=7,
+                view_window_days=1,
+            ),
         )
         day, us = timedelta(days=1), timedelta(microseconds=1)
         times = [start - day, start, start + 10 * day - us, start + 10 * day, start + 200 * day]

@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from unifeed.ads.campaign_spec import AudienceHint
 from unifeed.ads.campaigns import Campaign
 
 
@@ -56,10 +57,10 @@ class ModelAudience:
 
 def may_see(c: Campaign, user: Mapping[str, Any]) -> bool:
     """Whether the campaign's legal constraints (countries, minimum age) let the user see it."""
-    countries = c.constraints.get("countries")
+    countries = c.constraints.countries
     if countries and user.get("country") not in countries:
         return False
-    min_age = c.constraints.get("min_age")
+    min_age = c.constraints.min_age
     return not (min_age and (user.get("age") is None or user["age"] < min_age))
 
 
@@ -69,16 +70,16 @@ def in_suggested_groups(c: Campaign, user: Mapping[str, Any]) -> bool:
     The model weighs it as a hint (`unifeed.ads.prediction`); only the manual
     targeting baseline filters by it. Keys it reads: age_min, age_max, genders.
     """
-    hint = c.audience_hint or {}
+    hint = c.audience_hint or AudienceHint()
     age = user.get("age")
-    lo, hi = hint.get("age_min"), hint.get("age_max")
+    lo, hi = hint.age_min, hint.age_max
     if (lo is not None or hi is not None) and age is None:
         return False
     if lo is not None and age < lo:
         return False
     if hi is not None and age > hi:
         return False
-    genders = hint.get("genders")
+    genders = hint.genders
     return not genders or user.get("gender") in genders
 
 

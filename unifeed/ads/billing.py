@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from unifeed.ads.campaigns import MAX_CLICK_WINDOW_DAYS, Campaigns
+from unifeed.ads.campaign_spec import MAX_CLICK_WINDOW_DAYS
+from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Budget, Charge, ChargeOutcome, Ledger
 from unifeed.ads.objective import OBJECTIVES, RESULT_ACTIONS
 from unifeed.store import Store, schema

@@ -8,60 +8,41 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select, update
 
-from unifeed.ads.ledger import Budget
-from unifeed.ads.objective import OBJECTIVES, Objective
+from unifeed.ads.campaign_spec import (
+    AudienceHint,
+    Brief,
+    CampaignSpec,
+    LegalConstraints,
+)
+from unifeed.ads.objective import OBJECTIVES
 from unifeed.store import schema
 from unifeed.store.db import as_utc, hash_key, utcnow
 from unifeed.store.store import Store
 
-BID_STRATEGIES: tuple[str, ...] = ("highest_volume", "cost_per_result", "roas", "bid_cap")
-MAX_CLICK_WINDOW_DAYS = 28  # the longest attribution window a campaign may ask for
+# The spec's typed parts, and how each is kept in its text column.
+_ENCODED = {"brief": Brief, "constraints": LegalConstraints, "audience_hint": AudienceHint}
 
 
-@dataclass
-class Campaign:
+@dataclass(frozen=True, kw_only=True)
+class Campaign(CampaignSpec):
+    """A stored campaign: its spec, and what the store adds to it."""
+
     id: int
     public_id: str
     advertiser_id: int
-    name: str
-    objective: Objective
-    currency: str
-    budget_kind: str
-    budget_minor: int
-    start_at: datetime
-    end_at: datetime
-    bid_strategy: str
-    cost_goal_minor: int | None
-    roas_goal: float | None
-    bid_cap_minor: int | None
-    brief: dict[str, Any]
-    constraints: dict[str, Any]
-    audience_hint: dict[str, Any] | None
-    click_window_days: int
-    view_window_days: int
     status: str
     created_at: datetime
     creative_item_ids: list[int] = field(default_factory=list)
 
     @property
-    def budget(self) -> Budget:
-        return Budget(self.budget_kind, self.budget_minor, self.start_at, self.end_at)
-
-    @property
-    def result_actions(self) -> tuple[str, ...]:
-        return self.objective.result_actions
-
-    @property
-    def holds_a_goal(self) -> bool:
-        """Its bid is a price per result (a cost-per-result or ROAS goal),
-        not a pacing multiplier's: it needs p(result) right viewer by viewer."""
-        return self.bid_strategy in ("cost_per_result", "roas")
+    def spec(self) -> CampaignSpec:
+        return CampaignSpec(**{f.name: getattr(self, f.name) for f in fields(CampaignSpec)})
 
     def live_at(self, t: datetime) -> bool:
         return self.status == "active" and self.start_at <= as_utc(t) < self.end_at
@@ -70,12 +51,23 @@ class Campaign:
     def from_row(cls, r: Row[Any]) -> Campaign:
         m = dict(r._mapping)
         m["objective"] = OBJECTIVES[m["objective"]]
-        m["brief"] = json.loads(m["brief"])
-        m["constraints"] = json.loads(m["constraints"])
-        m["audience_hint"] = json.loads(m["audience_hint"]) if m["audience_hint"] else None
+        for name, kind in _ENCODED.items():
+            m[name] = kind.from_dict(json.loads(m[name])) if m[name] else None
+        m["constraints"] = m["constraints"] or LegalConstraints()
         m.pop("updated_at", None)
         m.pop("creatives_issued", None)
         return cls(**m)
+
+
+def spec_row(spec: CampaignSpec) -> dict[str, Any]:
+    """The spec as the columns of its row in `schema.campaigns`."""
+    row = {f.name: getattr(spec, f.name) for f in fields(CampaignSpec)}
+    row["objective"] = spec.objective.name
+    row["start_at"], row["end_at"] = as_utc(spec.start_at), as_utc(spec.end_at)
+    for name in _ENCODED:
+        value = row[name]
+        row[name] = None if value is None else json.dumps(value.as_dict())
+    return row
 
 
 class Campaigns:
@@ -116,21 +108,13 @@ class Campaigns:
             ).scalar()
 
     # ------------------------------------------------------------ campaigns
-    def create(self, advertiser_id: int, values: dict[str, Any]) -> Campaign:
-        """`values` are validated campaign fields (see the API's CampaignCreate)."""
+    def create(self, advertiser_id: int, spec: CampaignSpec, status: str = "active") -> Campaign:
         now = utcnow()
         row = {
-            **values,
+            **spec_row(spec),
             "public_id": uuid.uuid4().hex,
             "advertiser_id": advertiser_id,
-            "start_at": as_utc(values["start_at"]),
-            "end_at": as_utc(values["end_at"]),
-            "brief": json.dumps(values["brief"]),
-            "constraints": json.dumps(values.get("constraints") or {}),
-            "audience_hint": json.dumps(values["audience_hint"])
-            if values.get("audience_hint")
-            else None,
-            "status": values.get("status", "active"),
+            "status": status,
             "creatives_issued": 0,
             "created_at": now,
             "updated_at": now,

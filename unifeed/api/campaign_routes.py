@@ -101,7 +101,7 @@ def create_campaign(
                 }
             ]
         )
-    created = services.campaigns.create(advertiser, body.columns())
+    created = services.campaigns.create(advertiser, body.spec())
     services.feed.ads.campaigns_changed()
     return CampaignPublic.of(created)
 

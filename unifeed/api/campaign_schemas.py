@@ -12,7 +12,9 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 
-from unifeed.ads.campaigns import BID_STRATEGIES, MAX_CLICK_WINDOW_DAYS, Campaign
+from unifeed.ads import campaign_spec as spec
+from unifeed.ads.campaign_spec import BID_STRATEGIES, MAX_CLICK_WINDOW_DAYS, CampaignSpec
+from unifeed.ads.campaigns import Campaign
 from unifeed.ads.objective import OBJECTIVES
 from unifeed.api.schemas import Currency, Id, Plain, Strict, Time
 
@@ -150,29 +152,42 @@ class CampaignCreate(Strict):
             )
         return self
 
-    def columns(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "objective": self.objective,
-            "currency": self.budget.currency,
-            "budget_kind": self.budget.kind,
-            "budget_minor": self.budget.amount_minor,
-            "start_at": self.schedule.start,
-            "end_at": self.schedule.end,
-            "bid_strategy": self.bid_strategy.type,
-            "cost_goal_minor": self.bid_strategy.cost_per_result_minor,
-            "roas_goal": self.bid_strategy.roas,
-            "bid_cap_minor": self.bid_strategy.bid_cap_minor,
-            "brief": self.brief.model_dump(mode="json"),
-            "constraints": self.constraints.model_dump(exclude_none=True),
-            "audience_hint": (
-                None
-                if self.audience_suggestion is None
-                else self.audience_suggestion.model_dump(exclude_none=True)
+    def spec(self) -> CampaignSpec:
+        """The campaign as ads keeps it: the one contract from the API to ads."""
+        hint = self.audience_suggestion
+        if hint is not None and not hint.model_dump(exclude_none=True):
+            hint = None  # an empty suggestion suggests nothing
+        return CampaignSpec(
+            name=self.name,
+            objective=OBJECTIVES[self.objective],
+            currency=self.budget.currency,
+            budget_kind=self.budget.kind,
+            budget_minor=self.budget.amount_minor,
+            start_at=self.schedule.start,
+            end_at=self.schedule.end,
+            brief=spec.Brief(
+                product=self.brief.product,
+                description=self.brief.description,
+                landing_url=str(self.brief.landing_url),
+                image_urls=tuple(str(u) for u in self.brief.image_urls),
+                tone=self.brief.tone,
             ),
-            "click_window_days": self.attribution.click_days,
-            "view_window_days": self.attribution.view_days,
-        }
+            bid_strategy=self.bid_strategy.type,
+            cost_goal_minor=self.bid_strategy.cost_per_result_minor,
+            roas_goal=self.bid_strategy.roas,
+            bid_cap_minor=self.bid_strategy.bid_cap_minor,
+            constraints=spec.LegalConstraints(
+                None if self.constraints.countries is None else tuple(self.constraints.countries),
+                self.constraints.min_age,
+            ),
+            audience_hint=None
+            if hint is None
+            else spec.AudienceHint(
+                hint.age_min, hint.age_max, None if hint.genders is None else tuple(hint.genders)
+            ),
+            click_window_days=self.attribution.click_days,
+            view_window_days=self.attribution.view_days,
+        )
 
 
 class CampaignPublic(BaseModel):
@@ -205,9 +220,9 @@ class CampaignPublic(BaseModel):
                 roas=c.roas_goal,
                 bid_cap_minor=c.bid_cap_minor,
             ),
-            brief=c.brief,
-            constraints=c.constraints,
-            audience_suggestion=c.audience_hint,
+            brief=c.brief.as_dict(),
+            constraints=c.constraints.as_dict(),
+            audience_suggestion=None if c.audience_hint is None else c.audience_hint.as_dict(),
             attribution=Attribution(click_days=c.click_window_days, view_days=c.view_window_days),
             status=c.status,
             creatives=len(c.creative_item_ids),
