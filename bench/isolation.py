@@ -89,8 +89,8 @@ def advertisers(base: str, key: str, url: str, world: World) -> dict[str, str]:
     from sqlalchemy import insert, select
 
     from unifeed.ads.campaign_spec import Brief, CampaignSpec
-    from unifeed.ads.campaigns import Campaigns
     from unifeed.ads.objective import OBJECTIVES
+    from unifeed.ads.records.campaigns import CampaignRecords
     from unifeed.store import Store, schema
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -108,7 +108,7 @@ def advertisers(base: str, key: str, url: str, world: World) -> dict[str, str]:
         rival = _post(client, "/v1/advertisers", {"id": "rival", "name": "Rival"}, key)["api_key"]
         store = Store(url)
         try:
-            repo = Campaigns(store)
+            repo = CampaignRecords(store)
             start = now - timedelta(days=365)
             c = repo.create(
                 repo.advertiser_id("rival") or 0,

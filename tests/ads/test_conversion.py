@@ -10,8 +10,8 @@ from sqlalchemy import update
 
 from tests.ads.market import create_campaign, impression, sponsored
 from unifeed.ads.campaign_state import billed_impressions
-from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.conversion import SETTLE, ConversionCurve, clicks, fit
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.store import Store, schema
 from unifeed.store.db import as_utc
 
@@ -70,7 +70,7 @@ def test_clicks_are_labelled_by_the_results_credited_after_them(market) -> None:
             lead = {**imp, "event_id": "lead", "action": "lead"}
             events.append({**lead, "timestamp": (at + timedelta(minutes=5)).isoformat()})
     client.post("/v1/events", json={"events": events})
-    (c,) = Campaigns(store).list(None)
+    (c,) = CampaignRecords(store).list(None)
     version = client.app.state.services.feed.ads._model_version
     billed = billed_impressions(store, [c.id], version)
     cids, scores, converted = clicks(store, billed, [c.id], now + SETTLE)

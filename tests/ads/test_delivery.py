@@ -21,9 +21,9 @@ from tests.ads.market import (
 )
 from unifeed.ads import prediction
 from unifeed.ads.campaign_state import billed_impressions
-from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.delivery import bid
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.store import Store, schema
 
 
@@ -46,7 +46,7 @@ def test_an_ad_is_auctioned_charged_once_and_credited(market) -> None:
     assert client.post("/v1/events", json={"events": [imp, click]}).json()["accepted"] == 2
     store = Store(settings.resolved_database_url)
     ledger = Ledger(store)
-    pk = Campaigns(store).list(None)[0].id
+    pk = CampaignRecords(store).list(None)[0].id
     spent = ledger.spent(pk)
     assert spent > 0 and ledger.total(pk) == spent
     # The same impression again, even under a new event id, is not charged again.
@@ -108,7 +108,7 @@ def test_concurrent_feeds_never_overspend_a_tiny_budget(market) -> None:
     assert errors == []
     store = Store(settings.resolved_database_url)
     ledger = Ledger(store)
-    c = Campaigns(store).list(None)[0]
+    c = CampaignRecords(store).list(None)[0]
     assert 0 < ledger.total(c.id) == ledger.spent(c.id) <= 40
     store.close()
 
@@ -280,7 +280,7 @@ def test_an_impression_the_budget_could_not_pay_for_reaches_nobody(eager_market)
     pages = {u: client.get("/v1/feed", params={"user_id": u, "n": 10}).json() for u in ("u0", "u3")}
     assert all(len(sponsored(p)) == 1 for p in pages.values()), pages
     store = Store(settings.resolved_database_url)
-    campaign = Campaigns(store).list(None)[0]
+    campaign = CampaignRecords(store).list(None)[0]
     slot, fr = schema.ad_slots, schema.feed_requests
     with store.engine.connect() as conn:
         price = conn.execute(

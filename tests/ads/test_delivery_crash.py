@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from bench._server import start_server, stop_server, wait_ready
 from tests.ads.market import create_campaign, page_seen, seed_market
 from tests.api.test_reliability import _settle
-from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Ledger
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.api import create_app
 from unifeed.settings import Settings
 from unifeed.store import Store, schema
@@ -100,7 +100,7 @@ def test_sigkill_during_delivery_leaves_a_consistent_ledger(
     _settle(database_url)
     store = Store(database_url)
     ledger = Ledger(store)
-    campaign = Campaigns(store).list(None)[0]
+    campaign = CampaignRecords(store).list(None)[0]
     # Right after the crash: the counter and the ledger agree, nothing twice.
     assert ledger.total(campaign.id) == ledger.spent(campaign.id) <= BUDGET
 

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from bench._server import start_server, stop_server, wait_ready
 from tests.ads.market import create_campaign, page_seen, seed_market
-from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Ledger
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.api import create_app
 from unifeed.settings import Settings
 from unifeed.store import Store, schema
@@ -92,7 +92,7 @@ def test_eight_server_processes_never_overspend_a_tiny_budget(
     assert sum(n > 0 for n in placed) >= 2, placed
     store = Store(database_url)
     ledger = Ledger(store)
-    c = Campaigns(store).list(None)[0]
+    c = CampaignRecords(store).list(None)[0]
     assert 0 < ledger.total(c.id) == ledger.spent(c.id) <= BUDGET
     spent = ledger.spent(c.id)
     with store.engine.connect() as conn:

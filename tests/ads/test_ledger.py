@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from unifeed.ads.campaign_spec import Brief, CampaignSpec
-from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Budget, Charge, ChargeOutcome, Ledger
 from unifeed.ads.objective import OBJECTIVES
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.store import Store
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
@@ -22,7 +22,7 @@ def budget_of(amount: int, kind: str = "lifetime") -> Budget:
 
 
 def campaign(store: Store, budget: int, kind: str = "lifetime") -> int:
-    repo = Campaigns(store)
+    repo = CampaignRecords(store)
     adv = repo.create_advertiser("acme", "Acme")
     c = repo.create(
         adv,

@@ -17,10 +17,10 @@ from tests.ads.market import (
     sponsored,
 )
 from unifeed.ads.campaign_state import CampaignState, billed_impressions, query_matrix
-from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.lookalike import LOOKALIKE_CLIP, MIN_CLICKS, fit_lookalikes, fit_one
 from unifeed.ads.pacing import Pacer
 from unifeed.ads.prediction import Predictor
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.store import Store
 
 
@@ -92,7 +92,7 @@ def test_the_auction_logs_the_viewer_and_learns_who_clicks(market) -> None:
     create_campaign(client, adv, budget=100_000)
     serve_everyone(client, lambda u: u % 3 == 1)
     store = Store(settings.resolved_database_url)
-    (c,) = Campaigns(store).list(None)
+    (c,) = CampaignRecords(store).list(None)
     ads = client.app.state.services.feed.ads
     b = billed_impressions(store, [c.id], ads._model_version)
     assert b.query.shape[0] == 30 and not np.isnan(b.query).any()

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from tests.ads.market import NOW, SteppedClock, create_campaign, seed_market
 from tests.api.conftest import AUTH, make_settings
 from unifeed.ads.campaign_state import CampaignState
-from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.pacing import GoalHolder
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.api import create_app
 from unifeed.store import Store
 
@@ -35,7 +35,7 @@ def test_a_restarted_server_resumes_pacing_where_it_stood(
             bid_strategy={"type": "cost_per_result", "cost_per_result_minor": 50},
         )
         store = Store(settings.resolved_database_url)
-        pks = [c.id for c in Campaigns(store).list(None)]
+        pks = [c.id for c in CampaignRecords(store).list(None)]
         store.close()
         # Three pacing steps without spend: each campaign is behind its curve.
         for _ in range(3):

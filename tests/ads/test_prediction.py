@@ -13,10 +13,11 @@ from tests.ads.market import a_campaign, create_campaign, serve_everyone
 from unifeed.ads.audience import REPEAT_WORTH, ModelAudience
 from unifeed.ads.calibration import Calibrator
 from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState, peer_priors
-from unifeed.ads.campaigns import Campaign, Campaigns
+from unifeed.ads.campaigns import Campaign
 from unifeed.ads.conversion import ConversionCurve
 from unifeed.ads.pacing import Pacer
 from unifeed.ads.prediction import Predictor
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.store import Store
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -153,7 +154,7 @@ def test_the_suggestion_counts_as_much_as_the_campaigns_clicks_show(market) -> N
     create_campaign(client, adv, budget=100_000, audience_suggestion=suggestion)
     serve_everyone(client, lambda u: u >= 15)
     store = Store(settings.resolved_database_url)
-    (c,) = Campaigns(store).list(None)
+    (c,) = CampaignRecords(store).list(None)
     version = client.app.state.services.feed.ads._model_version
     d = predictor("model")
     states = {c.id: state(c)}

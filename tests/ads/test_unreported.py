@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.ads.market import create_campaign, impression, sponsored
-from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Ledger
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.ads.unreported import (
     MAX_HOLD,
     PRIOR_SLOTS,
@@ -47,7 +47,7 @@ def test_served_spend_counts_until_its_impression_is_reported(market) -> None:
     ads = serve(client, FOOD_FANS)
     assert len(ads) >= 2
     store = Store(settings.resolved_database_url)
-    (pk,) = (c.id for c in Campaigns(store).list(None))
+    (pk,) = (c.id for c in CampaignRecords(store).list(None))
     served = served_minor(store, pk)
     now = datetime.now(UTC)
     # Nothing reported and no history of what share is seen: all of it counts.
@@ -81,7 +81,7 @@ def test_the_share_of_served_ads_that_are_seen_is_learned(market) -> None:
     events = [impression(f"i-{k}", u, item, rid, now) for k, (rid, item, u) in enumerate(seen)]
     client.post("/v1/events", json={"events": events})
     store = Store(settings.resolved_database_url)
-    (pk,) = (c.id for c in Campaigns(store).list(None))
+    (pk,) = (c.id for c in CampaignRecords(store).list(None))
     later = now + REPORT_LAG + timedelta(minutes=20)  # these ads are in the hour before the lag
     rate = show_rate(store, [pk], later - REPORT_LAG)
     assert rate == pytest.approx((len(seen) + PRIOR_SLOTS) / (len(ads) + PRIOR_SLOTS))
@@ -98,7 +98,7 @@ def test_a_served_slot_holds_its_price_until_reported_or_seen_past(market) -> No
     ads = serve(client, FOOD_FANS[:3])
     assert len(ads) == 3
     store = Store(settings.resolved_database_url)
-    c = Campaigns(store).list(None)[0]
+    c = CampaignRecords(store).list(None)[0]
     now = datetime.now(UTC)
     served = served_minor(store, c.id)
     # No report yet: nothing is known to be unseen, whatever the lag.

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from tests.ads.conftest import client, eager_market, market, settings
 from tests.ads.market import sponsored
-from unifeed.ads.campaigns import Campaign, Campaigns
+from unifeed.ads.campaigns import Campaign
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.settings import Settings
 from unifeed.store import Store, schema
 
@@ -43,7 +44,7 @@ def market_store(market: tuple[TestClient, Settings, dict]) -> Iterator[Store]:
 
 
 def only_campaign(store: Store) -> Campaign:
-    (c,) = Campaigns(store).list(None)
+    (c,) = CampaignRecords(store).list(None)
     return c
 
 

@@ -20,8 +20,8 @@ from sqlalchemy import func, insert, select
 
 from tests.api.conftest import AUTH, client, make_settings, settings
 from unifeed.ads.campaign_spec import Brief, CampaignSpec
-from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.objective import OBJECTIVES
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.api.server import running_server
 from unifeed.settings import Settings
 from unifeed.store import Store, schema
@@ -201,7 +201,7 @@ def _year_long_campaign(client: TestClient, settings: Settings) -> tuple[str, di
     acme = advertiser(client)
     store = Store(settings.resolved_database_url)
     try:
-        repo = Campaigns(store)
+        repo = CampaignRecords(store)
         start = NOW.replace(tzinfo=None, hour=0, minute=0, second=0) - timedelta(days=365)
         c = repo.create(
             repo.advertiser_id("acme") or 0,

@@ -13,16 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
-
-from sqlalchemy import select
 
 from unifeed.ads.campaign_spec import MAX_CLICK_WINDOW_DAYS
-from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.ledger import Budget, Charge, ChargeOutcome, Ledger
-from unifeed.ads.objective import OBJECTIVES, RESULT_ACTIONS
-from unifeed.store import Store, schema
-from unifeed.store.db import utcnow
+from unifeed.ads.objective import RESULT_ACTIONS
+from unifeed.ads.records.attribution import AdEvent, AttributionRecords, Credit, Touch
+from unifeed.ads.records.campaigns import CampaignRecords
+from unifeed.ads.records.slots import ServedSlot, SlotRecords
+from unifeed.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -31,39 +29,16 @@ SEEN_ACTIONS = ("impression", "click")  # events that prove an ad slot was seen
 
 class Billing:
     def __init__(self, store: Store) -> None:
-        self.store = store
         self.ledger = Ledger(store)
-        self.campaigns = Campaigns(store)
+        self.campaigns = CampaignRecords(store)
+        self.slots = SlotRecords(store)
+        self.attribution = AttributionRecords(store)
 
     def on_events(self, event_ids: Sequence[str]) -> dict[str, int]:
         """Charge ad impressions and attribute results among these events."""
         counts = {"charged": 0, "attributed": 0}
-        e, cr, u = schema.events, schema.creatives, schema.users
-        with self.store.engine.connect() as conn:
-            if conn.execute(select(cr.c.item_id).limit(1)).first() is None:
-                return counts  # no ads anywhere: nothing to bill or attribute
-            rows = conn.execute(
-                select(
-                    e.c.id,
-                    e.c.user_id,
-                    u.c.external_id.label("viewer"),
-                    e.c.item_id,
-                    e.c.action,
-                    e.c.timestamp,
-                    e.c.value,
-                    e.c.currency,
-                    e.c.request_id,
-                )
-                .join(u, u.c.id == e.c.user_id)
-                .where(e.c.event_id.in_(list(event_ids)))
-            ).all()
-            # Only events on ads can be charged or be an ad's result.
-            ads = set(
-                conn.execute(
-                    select(cr.c.item_id).where(cr.c.item_id.in_(list({r.item_id for r in rows})))
-                ).scalars()
-            )
-        rows = [r for r in rows if r.item_id in ads]
+        # Only events on ads can be charged or be an ad's result.
+        rows = self.attribution.ad_events(event_ids)
         # A click on an ad is proof it was seen: it charges the slot as its
         # impression does, so an app that reports only clicks gets no free ads.
         seen = [r for r in rows if r.action in SEEN_ACTIONS and r.request_id]
@@ -74,7 +49,7 @@ class Billing:
             counts["attributed"] = self._attribute(results)
         return counts
 
-    def _charge(self, seen: Sequence[Any]) -> int:
+    def _charge(self, seen: Sequence[AdEvent]) -> int:
         """Charge each ad slot these events saw, once, at its auction price.
 
         The slot is found by (request id, item) and must have been served to
@@ -83,25 +58,10 @@ class Billing:
         booked at the time the slot was served, by the server's clock; the
         event's timestamp, which the client sends, plays no part.
         """
-        fr, slot = schema.feed_requests, schema.ad_slots
-        with self.store.engine.connect() as conn:
-            found = conn.execute(
-                select(
-                    fr.c.request_id,
-                    fr.c.user_external_id,
-                    fr.c.created_at,
-                    slot.c.feed_request_id,
-                    slot.c.position,
-                    slot.c.item_id,
-                    slot.c.campaign_id,
-                    slot.c.price_minor,
-                )
-                .join(fr, fr.c.id == slot.c.feed_request_id)
-                .where(fr.c.request_id.in_(list({r.request_id for r in seen})))
-            ).all()
+        found = self.slots.served(list({r.request_id for r in seen}))
         by_key = {(f.request_id, f.item_id): f for f in found}
         # (slot, the event that saw it), each slot once, in the order served
-        slots: dict[tuple[int, int], tuple[Any, Any]] = {}
+        slots: dict[tuple[int, int], tuple[ServedSlot, AdEvent]] = {}
         for r in seen:
             f = by_key.get((r.request_id, r.item_id))
             if f is not None and f.user_external_id == r.viewer:
@@ -128,7 +88,7 @@ class Billing:
             charged += out is ChargeOutcome.charged
         return charged
 
-    def _attribute(self, results: Sequence[Any]) -> int:
+    def _attribute(self, results: Sequence[AdEvent]) -> int:
         """Credit each result to the campaign whose ad led to it, if one did.
 
         A result counts when it follows a click on the campaign's ad within
@@ -143,89 +103,50 @@ class Billing:
         read in one query outside the write transaction, which then only
         inserts.
         """
-        cr, c, e, att = schema.creatives, schema.campaigns, schema.events, schema.attributions
-        lg = schema.ledger
         users = list({r.user_id for r in results})
         first = min(r.timestamp for r in results) - timedelta(days=MAX_CLICK_WINDOW_DAYS)
         last = max(r.timestamp for r in results)
-        with self.store.engine.connect() as conn:
-            touches = conn.execute(
-                select(
-                    e.c.id,
-                    e.c.user_id,
-                    e.c.item_id,
-                    e.c.action,
-                    e.c.timestamp,
-                    cr.c.campaign_id,
-                    c.c.objective,
-                    c.c.currency,
-                    c.c.click_window_days,
-                    c.c.view_window_days,
-                )
-                .join(cr, cr.c.item_id == e.c.item_id)
-                .join(c, c.c.id == cr.c.campaign_id)
-                .join(
-                    lg,
-                    (lg.c.request_id == e.c.request_id)
-                    & (lg.c.item_id == e.c.item_id)
-                    & (lg.c.user_id == e.c.user_id)
-                    & (lg.c.campaign_id == cr.c.campaign_id)
-                    & (lg.c.kind == "impression"),
-                )
-                .where(
-                    e.c.user_id.in_(users),
-                    e.c.item_id.in_(list({r.item_id for r in results})),
-                    e.c.action.in_(list(SEEN_ACTIONS)),
-                    e.c.timestamp >= first,
-                    e.c.timestamp <= last,
-                )
-                .order_by(e.c.timestamp.desc())
-            ).all()
-        by_user: dict[int, list[Any]] = {}
+        touches = self.attribution.touches(
+            users, list({r.item_id for r in results}), list(SEEN_ACTIONS), first, last
+        )
+        by_user: dict[int, list[Touch]] = {}
         for t in touches:
             by_user.setdefault(t.user_id, []).append(t)
         # An impression is a result (awareness) only if it was paid for: its
         # own slot charged, which makes the impression a touch itself.
         paid = {t.id for t in touches}
         currency = {t.campaign_id: t.currency for t in touches}
-        values = []
+        credits = []
         # Oldest first: of one person's impressions in a batch, the first is the reach.
         for r in sorted(results, key=lambda r: (r.timestamp, r.id)):
             if r.action == "impression" and r.id not in paid:
                 continue
             touch = best_touch(r, by_user.get(r.user_id, []))
             if touch is not None:
-                values.append(
-                    {
-                        "event_id": r.id,
-                        "campaign_id": touch[0],
-                        "touch": touch[1],
+                credits.append(
+                    Credit(
+                        event_id=r.id,
+                        campaign_id=touch[0],
+                        touch=touch[1],
                         # A value in another currency is not added to this one's.
-                        "value": r.value if r.currency == currency[touch[0]] else None,
-                        "created_at": utcnow(),
+                        value=r.value if r.currency == currency[touch[0]] else None,
                         # Awareness buys people reached: one result per person.
-                        "reach_key": f"{touch[0]}:{r.user_id}"
-                        if r.action == "impression"
-                        else None,
-                    }
+                        reach_key=f"{touch[0]}:{r.user_id}" if r.action == "impression" else None,
+                    )
                 )
-        if not values:
+        if not credits:
             return 0
-        # Either key may conflict: a re-sent result (event_id) or a person
-        # already reached (reach_key); both are skipped.
-        stmt = self.store.insert(att).on_conflict_do_nothing().returning(att.c.event_id)
-        with self.store.write() as conn:
-            return len(conn.execute(stmt, values).all())
+        return self.attribution.credit(credits)
 
 
-def best_touch(result: Any, touches: Sequence[Any]) -> tuple[int, str] | None:
+def best_touch(result: AdEvent, touches: Sequence[Touch]) -> tuple[int, str] | None:
     """(campaign, "click" | "view") for a result, from the user's touches of ads, newest first."""
     best: tuple[int, str] | None = None
     for t in touches:
         if (
             t.item_id != result.item_id
             or t.timestamp > result.timestamp
-            or result.action not in OBJECTIVES[t.objective].result_actions
+            or result.action not in t.objective.result_actions
         ):
             continue
         age = result.timestamp - t.timestamp

@@ -1,7 +1,7 @@
 """What an advertiser asks for: the one definition of a campaign's fields.
 
 The API validates a request into a `CampaignSpec` (`unifeed.api.campaign_schemas`),
-the store keeps it (`unifeed.ads.campaigns`), and delivery, billing and reports
+the store keeps it (`unifeed.ads.records.campaigns`), and delivery, billing and reports
 read it back as part of a `Campaign`. Each part is a typed value, so nothing
 past the API tests a string or looks a key up in a dict.
 """

@@ -1,32 +1,17 @@
-"""Advertisers, their keys and their campaigns.
+"""A stored campaign: its spec, and what the store adds to it.
 
-Every read takes the caller's advertiser (None for the operator), so a query
-for another advertiser's campaign finds nothing rather than something to hide.
+Its own module, below the records that read and write it
+(`unifeed.ads.records.campaigns`), so that delivery, billing and reports can
+hold one without importing the store.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, Select, func, select, update
-
-from unifeed.ads.campaign_spec import (
-    AudienceHint,
-    Brief,
-    CampaignSpec,
-    LegalConstraints,
-)
-from unifeed.ads.objective import OBJECTIVES
-from unifeed.store import schema
-from unifeed.store.db import as_utc, hash_key, utcnow
-from unifeed.store.store import Store
-
-# The spec's typed parts, and how each is kept in its text column.
-_ENCODED = {"brief": Brief, "constraints": LegalConstraints, "audience_hint": AudienceHint}
+from unifeed.ads.campaign_spec import CampaignSpec
+from unifeed.store.db import as_utc
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,156 +31,3 @@ class Campaign(CampaignSpec):
 
     def live_at(self, t: datetime) -> bool:
         return self.status == "active" and self.start_at <= as_utc(t) < self.end_at
-
-    @classmethod
-    def from_row(cls, r: Row[Any]) -> Campaign:
-        m = dict(r._mapping)
-        m["objective"] = OBJECTIVES[m["objective"]]
-        for name, kind in _ENCODED.items():
-            m[name] = kind.from_dict(json.loads(m[name])) if m[name] else None
-        m["constraints"] = m["constraints"] or LegalConstraints()
-        m.pop("updated_at", None)
-        m.pop("creatives_issued", None)
-        return cls(**m)
-
-
-def spec_row(spec: CampaignSpec) -> dict[str, Any]:
-    """The spec as the columns of its row in `schema.campaigns`."""
-    row = {f.name: getattr(spec, f.name) for f in fields(CampaignSpec)}
-    row["objective"] = spec.objective.name
-    row["start_at"], row["end_at"] = as_utc(spec.start_at), as_utc(spec.end_at)
-    for name in _ENCODED:
-        value = row[name]
-        row[name] = None if value is None else json.dumps(value.as_dict())
-    return row
-
-
-class Campaigns:
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    # ---------------------------------------------------------- advertisers
-    def create_advertiser(self, external_id: str, name: str) -> int:
-        t = schema.advertisers
-        with self.store.write() as conn:
-            return int(
-                conn.execute(
-                    t.insert()
-                    .values(external_id=external_id, name=name, created_at=utcnow())
-                    .returning(t.c.id)
-                ).scalar_one()
-            )
-
-    def advertiser_id(self, external_id: str) -> int | None:
-        t = schema.advertisers
-        with self.store.engine.connect() as conn:
-            return conn.execute(select(t.c.id).where(t.c.external_id == external_id)).scalar()
-
-    def add_key(self, advertiser_id: int, key: str) -> None:
-        t = schema.advertiser_keys
-        with self.store.write() as conn:
-            conn.execute(
-                t.insert().values(
-                    advertiser_id=advertiser_id, key_hash=hash_key(key), created_at=utcnow()
-                )
-            )
-
-    def advertiser_of_key(self, key: str) -> int | None:
-        t = schema.advertiser_keys
-        with self.store.engine.connect() as conn:
-            return conn.execute(
-                select(t.c.advertiser_id).where(t.c.key_hash == hash_key(key))
-            ).scalar()
-
-    # ------------------------------------------------------------ campaigns
-    def create(self, advertiser_id: int, spec: CampaignSpec, status: str = "active") -> Campaign:
-        now = utcnow()
-        row = {
-            **spec_row(spec),
-            "public_id": uuid.uuid4().hex,
-            "advertiser_id": advertiser_id,
-            "status": status,
-            "creatives_issued": 0,
-            "created_at": now,
-            "updated_at": now,
-        }
-        t = schema.campaigns
-        with self.store.write() as conn:
-            pk = conn.execute(t.insert().values(**row).returning(t.c.id)).scalar_one()
-            got = conn.execute(select(t).where(t.c.id == pk)).one()
-        return Campaign.from_row(got)
-
-    def get(self, public_id: str, advertiser_id: int | None) -> Campaign | None:
-        t = schema.campaigns
-        q = select(t).where(t.c.public_id == public_id)
-        if advertiser_id is not None:
-            q = q.where(t.c.advertiser_id == advertiser_id)
-        found = self._load(q)
-        return found[0] if found else None
-
-    def by_id(self, campaign_id: int) -> Campaign:
-        (c,) = self._load(select(schema.campaigns).where(schema.campaigns.c.id == campaign_id))
-        return c
-
-    def list(self, advertiser_id: int | None) -> list[Campaign]:
-        t = schema.campaigns
-        q = select(t).order_by(t.c.id)
-        if advertiser_id is not None:
-            q = q.where(t.c.advertiser_id == advertiser_id)
-        return self._load(q)
-
-    def _load(self, q: Select[Any]) -> list[Campaign]:
-        """The campaigns `q` selects, each with its creatives (one query for all)."""
-        cr = schema.creatives
-        with self.store.engine.connect() as conn:
-            found = [Campaign.from_row(r) for r in conn.execute(q).all()]
-            by_id = {c.id: c for c in found}
-            if by_id:
-                for cid, item in conn.execute(
-                    select(cr.c.campaign_id, cr.c.item_id)
-                    .where(cr.c.campaign_id.in_(list(by_id)))
-                    .order_by(cr.c.id)
-                ).all():
-                    by_id[cid].creative_item_ids.append(item)
-        return found
-
-    def set_status(self, public_id: str, advertiser_id: int | None, status: str) -> Campaign | None:
-        t = schema.campaigns
-        stmt = (
-            update(t).where(t.c.public_id == public_id).values(status=status, updated_at=utcnow())
-        )
-        if advertiser_id is not None:
-            stmt = stmt.where(t.c.advertiser_id == advertiser_id)
-        with self.store.write() as conn:
-            if conn.execute(stmt).rowcount != 1:
-                return None
-        return self.get(public_id, advertiser_id)
-
-    def add_creatives(self, c: Campaign, items: list[dict[str, Any]]) -> list[str]:
-        """Write the creatives' items, numbered by the database, and tie them to
-        the campaign, all or nothing; returns their item ids.
-
-        `items` are item rows without an id. The numbers come from one
-        conditional update of the campaign's row (a row lock on PostgreSQL,
-        the write lock on SQLite), so concurrent uploads never share one."""
-        t, cs = schema.creatives, schema.campaigns
-        with self.store.write() as conn:
-            issued = conn.execute(
-                update(cs)
-                .where(cs.c.id == c.id)
-                .values(creatives_issued=func.coalesce(cs.c.creatives_issued, 0) + len(items))
-                .returning(cs.c.creatives_issued)
-            ).scalar_one()
-            first = int(issued) - len(items)
-            ids = [f"ad-{c.public_id}-{first + k}" for k in range(len(items))]
-            items = [{**row, "id": item_id} for row, item_id in zip(items, ids, strict=True)]
-            self.store.upsert_items(items, conn=conn)
-            pks = self.store.item_pks({i["id"] for i in items}, conn=conn)
-            conn.execute(
-                self.store.insert(t).on_conflict_do_nothing(index_elements=["item_id"]),
-                [
-                    {"campaign_id": c.id, "item_id": pk, "created_at": utcnow()}
-                    for pk in pks.values()
-                ],
-            )
-        return ids

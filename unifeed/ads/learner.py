@@ -24,10 +24,11 @@ import numpy as np
 from unifeed.ads import pacing_state
 from unifeed.ads.calibration import Calibrator
 from unifeed.ads.campaign_state import CampaignState, load_totals
-from unifeed.ads.campaigns import Campaign, Campaigns
+from unifeed.ads.campaigns import Campaign
 from unifeed.ads.config import DeliveryConfig
 from unifeed.ads.pacing import GoalHolder, Pacer
 from unifeed.ads.prediction import Predictor
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.ads.snapshot import AdSnapshot
 from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
@@ -56,7 +57,7 @@ class AdLearner:
         servers charge the same budgets); sooner when a pacing step or a
         campaign's start or end is due, or `campaigns_changed` says so."""
         self.store = store
-        self.campaigns = Campaigns(store)
+        self.campaigns = CampaignRecords(store)
         self.clock = clock
         self.config = config or DeliveryConfig()
         self.predict = Predictor(self.config.audience)  # p(click), p(result) per viewer

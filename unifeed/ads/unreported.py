@@ -36,13 +36,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Connection, case, func, select
 
 from unifeed.ads.ledger import LIFETIME, Budget, day_key
+from unifeed.ads.records.slots import SlotRecords
 from unifeed.ads.traffic import midnight
-from unifeed.store import Store, schema
+from unifeed.store import Store
 from unifeed.store.db import as_utc
 
 # How long after serving an ad its impression is reported, at most.
@@ -62,45 +60,12 @@ MAX_HOLD = timedelta(hours=6)
 def show_rate(store: Store, campaign_ids: list[int], cutoff: datetime) -> float:
     """Share of these campaigns' ad slots served in the SHOW_WINDOW before
     `cutoff` that were reported as seen (billed), leaning on 1 while few."""
-    with store.engine.connect() as conn:
-        served, seen = _shown(conn, campaign_ids, cutoff, by_campaign=False)
-    return _rate(served.get(None, 0), seen.get(None, 0))
+    served, seen = SlotRecords(store).shown(campaign_ids, cutoff - SHOW_WINDOW, cutoff)
+    return _rate(served, seen)
 
 
 def _rate(served: int, seen: int) -> float:
     return min(1.0, (seen + PRIOR_SLOTS) / (served + PRIOR_SLOTS))
-
-
-def _shown(
-    conn: Connection, campaign_ids: list[int], cutoff: datetime, *, by_campaign: bool
-) -> tuple[dict[int | None, int], dict[int | None, int]]:
-    """Slots served and impressions billed in the SHOW_WINDOW before `cutoff`:
-    per campaign, or (key None) for all of `campaign_ids` together."""
-    slot, fr, lg = schema.ad_slots, schema.feed_requests, schema.ledger
-    lo = cutoff - SHOW_WINDOW
-    served_q = (
-        select(func.count())
-        .select_from(slot.join(fr, fr.c.id == slot.c.feed_request_id))
-        .where(
-            slot.c.campaign_id.in_(campaign_ids),
-            fr.c.created_at >= lo,
-            fr.c.created_at < cutoff,
-        )
-    )
-    seen_q = select(func.count()).where(
-        lg.c.campaign_id.in_(campaign_ids),
-        lg.c.kind == "impression",
-        lg.c.event_time >= lo,
-        lg.c.event_time < cutoff,
-    )
-    if not by_campaign:
-        served_all = conn.execute(served_q).scalar_one()
-        return {None: served_all}, {None: conn.execute(seen_q).scalar_one()}
-    served_q = served_q.add_columns(slot.c.campaign_id).group_by(slot.c.campaign_id)
-    seen_q = seen_q.add_columns(lg.c.campaign_id).group_by(lg.c.campaign_id)
-    served = {int(cid): int(n) for n, cid in conn.execute(served_q).all()}
-    seen = {int(cid): int(n) for n, cid in conn.execute(seen_q).all()}
-    return served, seen  # type: ignore[return-value]
 
 
 def unreported_spend(
@@ -121,53 +86,23 @@ def unreported_spend(
     now = as_utc(now)
     cutoff = now - lag
     start = max(cutoff, as_utc(since)) if since is not None else cutoff
-    slot, fr, lg = schema.ad_slots, schema.feed_requests, schema.ledger
-    with store.engine.connect() as conn:
-        served = dict(
-            conn.execute(
-                select(slot.c.campaign_id, func.sum(slot.c.price_minor))
-                .select_from(slot.join(fr, fr.c.id == slot.c.feed_request_id))
-                .where(slot.c.campaign_id.in_(ids), fr.c.created_at >= start)
-                .group_by(slot.c.campaign_id)
-            ).all()
-        )
-        if not served:
-            return {}
-        billed = dict(
-            conn.execute(
-                select(lg.c.campaign_id, func.sum(lg.c.amount_minor))
-                .where(
-                    lg.c.campaign_id.in_(list(served)),
-                    lg.c.kind == "impression",
-                    lg.c.event_time >= start,
-                )
-                .group_by(lg.c.campaign_id)
-            ).all()
-        )
+    served, billed = SlotRecords(store).unreported(ids, start)
+    if not served:
+        return {}
     if rate is None:
         rate = show_rate(store, ids, cutoff)
     out = {}
     for cid, amount in served.items():
-        pending = rate * float(amount) - float(billed.get(cid) or 0)
+        pending = rate * amount - billed.get(cid, 0.0)
         if pending > 0:
-            out[int(cid)] = pending
+            out[cid] = pending
     return out
 
 
 def report_frontier(store: Store) -> datetime | None:
     """When the newest page that the app's latest events name was served:
     how far its reports have come (None before any event names a page)."""
-    e, fr = schema.events, schema.feed_requests
-    latest = (
-        select(e.c.request_id)
-        .where(e.c.request_id.is_not(None))
-        .order_by(e.c.id.desc())
-        .limit(FRONTIER_EVENTS)
-        .subquery()
-    )
-    q = select(func.max(fr.c.created_at)).where(fr.c.request_id.in_(select(latest.c.request_id)))
-    with store.engine.connect() as conn:
-        return conn.execute(q).scalar()
+    return SlotRecords(store).report_frontier(FRONTIER_EVENTS)
 
 
 def hold_start(now: datetime, lag: timedelta, frontier: datetime | None) -> datetime:
@@ -209,55 +144,13 @@ def held_many(
     if not budgets:
         return {}
     now = as_utc(now)
-    since, today = hold_start(now, lag, frontier), midnight(now)
-    ids = list(budgets)
-    slot, fr, lg = schema.ad_slots, schema.feed_requests, schema.ledger
-
-    def sums(amount: Any, at: Any) -> list[Any]:
-        """SUM of `amount`: all since `since`, and those of them since midnight."""
-        today_only = case((at >= today, amount), else_=0)
-        return [func.coalesce(func.sum(x), 0) for x in (amount, today_only)]
-
-    with store.engine.connect() as conn:
-        # The first page served since then bounds the slots by key (the
-        # campaign's index), so the work is the window's, not the flight's.
-        first = conn.execute(select(func.min(fr.c.id)).where(fr.c.created_at >= since)).scalar()
-        if first is None:
-            return {}
-        served = {
-            int(cid): (int(total), int(on_day))
-            for cid, total, on_day in conn.execute(
-                select(slot.c.campaign_id, *sums(slot.c.price_minor, fr.c.created_at))
-                .select_from(slot.join(fr, fr.c.id == slot.c.feed_request_id))
-                .where(
-                    slot.c.campaign_id.in_(ids),
-                    slot.c.feed_request_id >= first,
-                    fr.c.created_at >= since,
-                )
-                .group_by(slot.c.campaign_id)
-            ).all()
-            if total
-        }
-        if not served:
-            return {}
-        billed = {
-            int(cid): (int(total), int(on_day))
-            for cid, total, on_day in conn.execute(
-                select(lg.c.campaign_id, *sums(lg.c.amount_minor, lg.c.event_time))
-                .where(
-                    lg.c.campaign_id.in_(list(served)),
-                    lg.c.kind == "impression",
-                    lg.c.event_time >= since,
-                )
-                .group_by(lg.c.campaign_id)
-            ).all()
-        }
-        # Measured on the hour before the window: slots whose reports have come.
-        shown, seen = _shown(conn, list(served), since, by_campaign=True)
+    since = hold_start(now, lag, frontier)
+    # Measured on the hour before the window: slots whose reports have come.
+    sums = SlotRecords(store).held(list(budgets), since, midnight(now), since - SHOW_WINDOW)
     out: dict[int, dict[str, int]] = {}
-    for cid, (total, on_day) in served.items():
-        rate = _rate(shown.get(cid, 0), seen.get(cid, 0))
-        paid, paid_today = billed.get(cid, (0, 0))
+    for cid, (total, on_day) in sums.served.items():
+        rate = _rate(sums.shown.get(cid, 0), sums.seen.get(cid, 0))
+        paid, paid_today = sums.billed.get(cid, (0, 0))
         rows = {LIFETIME: max(math.ceil(rate * total) - paid, 0)}
         if budgets[cid].kind == "daily":
             rows[day_key(now)] = max(math.ceil(rate * on_day) - paid_today, 0)

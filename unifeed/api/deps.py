@@ -14,8 +14,8 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from unifeed.ads.billing import Billing
-from unifeed.ads.campaigns import Campaigns
 from unifeed.ads.config import DeliveryConfig
+from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.api.heavy import HeavyWork
 from unifeed.clock import Clock
 from unifeed.serving.feed import FeedService
@@ -86,7 +86,7 @@ class Services:
     store: Store
     feed: FeedService
     encoder: TextEncoder
-    campaigns: Campaigns
+    campaigns: CampaignRecords
     billing: Billing
     keys: KeyCache
     heavy: HeavyWork
@@ -114,7 +114,7 @@ class Services:
             store,
             feed,
             encoder,
-            Campaigns(store),
+            CampaignRecords(store),
             Billing(store),
             KeyCache(),
             HeavyWork(settings.resolved_database_url),

@@ -1,0 +1,207 @@
+"""The auction's ad slots, read back with the feed log and the ledger.
+
+Billing finds the slot an event saw; pacing and the budget read what was
+served and what of it was billed over a window (`unifeed.ads.unreported`).
+Grouped reads, each bounded by a window the caller sets, so their cost does
+not grow with a flight.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, case, func, select
+
+from unifeed.store import Store, schema
+
+
+class ServedSlot(NamedTuple):
+    """An ad slot with the page it was served on."""
+
+    request_id: str
+    user_external_id: str  # who the page was served to
+    created_at: datetime  # when, by the server's clock
+    feed_request_id: int
+    position: int
+    item_id: int
+    campaign_id: int
+    price_minor: int
+
+
+class HeldSums(NamedTuple):
+    """A window's slots and charges per campaign (`SlotRecords.held`)."""
+
+    served: dict[int, tuple[int, int]]  # price of slots served: (since `since`, since `today`)
+    billed: dict[int, tuple[int, int]]  # impressions charged, the same two sums
+    shown: dict[int, int]  # slots served in the hour before the window
+    seen: dict[int, int]  # ...and impressions billed then
+
+
+class SlotRecords:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def served(self, request_ids: list[str]) -> list[ServedSlot]:
+        """The ad slots of these pages."""
+        fr, slot = schema.feed_requests, schema.ad_slots
+        with self.store.engine.connect() as conn:
+            found = conn.execute(
+                select(
+                    fr.c.request_id,
+                    fr.c.user_external_id,
+                    fr.c.created_at,
+                    slot.c.feed_request_id,
+                    slot.c.position,
+                    slot.c.item_id,
+                    slot.c.campaign_id,
+                    slot.c.price_minor,
+                )
+                .join(fr, fr.c.id == slot.c.feed_request_id)
+                .where(fr.c.request_id.in_(request_ids))
+            ).all()
+        return [ServedSlot(*f) for f in found]
+
+    # ------------------------------------------------- served and billed
+    def shown(self, campaign_ids: list[int], since: datetime, until: datetime) -> tuple[int, int]:
+        """(slots served, impressions billed) of these campaigns together in [since, until)."""
+        with self.store.engine.connect() as conn:
+            served, seen = _shown(conn, campaign_ids, since, until, by_campaign=False)
+        return served.get(None, 0), seen.get(None, 0)
+
+    def unreported(
+        self, campaign_ids: list[int], start: datetime
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """(price of slots served, impressions charged) per campaign since
+        `start`, in one connection; both empty when no slot was served."""
+        slot, fr, lg = schema.ad_slots, schema.feed_requests, schema.ledger
+        with self.store.engine.connect() as conn:
+            served = dict(
+                conn.execute(
+                    select(slot.c.campaign_id, func.sum(slot.c.price_minor))
+                    .select_from(slot.join(fr, fr.c.id == slot.c.feed_request_id))
+                    .where(slot.c.campaign_id.in_(campaign_ids), fr.c.created_at >= start)
+                    .group_by(slot.c.campaign_id)
+                ).all()
+            )
+            if not served:
+                return {}, {}
+            billed = dict(
+                conn.execute(
+                    select(lg.c.campaign_id, func.sum(lg.c.amount_minor))
+                    .where(
+                        lg.c.campaign_id.in_(list(served)),
+                        lg.c.kind == "impression",
+                        lg.c.event_time >= start,
+                    )
+                    .group_by(lg.c.campaign_id)
+                ).all()
+            )
+        return (
+            {int(cid): float(amount) for cid, amount in served.items()},
+            {int(cid): float(amount or 0) for cid, amount in billed.items()},
+        )
+
+    def report_frontier(self, events: int) -> datetime | None:
+        """When the newest page that the latest `events` events naming a page name was served."""
+        e, fr = schema.events, schema.feed_requests
+        latest = (
+            select(e.c.request_id)
+            .where(e.c.request_id.is_not(None))
+            .order_by(e.c.id.desc())
+            .limit(events)
+            .subquery()
+        )
+        q = select(func.max(fr.c.created_at)).where(
+            fr.c.request_id.in_(select(latest.c.request_id))
+        )
+        with self.store.engine.connect() as conn:
+            return conn.execute(q).scalar()
+
+    def held(
+        self, campaign_ids: list[int], since: datetime, today: datetime, before: datetime
+    ) -> HeldSums:
+        """What `unifeed.ads.unreported.held_many` weighs, in one connection
+        and four grouped reads: slots served and impressions charged since
+        `since` (and of them, since `today`), and both in [before, since)
+        for the campaigns with slots; all empty when none was served."""
+        slot, fr, lg = schema.ad_slots, schema.feed_requests, schema.ledger
+        nothing = HeldSums({}, {}, {}, {})
+
+        def sums(amount: Any, at: Any) -> list[Any]:
+            """SUM of `amount`: all since `since`, and those of them since midnight."""
+            today_only = case((at >= today, amount), else_=0)
+            return [func.coalesce(func.sum(x), 0) for x in (amount, today_only)]
+
+        with self.store.engine.connect() as conn:
+            # The first page served since then bounds the slots by key (the
+            # campaign's index), so the work is the window's, not the flight's.
+            first = conn.execute(select(func.min(fr.c.id)).where(fr.c.created_at >= since)).scalar()
+            if first is None:
+                return nothing
+            served = {
+                int(cid): (int(total), int(on_day))
+                for cid, total, on_day in conn.execute(
+                    select(slot.c.campaign_id, *sums(slot.c.price_minor, fr.c.created_at))
+                    .select_from(slot.join(fr, fr.c.id == slot.c.feed_request_id))
+                    .where(
+                        slot.c.campaign_id.in_(campaign_ids),
+                        slot.c.feed_request_id >= first,
+                        fr.c.created_at >= since,
+                    )
+                    .group_by(slot.c.campaign_id)
+                ).all()
+                if total
+            }
+            if not served:
+                return nothing
+            billed = {
+                int(cid): (int(total), int(on_day))
+                for cid, total, on_day in conn.execute(
+                    select(lg.c.campaign_id, *sums(lg.c.amount_minor, lg.c.event_time))
+                    .where(
+                        lg.c.campaign_id.in_(list(served)),
+                        lg.c.kind == "impression",
+                        lg.c.event_time >= since,
+                    )
+                    .group_by(lg.c.campaign_id)
+                ).all()
+            }
+            shown, seen = _shown(conn, list(served), before, since, by_campaign=True)
+        return HeldSums(served, billed, shown, seen)  # type: ignore[arg-type]
+
+
+def _shown(
+    conn: Connection,
+    campaign_ids: list[int],
+    lo: datetime,
+    cutoff: datetime,
+    *,
+    by_campaign: bool,
+) -> tuple[dict[int | None, int], dict[int | None, int]]:
+    """Slots served and impressions billed in [lo, cutoff): per campaign,
+    or (key None) for all of `campaign_ids` together."""
+    slot, fr, lg = schema.ad_slots, schema.feed_requests, schema.ledger
+    served_q = (
+        select(func.count())
+        .select_from(slot.join(fr, fr.c.id == slot.c.feed_request_id))
+        .where(
+            slot.c.campaign_id.in_(campaign_ids),
+            fr.c.created_at >= lo,
+            fr.c.created_at < cutoff,
+        )
+    )
+    seen_q = select(func.count()).where(
+        lg.c.campaign_id.in_(campaign_ids),
+        lg.c.kind == "impression",
+        lg.c.event_time >= lo,
+        lg.c.event_time < cutoff,
+    )
+    if not by_campaign:
+        served_all = conn.execute(served_q).scalar_one()
+        return {None: served_all}, {None: conn.execute(seen_q).scalar_one()}
+    served_q = served_q.add_columns(slot.c.campaign_id).group_by(slot.c.campaign_id)
+    seen_q = seen_q.add_columns(lg.c.campaign_id).group_by(lg.c.campaign_id)
+    served = {int(cid): int(n) for n, cid in conn.execute(served_q).all()}
+    seen = {int(cid): int(n) for n, cid in conn.execute(seen_q).all()}
+    return served, seen  # type: ignore[return-value]
