@@ -16,11 +16,12 @@ from tests.ads.market import (
     serve_everyone,
     sponsored,
 )
-from unifeed.ads.campaign_state import CampaignState, billed_impressions, query_matrix
+from unifeed.ads.campaign_state import CampaignState, billed_impressions
 from unifeed.ads.lookalike import LOOKALIKE_CLIP, MIN_CLICKS, fit_lookalikes, fit_one
 from unifeed.ads.pacing import Pacer
 from unifeed.ads.prediction import Predictor
 from unifeed.ads.records.campaigns import CampaignRecords
+from unifeed.ads.records.slots import query_matrix
 from unifeed.store import Store
 
 

@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
 
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.ledger import LIFETIME
 from unifeed.ads.pacing import GoalHolder, Pacer
-from unifeed.store import Store, schema
+from unifeed.ads.records.learning import LearningRecords
+from unifeed.ads.records.slots import BilledImpressions, SlotRecords
+from unifeed.store import Store
 from unifeed.store.db import as_utc
-from unifeed.store.feed_log import FeedLog
 
 # Until a campaign has results of its own, its results per click are its
 # objective's prior (`Objective.prior_results_per_click`) or its peers'
@@ -131,54 +130,21 @@ def load_totals(store: Store, states: dict[int, CampaignState], now: datetime) -
     if not states:
         return
     today = as_utc(now).strftime("%Y-%m-%d")
-    s, a, lg = schema.campaign_spend, schema.attributions, schema.ledger
-    e, cr = schema.events, schema.creatives
-    ids = list(states)
     for st in states.values():
         st.clicks = st.impressions = 0
-    with store.engine.connect() as conn:
-        for cid, day, spent in conn.execute(
-            select(s.c.campaign_id, s.c.day, s.c.spent_minor).where(
-                s.c.campaign_id.in_(ids), s.c.day.in_([LIFETIME, today])
-            )
-        ).all():
-            if day == LIFETIME:
-                states[cid].spent_minor = int(spent)
-            else:
-                states[cid].spent_today_minor = int(spent)
-        for cid, n, value in conn.execute(
-            select(a.c.campaign_id, func.count(), func.coalesce(func.sum(a.c.value), 0.0))
-            .where(a.c.campaign_id.in_(ids))
-            .group_by(a.c.campaign_id)
-        ).all():
-            states[cid].results, states[cid].value = int(n), float(value)
-        for cid, n in conn.execute(
-            select(cr.c.campaign_id, func.count())
-            .select_from(e.join(cr, cr.c.item_id == e.c.item_id))
-            .where(cr.c.campaign_id.in_(ids), e.c.action == "click")
-            .group_by(cr.c.campaign_id)
-        ).all():
-            states[cid].clicks = int(n)
-        for cid, n in conn.execute(
-            select(lg.c.campaign_id, func.count())
-            .where(lg.c.campaign_id.in_(ids), lg.c.kind == "impression")
-            .group_by(lg.c.campaign_id)
-        ).all():
-            states[cid].impressions = int(n)
+    totals = LearningRecords(store).totals(list(states), [LIFETIME, today])
+    for (cid, day), spent in totals.spent.items():
+        if day == LIFETIME:
+            states[cid].spent_minor = spent
+        else:
+            states[cid].spent_today_minor = spent
+    for cid, (n, value) in totals.results.items():
+        states[cid].results, states[cid].value = n, value
+    for cid, n in totals.clicks.items():
+        states[cid].clicks = n
+    for cid, n in totals.impressions.items():
+        states[cid].impressions = n
     peer_priors(states)
-
-
-@dataclass(frozen=True)
-class BilledImpressions:
-    campaign: np.ndarray  # (N,) int64
-    score: np.ndarray  # (N,) the model's score for the creative shown
-    exposures: np.ndarray  # (N,) int64 the viewer's earlier views of the campaign
-    clicked_before: np.ndarray  # (N,) bool: had clicked the campaign, as the auction knew
-    clicked: np.ndarray  # (N,) 1.0 where the impression was clicked
-    user: np.ndarray  # (N,) int64 the viewer
-    at: list[datetime]  # (N,) when it was seen (naive UTC)
-    viewer: list[dict[str, Any]]  # (N,) the viewer's age and gender
-    query: np.ndarray  # (N, D) the viewer's model vector; NaN rows where none was logged
 
 
 def billed_impressions(
@@ -187,53 +153,4 @@ def billed_impressions(
     """The latest FIT_IMPRESSIONS billed impressions of these campaigns that
     `model_version` scored (another version's scores are on another scale),
     newest first."""
-    fr, slot, lg, u = schema.feed_requests, schema.ad_slots, schema.ledger, schema.users
-    with store.engine.connect() as conn:
-        billed = conn.execute(
-            select(
-                slot.c.campaign_id,
-                slot.c.score,
-                slot.c.exposures,
-                slot.c.clicked_before,
-                slot.c.query,
-                fr.c.request_id,
-                slot.c.item_id,
-                lg.c.user_id,
-                lg.c.event_time,
-                u.c.age,
-                u.c.gender,
-            )
-            .join(fr, fr.c.id == slot.c.feed_request_id)
-            .join(lg, (lg.c.request_id == fr.c.request_id) & (lg.c.item_id == slot.c.item_id))
-            .outerjoin(u, u.c.id == lg.c.user_id)
-            .where(
-                slot.c.campaign_id.in_(list(campaign_ids)),
-                lg.c.kind == "impression",
-                fr.c.model_version == model_version,
-            )
-            .order_by(fr.c.id.desc())
-            .limit(FIT_IMPRESSIONS)
-        ).all()
-    clicked = FeedLog(store).acted_on({r.request_id for r in billed}, ("click",))
-    return BilledImpressions(
-        np.array([r.campaign_id for r in billed], dtype=np.int64),
-        np.array([r.score for r in billed], dtype=np.float64),
-        np.array([r.exposures or 0 for r in billed], dtype=np.int64),
-        np.array([bool(r.clicked_before) for r in billed], dtype=bool),  # NULL: logged before
-        np.array([(r.request_id, r.item_id) in clicked for r in billed], dtype=np.float64),
-        np.array([-1 if r.user_id is None else r.user_id for r in billed], dtype=np.int64),
-        [as_utc(r.event_time) for r in billed],
-        [{"age": r.age, "gender": r.gender} for r in billed],
-        query_matrix([r.query for r in billed]),
-    )
-
-
-def query_matrix(blobs: list[bytes | None]) -> np.ndarray:
-    """(N, D) float64 from logged float32 vectors; NaN rows for missing ones
-    and for any whose length is not the newest's (another model)."""
-    d = next((len(b) // 4 for b in blobs if b), 0)
-    out = np.full((len(blobs), d), np.nan)
-    for i, b in enumerate(blobs):
-        if b and len(b) == 4 * d:
-            out[i] = np.frombuffer(b, dtype=np.float32)
-    return out
+    return SlotRecords(store).billed_impressions(campaign_ids, model_version, FIT_IMPRESSIONS)

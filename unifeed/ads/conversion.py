@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import select
 
 from unifeed.ads.calibration import fit_intercepts_and_slope, sigmoid
-from unifeed.ads.campaign_state import BilledImpressions
-from unifeed.store import Store, schema
+from unifeed.ads.records.learning import LearningRecords
+from unifeed.ads.records.slots import BilledImpressions
+from unifeed.store import Store
 from unifeed.store.db import as_utc
 
 # Results that come later than this after the click are rare enough to
@@ -101,13 +101,7 @@ def clicks(
         return empty
     settled = as_utc(now) - SETTLE
     ours = np.isin(billed.campaign, campaign_ids)
-    att, e = schema.attributions, schema.events
-    with store.engine.connect() as conn:
-        results = conn.execute(
-            select(att.c.campaign_id, e.c.user_id, e.c.timestamp)
-            .join(e, e.c.id == att.c.event_id)
-            .where(att.c.campaign_id.in_(campaign_ids), att.c.touch == "click")
-        ).all()
+    results = LearningRecords(store).click_results(campaign_ids)
     # (campaign, viewer) -> their clicks as [time, score, converted], in time order
     by_viewer: dict[tuple[int, int], list[list]] = {}
     for k in np.flatnonzero((billed.clicked > 0) & ours):

@@ -14,11 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
-
 from unifeed.ads.pacing import GoalHolder, Pacer
-from unifeed.store import Store, schema
-from unifeed.store.db import utcnow
+from unifeed.ads.records.learning import LearningRecords, SavedPacing
+from unifeed.store import Store
 
 Controllers = tuple[int, Pacer, GoalHolder | None]  # (campaign id, its pacer, its goal)
 
@@ -26,29 +24,20 @@ Controllers = tuple[int, Pacer, GoalHolder | None]  # (campaign id, its pacer, i
 def save(store: Store, controllers: Iterable[Controllers], stepped_at: datetime) -> None:
     """Upsert the state of these campaigns' controllers, which stepped at
     `stepped_at` (one transaction)."""
-    t = schema.campaign_pacing
-    rows = [
-        {
-            "campaign_id": cid,
-            "period_start": pacer.start,
-            "multiplier": pacer.multiplier,
-            "rate": pacer.rate,
-            "goal_multiplier": None if goal is None else goal.multiplier,
-            "goal_spent_minor": None if goal is None else goal.spent_seen,
-            "stepped_at": stepped_at,
-            "updated_at": utcnow(),
-        }
-        for cid, pacer, goal in controllers
-    ]
-    if not rows:
-        return
-    stmt = store.insert(t)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[t.c.campaign_id],
-        set_={k: stmt.excluded[k] for k in rows[0] if k != "campaign_id"},
+    LearningRecords(store).save_pacing(
+        [
+            SavedPacing(
+                campaign_id=cid,
+                period_start=pacer.start,
+                multiplier=pacer.multiplier,
+                rate=pacer.rate,
+                goal_multiplier=None if goal is None else goal.multiplier,
+                goal_spent_minor=None if goal is None else goal.spent_seen,
+                stepped_at=stepped_at,
+            )
+            for cid, pacer, goal in controllers
+        ]
     )
-    with store.write() as conn:
-        conn.execute(stmt, rows)
 
 
 def restore(store: Store, controllers: Iterable[Controllers]) -> dict[int, datetime]:
@@ -57,9 +46,7 @@ def restore(store: Store, controllers: Iterable[Controllers]) -> dict[int, datet
     wanted = {cid: (pacer, goal) for cid, pacer, goal in controllers}
     if not wanted:
         return {}
-    t = schema.campaign_pacing
-    with store.engine.connect() as conn:
-        saved = conn.execute(select(t).where(t.c.campaign_id.in_(list(wanted)))).all()
+    saved = LearningRecords(store).load_pacing(list(wanted))
     resumed = {}
     for row in saved:
         pacer, goal = wanted[row.campaign_id]

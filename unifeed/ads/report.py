@@ -8,22 +8,18 @@ by age band, gender, country and interest (a user's most engaged-with tag).
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
-
-from unifeed.actions import POSITIVE_ACTIONS
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.pacing import Pacer
+from unifeed.ads.records.reports import ReportRecords
 from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
-from unifeed.store import Store, schema
+from unifeed.store import Store
 from unifeed.store.db import as_utc
 
 AGE_BANDS = ((13, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, 130))
@@ -48,37 +44,8 @@ def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
     time is summed in SQL into at most MAX_POINTS buckets, and impressions
     come back one row per person reached."""
     now = as_utc(now)
-    lg, e, att = schema.ledger, schema.events, schema.attributions
     step = step_hours(c, now)
-    with store.engine.connect() as conn:
-        spend = int(
-            conn.execute(
-                select(func.coalesce(func.sum(lg.c.amount_minor), 0)).where(
-                    lg.c.campaign_id == c.id
-                )
-            ).scalar_one()
-        )
-        # One billed ledger row per ad slot seen: re-sent impression events
-        # (even under new event ids) do not count twice. Per person, in the
-        # order they were first reached.
-        first = func.min(lg.c.id)
-        shown = Counter(
-            {
-                r.user_id: int(r.n)
-                for r in conn.execute(
-                    select(lg.c.user_id, func.count().label("n"))
-                    .where(lg.c.campaign_id == c.id, lg.c.kind == "impression")
-                    .group_by(lg.c.user_id)
-                    .order_by(first)
-                )
-            }
-        )
-        results = conn.execute(
-            select(e.c.user_id, att.c.value, att.c.touch)
-            .join(att, att.c.event_id == e.c.id)
-            .where(att.c.campaign_id == c.id)
-        ).all()
-        buckets = spend_buckets(conn, c, step)
+    spend, shown, results, buckets = ReportRecords(store).campaign(c.id, c.start_at, step)
     n_results = len(results)
     value = float(sum(r.value or 0.0 for r in results))
     curve = pacing_curve(c, buckets, now, learn_traffic(store, _last_day(c, now)), step)
@@ -189,38 +156,6 @@ def step_hours(c: Campaign, now: datetime) -> int:
     return math.ceil(span / (MAX_POINTS - 1))  # a schedule from before the horizon rule
 
 
-# Microseconds since 1970 of a stored time, exactly. SQLite keeps the time
-# as text, and its strftime rounds to the millisecond: whole seconds from the
-# text without its fraction, then the fraction's digits.
-_MICROS = {
-    "sqlite": "(CAST(strftime('%s', substr(event_time, 1, 19)) AS INTEGER) * 1000000"
-    " + CAST(substr(event_time, 21, 6) AS INTEGER))",
-    "postgresql": "CAST(EXTRACT(EPOCH FROM event_time) * 1000000 AS BIGINT)",
-}
-_EPOCH = datetime(1970, 1, 1)
-
-
-def spend_buckets(conn: Connection, c: Campaign, step: int) -> list[SimpleNamespace]:
-    """The campaign's spend summed in SQL per step-hour bucket of its flight
-    (charges before the start fall in the first), as one charge per bucket
-    dated at the bucket's start: what `pacing_curve` adds up."""
-    micros = _MICROS[conn.dialect.name]
-    q = text(
-        f"SELECT ({micros} - :start) / :step AS k, SUM(amount_minor) AS spend "
-        "FROM ledger WHERE campaign_id = :campaign GROUP BY k"
-    )
-    start = (c.start_at - _EPOCH) // timedelta(microseconds=1)
-    by_bucket: Counter[int] = Counter()
-    for k, spend in conn.execute(
-        q, {"start": start, "step": step * 3_600_000_000, "campaign": c.id}
-    ):
-        by_bucket[max(int(k), 0)] += int(spend)
-    return [
-        SimpleNamespace(event_time=c.start_at + k * timedelta(hours=step), amount_minor=n)
-        for k, n in sorted(by_bucket.items())
-    ]
-
-
 def pacing_curve(
     c: Campaign,
     charges: list[Any],
@@ -259,15 +194,7 @@ def audience(store: Store, shown: Mapping[int, int], responders: list[int]) -> d
     """Shares of impressions, results and the platform population, per dimension.
 
     `shown`: impressions per person, in the order they were first reached."""
-    u, e, it = schema.users, schema.events, schema.items
-    with store.engine.connect() as conn:
-        people = {r.id: r for r in conn.execute(select(u.c.id, u.c.age, u.c.gender, u.c.country))}
-        tags_of = {
-            r.id: json.loads(r.tags or "[]") for r in conn.execute(select(it.c.id, it.c.tags))
-        }
-        engaged = conn.execute(
-            select(e.c.user_id, e.c.item_id).where(e.c.action.in_(list(POSITIVE_ACTIONS)))
-        ).all()
+    people, tags_of, engaged = ReportRecords(store).population()
     interest_counts: dict[int, Counter[str]] = {}
     for user, item in engaged:
         interest_counts.setdefault(user, Counter()).update(tags_of.get(item, []))

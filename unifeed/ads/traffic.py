@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import func, select
 
-from unifeed.store import Store, schema
+from unifeed.ads.records.learning import LearningRecords
+from unifeed.store import Store
 from unifeed.store.db import as_utc
 
 HOURS = 24
@@ -78,19 +78,8 @@ def hourly_counts(store: Store, now: datetime, lookback: timedelta = LOOKBACK) -
     would count one day more than those to come, and the curve would say
     the day is mostly behind us (a pacer then finds itself far behind and
     overspends). So the curve changes once a day, at midnight."""
-    fr = schema.feed_requests
     today = midnight(now)
-    hour = func.extract("hour", fr.c.created_at)
-    q = (
-        select(hour, func.count())
-        .where(fr.c.created_at >= today - lookback, fr.c.created_at < today)
-        .group_by(hour)
-    )
-    counts = np.zeros(HOURS)
-    with store.engine.connect() as conn:
-        for h, n in conn.execute(q):
-            counts[int(h)] = n
-    return counts
+    return LearningRecords(store).requests_by_hour(today - lookback, today)
 
 
 def learn(store: Store, now: datetime) -> TrafficCurve:

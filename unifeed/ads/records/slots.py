@@ -1,19 +1,25 @@
 """The auction's ad slots, read back with the feed log and the ledger.
 
 Billing finds the slot an event saw; pacing and the budget read what was
-served and what of it was billed over a window (`unifeed.ads.unreported`).
-Grouped reads, each bounded by a window the caller sets, so their cost does
-not grow with a flight.
+served and what of it was billed over a window (`unifeed.ads.unreported`);
+the refits read the billed impressions with what the auction knew of each
+viewer (`unifeed.ads.campaign_state`). Grouped reads, each bounded by a
+window or a limit the caller sets, so their cost does not grow with a flight.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import numpy as np
 from sqlalchemy import Connection, case, func, select
 
 from unifeed.store import Store, schema
+from unifeed.store.db import as_utc
+from unifeed.store.feed_log import FeedLog
 
 
 class ServedSlot(NamedTuple):
@@ -36,6 +42,30 @@ class HeldSums(NamedTuple):
     billed: dict[int, tuple[int, int]]  # impressions charged, the same two sums
     shown: dict[int, int]  # slots served in the hour before the window
     seen: dict[int, int]  # ...and impressions billed then
+
+
+@dataclass(frozen=True)
+class BilledImpressions:
+    campaign: np.ndarray  # (N,) int64
+    score: np.ndarray  # (N,) the model's score for the creative shown
+    exposures: np.ndarray  # (N,) int64 the viewer's earlier views of the campaign
+    clicked_before: np.ndarray  # (N,) bool: had clicked the campaign, as the auction knew
+    clicked: np.ndarray  # (N,) 1.0 where the impression was clicked
+    user: np.ndarray  # (N,) int64 the viewer
+    at: list[datetime]  # (N,) when it was seen (naive UTC)
+    viewer: list[dict[str, Any]]  # (N,) the viewer's age and gender
+    query: np.ndarray  # (N, D) the viewer's model vector; NaN rows where none was logged
+
+
+def query_matrix(blobs: list[bytes | None]) -> np.ndarray:
+    """(N, D) float64 from logged float32 vectors; NaN rows for missing ones
+    and for any whose length is not the newest's (another model)."""
+    d = next((len(b) // 4 for b in blobs if b), 0)
+    out = np.full((len(blobs), d), np.nan)
+    for i, b in enumerate(blobs):
+        if b and len(b) == 4 * d:
+            out[i] = np.frombuffer(b, dtype=np.float32)
+    return out
 
 
 class SlotRecords:
@@ -169,6 +199,52 @@ class SlotRecords:
             }
             shown, seen = _shown(conn, list(served), before, since, by_campaign=True)
         return HeldSums(served, billed, shown, seen)  # type: ignore[arg-type]
+
+    # ------------------------------------------------- billed impressions
+    def billed_impressions(
+        self, campaign_ids: Iterable[int], model_version: str | None, limit: int
+    ) -> BilledImpressions:
+        """The latest `limit` billed impressions of these campaigns that
+        `model_version` scored, newest first."""
+        fr, slot, lg, u = schema.feed_requests, schema.ad_slots, schema.ledger, schema.users
+        with self.store.engine.connect() as conn:
+            billed = conn.execute(
+                select(
+                    slot.c.campaign_id,
+                    slot.c.score,
+                    slot.c.exposures,
+                    slot.c.clicked_before,
+                    slot.c.query,
+                    fr.c.request_id,
+                    slot.c.item_id,
+                    lg.c.user_id,
+                    lg.c.event_time,
+                    u.c.age,
+                    u.c.gender,
+                )
+                .join(fr, fr.c.id == slot.c.feed_request_id)
+                .join(lg, (lg.c.request_id == fr.c.request_id) & (lg.c.item_id == slot.c.item_id))
+                .outerjoin(u, u.c.id == lg.c.user_id)
+                .where(
+                    slot.c.campaign_id.in_(list(campaign_ids)),
+                    lg.c.kind == "impression",
+                    fr.c.model_version == model_version,
+                )
+                .order_by(fr.c.id.desc())
+                .limit(limit)
+            ).all()
+        clicked = FeedLog(self.store).acted_on({r.request_id for r in billed}, ("click",))
+        return BilledImpressions(
+            np.array([r.campaign_id for r in billed], dtype=np.int64),
+            np.array([r.score for r in billed], dtype=np.float64),
+            np.array([r.exposures or 0 for r in billed], dtype=np.int64),
+            np.array([bool(r.clicked_before) for r in billed], dtype=bool),  # NULL: logged before
+            np.array([(r.request_id, r.item_id) in clicked for r in billed], dtype=np.float64),
+            np.array([-1 if r.user_id is None else r.user_id for r in billed], dtype=np.int64),
+            [as_utc(r.event_time) for r in billed],
+            [{"age": r.age, "gender": r.gender} for r in billed],
+            query_matrix([r.query for r in billed]),
+        )
 
 
 def _shown(
