@@ -40,6 +40,7 @@ class AdRequest:
     viewer: dict[str, Any]  # age, gender, country
     query: np.ndarray  # (D,) the viewer's model vector
     item_vectors: np.ndarray  # (I, D) the catalogue as the model scores it: query · vector
+    row_of_pk: Mapping[int, int]  # item pk -> its row in item_vectors
     excluded_rows: np.ndarray  # (I,) bool: rows this viewer must not be shown
     page_scores: np.ndarray  # (n,) organic scores of the page, best first
     views: Mapping[int, int] = field(default_factory=dict)  # item pk -> the viewer's views of it
@@ -126,7 +127,12 @@ def place(
     for st in states:
         if st.rate < 1.0 and rng.random() >= st.rate:
             continue  # a throttled campaign sits this auction out
-        rows = st.creative_rows[~request.excluded_rows[st.creative_rows]]
+        # The creatives' rows in this request's catalogue view: the snapshot
+        # may have been built on a newer one (a creative just added).
+        row_of = request.row_of_pk
+        pks = st.campaign.creative_item_ids
+        rows = np.array([row_of[pk] for pk in pks if pk in row_of], dtype=np.int64)
+        rows = rows[~request.excluded_rows[rows]]
         if len(rows) == 0:
             continue
         scores = request.item_vectors[rows] @ query

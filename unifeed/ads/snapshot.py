@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-import numpy as np
-
 from unifeed.ads.campaign_state import CampaignState
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.prediction import Prediction, Predictor
@@ -24,7 +22,6 @@ class LiveCampaign:
     """One live campaign as the auction sees it: its controllers' output and its rates."""
 
     campaign: Campaign
-    creative_rows: np.ndarray  # (K,) catalogue rows of its creatives
     multiplier: float  # the pacing multiplier on its bid
     rate: float  # the share of auctions it enters (throttled pacing), else 1
     goal_multiplier: float | None  # its cost or ROAS goal's multiplier, if it holds one
@@ -37,11 +34,8 @@ class LiveCampaign:
 
     @classmethod
     def of(cls, st: CampaignState) -> LiveCampaign:
-        rows = st.creative_rows.copy()
-        rows.flags.writeable = False
         return cls(
             st.campaign,
-            rows,
             st.pacer.multiplier,
             st.pacer.rate,
             None if st.goal is None else st.goal.multiplier,

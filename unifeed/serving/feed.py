@@ -206,6 +206,7 @@ class FeedService:
             viewer=user,
             query=ranked.query,
             item_vectors=ranked.item_vectors,
+            row_of_pk=cat.row_of_pk,
             excluded_rows=excluded,
             page_scores=np.asarray(scores, dtype=np.float64),
             # Earlier pages of this feed were seen too, whether or not their
