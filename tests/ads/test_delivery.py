@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,7 @@ from tests.ads.market import (
     sponsored,
 )
 from unifeed.ads import prediction
+from unifeed.ads.auction import AdLoad
 from unifeed.ads.campaign_state import billed_impressions
 from unifeed.ads.delivery import bid
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
@@ -307,3 +309,25 @@ def test_an_impression_the_budget_could_not_pay_for_reaches_nobody(eager_market)
     assert report["results"] == 1  # u0's paid impression; u3's was refused
     assert store.count("attributions") == 1
     store.close()
+
+
+def test_the_ad_gap_holds_across_the_pages_of_a_feed(market) -> None:
+    """Paging through a feed four items at a time, no two ads stand closer
+    than the ad load allows, also where one page ends and the next begins."""
+    client, _, adv = market
+    for _ in range(3):
+        create_campaign(client, adv, budget=100_000)
+    load = AdLoad()
+    gap = max(load.min_gap, load.every)
+    positions: list[int] = []
+    shown, cursor = 0, None
+    for _ in range(6):
+        params = {"user_id": "u0", "n": 4} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/v1/feed", params=params).json()
+        positions += [shown + k for k, it in enumerate(page["items"]) if it["sponsored"]]
+        shown += len(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(positions) >= 2, positions
+    assert all(b - a >= gap for a, b in itertools.pairwise(positions)), positions

@@ -104,6 +104,7 @@ class FeedService:
         self, user_id: str, n: int, cursor: str | None = None, include_seen: bool = False
     ) -> FeedPage:
         root, page, shown = self._resume(user_id, cursor)
+        last_ad = None if root is None else self.log.last_ad_position(root)
         # One time for the page: the auction asks the budget about the day the
         # ledger will book its slots to, which is when they are logged as served.
         now = self.clock.now()
@@ -124,7 +125,9 @@ class FeedService:
         if query is not None and user_pk is not None:
             ads = self.ads.refresh(now, ranked.model_version, cat.row_of_pk)
             if ads.campaigns:
-                sponsored = self._place_ads(ads, ranked, cat, user_pk, seen, shown, scores, now)
+                sponsored = self._place_ads(
+                    ads, ranked, cat, user_pk, seen, shown, scores, now, last_ad
+                )
         for pos in sorted(sponsored):
             ad = sponsored[pos]
             rows.insert(pos, ad.item_row)
@@ -182,6 +185,7 @@ class FeedService:
         shown: set[int],
         scores: list[float],
         now: datetime,
+        last_ad: int | None,
     ) -> dict[int, PlacedAd]:
         """Ads for this page's slots, by position: the auction's winners."""
         # An ad may be seen again, but not after the user acted on it or hid it.
@@ -213,6 +217,7 @@ class FeedService:
             # impressions have arrived yet.
             views={**{pk: 1 for pk in shown}, **seen},
             clicked={pk for pk, actions in acted.items() if "click" in actions},
+            last_ad_position=last_ad,  # the gap holds across pages
         )
         placed = place(ads, request, remaining, self.ads.config, self._ad_rng)
         return {ad.position: ad for ad in placed}

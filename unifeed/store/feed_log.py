@@ -97,6 +97,30 @@ class FeedLog:
             ).scalars()
             return int(pages), set(shown)
 
+    def last_ad_position(self, root_request_id: str) -> int | None:
+        """Where a paginated feed's last ad stood, counted back from the end of
+        its last page (so -1 is the last item shown), or None if it had none:
+        the next page keeps the ad gap from there."""
+        r, s = schema.feed_requests, schema.ad_slots
+        with self.store.engine.connect() as conn:
+            pages = conn.execute(
+                select(r.c.id, r.c.n).where(r.c.root_request_id == root_request_id).order_by(r.c.id)
+            ).all()
+            last_on = dict(
+                conn.execute(
+                    select(s.c.feed_request_id, func.max(s.c.position))
+                    .join(r, r.c.id == s.c.feed_request_id)
+                    .where(r.c.root_request_id == root_request_id)
+                    .group_by(s.c.feed_request_id)
+                ).all()
+            )
+        offset, last = 0, None
+        for pk, n in pages:
+            if pk in last_on:
+                last = offset + int(last_on[pk])
+            offset += int(n)
+        return None if last is None else last - offset
+
     def outcomes(
         self, actions: Sequence[str], limit: int = 50_000, model_version: str | None = None
     ) -> tuple[list[float], list[int]]:
