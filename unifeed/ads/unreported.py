@@ -1,34 +1,14 @@
-"""Spend that is served but not yet reported: what pacing adds to the ledger.
+"""Spend that is served but not yet reported, for the pacer and the auction.
 
-A campaign's spend reaches the ledger only when the app reports the
-impression, and apps send their events in batches (the benchmark's every ten
-minutes, like many mobile SDKs). A pacer that reads only the ledger sees the
-last interval's spend a whole batch late: it bids up for slots it already
-won, then finds the spend arrive at once and drops out. In the ads benchmark
-(seed 0, automatic arm) that lag alone put a campaign's hours within 20% of
-their target at 35-46%, under the 45-47% that Poisson noise allows; with
-events sent every minute, 43-69%.
-
-So for the pacer's sake, spend is counted by when the slot was served:
-slots served before `lag` ago are reported by now and the ledger has them;
-those served since are counted at their price times the share of served
-ad slots that the app reported as seen in the hour before (`show_rate`: a
-user who leaves before scrolling to an ad never sees it), less what the
-ledger already holds of them. The ledger stays the only record of money; this
-estimate moves only the pacer.
-
-The auction counts the same against the budget (`held`), over a window
-that follows the app's reports: without it an app that reports late was
-handed ads past the budget, which the ledger then refused to charge, free
-delivery (1c6da54 served 680 ads on a budget of 300 one-unit slots when
-reports came 30 minutes late, `bench/free_delivery.py`). Slots are held
-from the report lag ago, or from the "report frontier" if that is older:
-when the newest page that the app's latest events name was served, so
-while reports are 30 minutes behind, the last 30 minutes' slots are held.
-They are held at the share of slots that are seen, measured on the hour
-before the window (whose reports have all come), leaning on all while few:
-holding each slot at its full price until reported cost a budget half its
-delivery when half the ads were seen and reports came an hour late.
+Spend reaches the ledger only when the app reports the impression, often in
+batches minutes late. Pacing counts spend by when each slot was served: the
+ledger's charges, plus the slots served within the report lag at their price
+times the share of served slots the app reports as seen (`show_rate`), less
+what the ledger already holds of them. The auction holds the same against
+the budget (`held`), from the report lag ago or from the "report frontier"
+(the newest page the app's latest events name) if that is older, so an app
+that reports late is not handed ads its budget cannot pay for. The ledger
+stays the only record of money. docs/ads.md has the figures behind it.
 """
 
 from __future__ import annotations
