@@ -60,7 +60,10 @@ class PromptOnly:
     ) -> Completion:
         if json_schema is not None:
             first, *rest = messages
-            messages = [Message(first.role, f"{first.content}\n\n{schema_instruction(json_schema)}"), *rest]
+            messages = [
+                Message(first.role, f"{first.content}\n\n{schema_instruction(json_schema)}"),
+                *rest,
+            ]
         return self.inner.complete(messages, **kw)
 
 
@@ -103,7 +106,11 @@ def table(arms: list[Arm]) -> str:
 
 def reasons(arms: list[Arm]) -> str:
     counts = Counter(
-        r.rule.value for g in arms[0].runs for a in g.rejected if a.review for r in a.review.rejections
+        r.rule.value
+        for g in arms[0].runs
+        for a in g.rejected
+        if a.review
+        for r in a.review.rejections
     )
     return ", ".join(f"{rule} {n}" for rule, n in counts.most_common()) or "none"
 

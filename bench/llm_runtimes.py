@@ -35,12 +35,11 @@ from pydantic import BaseModel
 if __name__ == "__main__":  # `python bench/NAME.py` puts bench/ on sys.path, not the checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.report import REPO, commit, machine, today, write_section
 from bench.creative_generation import briefs as creative_briefs
+from bench.report import REPO, commit, machine, today, write_section
 from unifeed.creative.generation import answer_class
 from unifeed.creative.prompt import calls_to_action, messages
 from unifeed.creative.variant import Angle
-from unifeed.llm.structured import schema_instruction
 from unifeed.llm import (
     Completion,
     EmbeddedModel,
@@ -51,6 +50,7 @@ from unifeed.llm import (
     schema_of,
     smollm2_path,
 )
+from unifeed.llm.structured import schema_instruction
 
 BRIEFS = REPO / "tests" / "creative" / "labelled" / "briefs.json"
 MAX_TOKENS = 220  # above the longest answer the schema allows (about 190 tokens)
@@ -175,7 +175,10 @@ def generate(
     else:  # the schema goes into the prompt instead, as a back-end without a grammar gets it
         schema = None
         first, *rest = prompt
-        prompt = [Message(first.role, f"{first.content}\n\n{schema_instruction(schema_of(answer))}"), *rest]
+        prompt = [
+            Message(first.role, f"{first.content}\n\n{schema_instruction(schema_of(answer))}"),
+            *rest,
+        ]
     c = rt.model.complete(
         prompt, max_tokens=MAX_TOKENS, temperature=0.7, seed=seed, json_schema=schema
     )

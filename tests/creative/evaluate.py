@@ -80,7 +80,9 @@ def score(pairs: list[tuple[dict, ReviewResult]]) -> Scored:
             s.errors.append(f"FP {raw['id']}: {'; '.join(map(str, result.rejections))}")
         elif truth:
             s.fn += 1
-            s.errors.append(f"FN {raw['id']} {raw['rules']}: {raw['headline']} | {raw['primary_text']}")
+            s.errors.append(
+                f"FN {raw['id']} {raw['rules']}: {raw['headline']} | {raw['primary_text']}"
+            )
         else:
             s.tn += 1
         for rule in raw["rules"]:

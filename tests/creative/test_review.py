@@ -1,4 +1,4 @@
-"""The review check: every rule both ways, reasons on every rejection, and its score on the labelled set."""
+"""The review check: each rule, a reason on every rejection, its score on the labelled set."""
 
 from __future__ import annotations
 
@@ -98,7 +98,13 @@ def test_a_brief_must_be_valid() -> None:
     with pytest.raises(ValidationError):
         Brief(product_name="", product="x", description="x", landing_url="https://x.test/")
     with pytest.raises(ValidationError):
-        Brief(product_name="X", product="x", description="x", landing_url="https://x.test/", language="it")  # type: ignore[arg-type]
+        Brief(
+            product_name="X",
+            product="x",
+            description="x",
+            landing_url="https://x.test/",
+            language="it",
+        )  # type: ignore[arg-type]
 
 
 def test_the_brief_finds_its_own_capitals_as_the_labelled_set_lists_them() -> None:

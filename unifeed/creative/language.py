@@ -11,24 +11,17 @@ import re
 
 __all__ = ["detect"]
 
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        "the and for with your you our this that from are is it its of to in on at "
-        "a an by be or all new now get can will just more".split()
-    ),
-    "fr": frozenset(
-        "le la les des du de un une et pour avec votre vos nos notre ce cette est sont "
-        "dans sur par en au aux vous tu ton ta tes qui que plus sans chez".split()
-    ),
-    "de": frozenset(
-        "der die das den dem des ein eine einen und für mit ihr ihre dein deine unser "
-        "unsere ist sind im in auf von zu zum zur bei sie du nicht noch jetzt".split()
-    ),
-    "es": frozenset(
-        "el la los las un una unos y para con tu tus su sus nuestro nuestra es son en "
-        "del al por de que más sin te tú ya".split()
-    ),
+_FUNCTION_WORDS = {
+    "en": "the and for with your you our this that from are is it its of to in on at "
+    "a an by be or all new now get can will just more",
+    "fr": "le la les des du de un une et pour avec votre vos nos notre ce cette est sont "
+    "dans sur par en au aux vous tu ton ta tes qui que plus sans chez",
+    "de": "der die das den dem des ein eine einen und für mit ihr ihre dein deine unser "
+    "unsere ist sind im in auf von zu zum zur bei sie du nicht noch jetzt",
+    "es": "el la los las un una unos y para con tu tus su sus nuestro nuestra es son en "
+    "del al por de que más sin te tú ya",
 }
+_STOPWORDS = {lang: frozenset(words.split()) for lang, words in _FUNCTION_WORDS.items()}
 _WORD = re.compile(r"[^\W\d_]+")
 
 

@@ -73,7 +73,8 @@ PATTERNS: dict[str, dict[str, list[str]]] = {
             r"\btreats? (?:your |the )?(?:acne|pain|anxiety|insomnia|eczema|symptoms)",
             r"\bprevents?\b",
             r"\b(?:detox|cleanse|anti-ageing|anti-aging)\b",
-            r"\b(?:lose|losing|shed|burn) (?:the |your |that )?(?:\w+ )?(?:weight|pounds|kilos|fat)\b",
+            r"\b(?:lose|losing|shed|burn) (?:the |your |that )?(?:\w+ )?"
+            r"(?:weight|pounds|kilos|fat)\b",
             r"\bweight[- ]loss\b",
             r"\bburns? (?:fat|calories)\b",
             r"\bboosts? (?:your )?(?:immun|metabolism|energy|mood|brain|health)",

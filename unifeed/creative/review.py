@@ -136,32 +136,45 @@ def _claims(rule: Rule, creative: Creative, brief: Brief) -> list[str]:
     for pattern in lexicon.compiled(rule.value, brief.language):
         for m in pattern.finditer(text):
             phrase = m.group(0).strip()
-            if rule in _EXCUSED_BY_BRIEF and _stated(phrase, text, m.start(), facts):
+            if rule in _EXCUSED_BY_BRIEF and _stated(rule, phrase, text, m.start(), facts):
                 continue
             if phrase not in phrases:
                 phrases.append(phrase)
     return phrases
 
 
-def _stated(phrase: str, text: str, at: int, facts: str) -> bool:
+def _stated(rule: Rule, phrase: str, text: str, at: int, facts: str) -> bool:
     """Does the brief state this claim? The phrase itself, or its key word in the same company.
 
-    A key word the brief uses ("guaranteed") counts as stated only when a word
-    next to it in the ad is next to it in the brief too ("guaranteed next-day
-    delivery"), so the brief's delivery guarantee does not license "guaranteed
-    fluency".
+    A promise must keep its company: "guaranteed" counts as stated only when a
+    word next to it in the ad (same sentence) is next to it in the brief too
+    ("guaranteed next-day delivery"), so a brief's delivery guarantee does not
+    license "guaranteed fluency". A descriptive claim word the brief uses
+    itself ("organic", "free") is stated wherever it stands.
     """
-    if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", facts):
-        return True
     words = _WORD.findall(phrase)
     if not words:
         return False
+    literal = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", facts) is not None
+    if literal and (rule is Rule.unsupported_claim or len(words) > 1):
+        return True
     key = words[0][:7]
     if not re.search(rf"(?<!\w){re.escape(key)}", facts):
         return False
-    near_ad = set(_WORD.findall(text[max(0, at - 30) : at + len(phrase) + 40])) - set(words)
+    near_ad = _stems(_sentence(text, at, at + len(phrase))) - _stems(phrase)
     for m in re.finditer(rf"(?<!\w){re.escape(key)}", facts):
-        near_brief = set(_WORD.findall(facts[max(0, m.start() - 30) : m.end() + 40]))
-        if {w for w in near_ad & near_brief if len(w) > 3}:
+        if near_ad & _stems(_sentence(facts, m.start(), m.end())):
             return True
     return False
+
+
+def _stems(text: str) -> set[str]:
+    """Words of 4+ letters cut to 5, a crude stem across inflections (Jahre, Jahren)."""
+    return {w[:5] for w in _WORD.findall(text) if len(w) > 3}
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence (or line) around text[start:end]."""
+    left = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
+    rights = [i for i in (text.find(c, end) for c in ".!?\n") if i >= 0]
+    return text[left : min(rights, default=len(text))]
