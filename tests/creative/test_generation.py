@@ -137,8 +137,29 @@ def test_the_prompt_carries_the_brief_language_and_tone() -> None:
     model = Scripted([answer("Parlo", "Parlo : des leçons de 15 minutes pour vous.")])
     generate(model, fr, variants=1, attempts=1)
     system, user = model.asked[0]["messages"]
-    assert "French" in system.content and "chaleureux" in user.content
-    assert BRIEF.description in user.content
+    assert "French" in system.content and "chaleureux" in system.content
+    assert BRIEF.description in system.content and "Angle" in user.content
+
+
+def test_the_brief_is_all_but_the_last_message_so_variants_share_it() -> None:
+    model = Scripted(list(GOOD))
+    generate(model, BRIEF, variants=2)
+    first, second = (asked["messages"] for asked in model.asked)
+    assert first[:-1] == second[:-1] and first[-1] != second[-1]
+
+
+@pytest.mark.parametrize(
+    ("headline", "text", "why"),
+    [
+        ("Parlo is a language-learning app with da", "Parlo.", "length limit"),
+        ("Parlo lessons", "Parlo lessons", "repeats the headline"),
+        ("Parlo", "Parlo has lessons, lessons, lessons, lessons, lessons, lessons.", "loops"),
+        ("Parlo 1.1.2.3", "Parlo 2.1.3.2.3.4:5.1.2.1:5.1.3.3", "digits"),
+    ],
+)
+def test_answers_that_parse_but_are_no_ad_are_invalid(headline: str, text: str, why: str) -> None:
+    g = generate(Scripted([answer(headline, text)]), BRIEF, variants=1, attempts=1)
+    assert g.attempts[0].outcome == "invalid" and why in (g.attempts[0].error or "")
 
 
 def test_the_writer_runs_generation_off_the_caller_s_thread() -> None:

@@ -84,6 +84,7 @@ def test_schema_falls_back_to_the_form_the_server_accepts(chat_server: LocalServ
     assert model.schema_mode == "json_object"
 
 
+@pytest.mark.slow
 def test_prompt_mode_puts_the_schema_in_the_prompt(chat_server: LocalServer) -> None:
     """Without any server-side constraint the parse decides: a Verdict or a typed failure."""
     model = client(chat_server, schema_mode="prompt")

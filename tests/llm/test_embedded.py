@@ -37,9 +37,9 @@ BRIEF = [
 ]
 
 
-@pytest.fixture(scope="module")
-def model() -> EmbeddedModel:
-    return EmbeddedModel()
+@pytest.fixture
+def model(smollm2: EmbeddedModel) -> EmbeddedModel:
+    return smollm2
 
 
 def test_the_model_ships_in_the_wheel() -> None:
@@ -54,13 +54,14 @@ def test_it_is_a_language_model_loaded_once_per_process(model: EmbeddedModel) ->
 
 
 def test_schema_constrained_answers_are_valid_json(model: EmbeddedModel) -> None:
-    for seed in range(4):
+    for seed in range(2):
         answer = complete_json(model, BRIEF, AdText, max_tokens=200, seed=seed)
         assert len(answer.value.headline) <= 40 and len(answer.value.primary_text) <= 125
         c = answer.completion
         assert c.completion_tokens > 0 and c.prompt_tokens > 0 and c.seconds > 0
 
 
+@pytest.mark.slow
 def test_enums_and_tight_lengths_hold(model: EmbeddedModel) -> None:
     """The checked sampler redraws whenever the model's own pick breaks the grammar."""
     ask = [Message("user", "Pick a call to action for a lamp ad and a one-word slogan.")]
@@ -72,12 +73,18 @@ def test_enums_and_tight_lengths_hold(model: EmbeddedModel) -> None:
     assert 0 < sampler.redrawn < sampler.drawn
 
 
-def test_the_same_seed_gives_the_same_answer(model: EmbeddedModel) -> None:
+def test_the_same_seed_gives_the_same_answer_whatever_came_before(model: EmbeddedModel) -> None:
+    """Asked twice in a row, and again after another prompt: the same answer each time."""
+    other = [BRIEF[0], Message("user", "Product: Brio, a coffee grinder. Write one ad.")]
     a = complete_json(model, BRIEF, AdText, max_tokens=200, seed=7).value
     b = complete_json(model, BRIEF, AdText, max_tokens=200, seed=7).value
-    assert a == b
+    complete_json(model, other, AdText, max_tokens=200, seed=7)
+    c = complete_json(model, BRIEF, AdText, max_tokens=200, seed=7).value
+    assert a == b == c
+    assert complete_json(model, BRIEF, AdText, max_tokens=200, seed=8).value != a
 
 
+@pytest.mark.slow
 def test_concurrent_callers_share_the_model_safely(model: EmbeddedModel) -> None:
     results: list[AdText] = []
     errors: list[BaseException] = []
@@ -96,6 +103,7 @@ def test_concurrent_callers_share_the_model_safely(model: EmbeddedModel) -> None
     assert not errors and len(results) == 3
 
 
+@pytest.mark.slow
 def test_without_a_schema_it_answers_free_text(model: EmbeddedModel) -> None:
     c = model.complete([Message("user", "Say hello.")], max_tokens=16, temperature=0.0)
     assert c.text.strip() and c.completion_tokens <= 16

@@ -2,7 +2,8 @@
 
 Each variant slot takes the next angle and gets a bounded number of attempts;
 an attempt ends as `approved`, `rejected` (review found a rule broken, with
-its reasons), `invalid` (the answer did not parse), `wrong_language` or
+its reasons), `invalid` (the answer did not parse, or parsed but is no ad:
+cut at the length limit, a repeated headline, a loop), `wrong_language` or
 `failed` (the back-end erred). A slot with no approved attempt is dropped.
 The report keeps every attempt, so pass rates are counted, not estimated.
 
@@ -12,6 +13,8 @@ worker (`unifeed.creative.worker`), never while a feed request waits.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,9 +29,10 @@ from unifeed.creative.review import ReviewResult, review
 from unifeed.creative.variant import HEADLINE_MAX, PRIMARY_TEXT_MAX, Angle, CallToAction, Creative
 from unifeed.llm import GenerationFailed, InvalidOutput, LanguageModel, complete_json
 
-__all__ = ["Attempt", "Generation", "Outcome", "answer_class", "generate"]
+__all__ = ["Attempt", "Generation", "Outcome", "answer_class", "generate", "malformed"]
 
 Outcome = Literal["approved", "rejected", "invalid", "wrong_language", "failed"]
+_WORDS = re.compile(r"[^\W_]+")
 MAX_TOKENS = 220  # above the longest answer the schema allows (about 190 tokens)
 
 
@@ -78,6 +82,28 @@ class Generation:
     @property
     def seconds(self) -> float:
         return sum(a.seconds for a in self.attempts)
+
+
+def malformed(headline: str, primary_text: str) -> str | None:
+    """Why an answer that parsed is still not an ad, or None.
+
+    A grammar guarantees the shape, not the sense: a small model stopped by
+    the length limit mid-word, repeating its headline as the text, or looping
+    on a phrase or on digits still parses.
+    """
+    if len(headline) == HEADLINE_MAX or len(primary_text) == PRIMARY_TEXT_MAX:
+        return "stopped at the length limit, most likely mid-sentence"
+    h, p = headline.casefold().strip(" .!"), primary_text.casefold().strip(" .!")
+    if (h in p and len(h) > 0.6 * len(p)) or p in h:
+        return "the primary text repeats the headline"
+    words = _WORDS.findall(p)
+    trigrams = Counter(zip(words, words[1:], words[2:], strict=False))
+    if trigrams and trigrams.most_common(1)[0][1] >= 3:
+        return "the text loops on one phrase"
+    text = headline + primary_text
+    if sum(ch.isalpha() for ch in text) < 0.6 * sum(not ch.isspace() for ch in text):
+        return "mostly digits and symbols"
+    return None
 
 
 @cache
@@ -157,6 +183,10 @@ def _attempt(
         return Attempt(**base, outcome="failed", seconds=0.0, completion_tokens=0, error=str(e))
     c = got.completion
     value = got.value
+    timing = {"seconds": c.seconds, "completion_tokens": c.completion_tokens}
+    flaw = malformed(value.headline, value.primary_text)  # type: ignore[attr-defined]
+    if flaw:
+        return Attempt(**base, **timing, outcome="invalid", error=flaw)
     creative = Creative(
         headline=value.headline,  # type: ignore[attr-defined]
         primary_text=value.primary_text,  # type: ignore[attr-defined]
@@ -166,7 +196,6 @@ def _attempt(
         angle=angle,
         model=model.name,
     )
-    timing = {"seconds": c.seconds, "completion_tokens": c.completion_tokens}
     language = detect(creative.text)
     if language is not None and language != brief.language:
         error = f"written in {language}, the brief asks for {brief.language}"

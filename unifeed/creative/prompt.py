@@ -2,15 +2,15 @@
 
 Small models follow short, concrete instructions best, so the prompt is the
 brief's own facts, the tone, the language and one angle, with the rules an ad
-must keep. The angle comes last: every variant of a campaign then shares the
-same prompt up to it, and llama.cpp reuses that prefix instead of reading it
-again (see `bench/llm_runtimes.py`).
+must keep. The angle comes last, alone: every variant of a campaign then
+shares the prompt up to it, and llama.cpp keeps that prefix instead of reading
+it again.
 """
 
 from __future__ import annotations
 
 from unifeed.creative.brief import LANGUAGES, Brief
-from unifeed.creative.variant import HEADLINE_MAX, PRIMARY_TEXT_MAX, Angle, CallToAction
+from unifeed.creative.variant import Angle, CallToAction
 from unifeed.llm import Message
 
 __all__ = ["ANGLE_HINTS", "calls_to_action", "messages"]
@@ -55,8 +55,8 @@ def _system(brief: Brief) -> str:
     language = LANGUAGES[brief.language]
     return (
         f"You write one short online ad in {language}, as JSON. "
-        f"The headline has at most {HEADLINE_MAX} characters and names the product; "
-        f"the primary text has at most {PRIMARY_TEXT_MAX} characters. "
+        f"headline: 3 to 6 words that name {brief.product_name}. "
+        "primary_text: one sentence about the angle, different from the headline. "
         "Use only facts from the brief: no other numbers, prices, awards or claims. "
         "Do not promise results, health or money, and do not ask about the reader's "
         "health, age, weight or money. No capitals for emphasis, at most one '!'."
@@ -64,13 +64,18 @@ def _system(brief: Brief) -> str:
 
 
 def messages(brief: Brief, angle: Angle) -> list[Message]:
-    facts = (
+    """The brief goes in the system message and the angle alone in the last one.
+
+    Every variant of a campaign then shares all but the last message, which the
+    embedded back-end evaluates once and keeps (unifeed/llm/embedded.py).
+    """
+    brief_text = (
         f"Product: {brief.product_name} ({brief.product})\n"
         f"Facts: {brief.description}\n"
         f"Tone: {brief.tone or 'plain'}\n"
-        f"Language: {LANGUAGES[brief.language]}\n"
+        f"Language: {LANGUAGES[brief.language]}"
     )
     return [
-        Message("system", _system(brief)),
-        Message("user", f"{facts}Angle: {ANGLE_HINTS[angle]}."),
+        Message("system", f"{_system(brief)}\n\n{brief_text}"),
+        Message("user", f"Write the ad. Angle: {ANGLE_HINTS[angle]}."),
     ]

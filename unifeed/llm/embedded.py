@@ -53,11 +53,47 @@ def smollm2_path() -> Path:
     return path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Loaded:
     llama: Llama
     lock: threading.Lock
     load_seconds: float
+    chat: _ChatTemplate | None  # None: the file has no chat template; llama-cpp-python guesses
+    prefix: tuple[int, ...] = ()  # the tokens the context holds, evaluated on their own
+
+
+class _ChatTemplate:
+    """The GGUF's own chat template, so the prompt's tokens are known before generation.
+
+    Knowing them lets `EmbeddedModel` evaluate every message but the last as
+    one batch of its own, kept between calls: a campaign's variants share that
+    prefix (the brief), and the numbers the model computes depend only on the
+    prompt, not on what it was asked before. llama-cpp-python's own prefix
+    reuse re-evaluates a repeated prompt's last token alone, which rounds
+    differently and made the same seed give another answer.
+    """
+
+    def __init__(self, llama: Llama, template: str) -> None:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        eos = llama.detokenize([llama.token_eos()], special=True).decode("utf-8", "replace")
+        bos = llama.detokenize([llama.token_bos()], special=True).decode("utf-8", "replace")
+        self._llama = llama
+        self._full = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=True)
+        self._head = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=False)
+
+    def tokens(self, chat: list[Any]) -> tuple[list[int], list[int]]:
+        """(the whole prompt, its prefix before the last message); the prefix may be empty."""
+        full = self._full(messages=chat).prompt
+        head = self._head(messages=chat[:-1]).prompt if len(chat) > 1 else ""
+        tokens = self._tokenize(full)
+        prefix = self._tokenize(head) if head and full.startswith(head) else []
+        if tokens[: len(prefix)] != prefix or len(prefix) >= len(tokens):
+            prefix = []
+        return tokens, prefix
+
+    def _tokenize(self, text: str) -> list[int]:
+        return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
 
 
 _LOAD_LOCK = threading.Lock()
@@ -89,7 +125,9 @@ def _load(path: Path, threads: int, context: int, checked: bool) -> _Loaded:
             )
         except (ValueError, RuntimeError) as e:
             raise BackendUnavailable(f"llama.cpp could not load {path}: {e}") from e
-        loaded = _Loaded(llama, threading.Lock(), time.perf_counter() - start)
+        template = llama.metadata.get("tokenizer.chat_template")
+        chat = _ChatTemplate(llama, template) if template else None
+        loaded = _Loaded(llama, threading.Lock(), time.perf_counter() - start, chat)
         _LOADED[key] = loaded
         return loaded
 
@@ -142,31 +180,60 @@ class EmbeddedModel:
         grammar = None
         if json_schema is not None:
             try:
-                grammar = _grammar(json.dumps(json_schema, sort_keys=True))
+                # Keys keep their order: the grammar writes properties in it,
+                # and a headline before its button reads better to the model.
+                grammar = _grammar(json.dumps(json_schema))
             except (ValueError, KeyError, RuntimeError) as e:
                 raise GenerationFailed(f"no grammar for this schema: {e}") from e
         chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
-        with self._loaded.lock:
+        sampling: dict[str, Any] = {
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "seed": seed,
+            "grammar": grammar,
+        }
+        loaded = self._loaded
+        with loaded.lock:
             start = time.perf_counter()
             try:
-                r = self._loaded.llama.create_chat_completion(
-                    messages=chat,
-                    max_tokens=max_tokens,
-                    temperature=temperature,
-                    seed=seed,
-                    grammar=grammar,
-                )
+                if loaded.chat is None:
+                    r = loaded.llama.create_chat_completion(messages=chat, **sampling)
+                    text = r["choices"][0]["message"].get("content") or ""  # type: ignore[index]
+                else:
+                    tokens, prefix = loaded.chat.tokens(chat)
+                    _hold(loaded, prefix)
+                    r = loaded.llama.create_completion(prompt=tokens, **sampling)
+                    text = r["choices"][0]["text"]  # type: ignore[index]
             except (ValueError, RuntimeError) as e:
+                loaded.prefix = ()  # the context's state is unknown now
                 raise GenerationFailed(f"llama.cpp: {e}") from e
             seconds = time.perf_counter() - start
         assert isinstance(r, dict)  # not streaming
         choice = r["choices"][0]
         usage = r.get("usage") or {}
         return Completion(
-            text=choice["message"].get("content") or "",
+            text=text,
             model=self.path.stem,
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
             seconds=seconds,
             finish_reason=str(choice.get("finish_reason") or "stop"),
         )
+
+
+def _hold(loaded: _Loaded, prefix: list[int]) -> None:
+    """Leave the context holding exactly `prefix`, evaluated as one batch of its own.
+
+    llama-cpp-python then finds it cached and evaluates only the rest of the
+    prompt, the same way every time.
+    """
+    llama = loaded.llama
+    if prefix and loaded.prefix == tuple(prefix) and llama.n_tokens >= len(prefix):
+        llama._ctx.kv_cache_seq_rm(-1, len(prefix), -1)
+        llama.n_tokens = len(prefix)
+        return
+    llama.reset()
+    loaded.prefix = ()
+    if prefix:
+        llama.eval(prefix)
+        loaded.prefix = tuple(prefix)
