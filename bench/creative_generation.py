@@ -18,6 +18,7 @@ import argparse
 import json
 import statistics
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,22 @@ def briefs(n: int) -> list[Brief]:
     ]
 
 
+class CPUTimed:
+    """Counts the process CPU seconds each call takes (the model runs on one thread)."""
+
+    def __init__(self, inner: LanguageModel) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.cpu: list[float] = []
+
+    def complete(self, messages: list[Message], **kw: Any) -> Completion:
+        start = time.process_time()
+        try:
+            return self.inner.complete(messages, **kw)
+        finally:
+            self.cpu.append(time.process_time() - start)
+
+
 class PromptOnly:
     """The same model with the schema in the prompt instead of a grammar: the baseline."""
 
@@ -70,16 +87,16 @@ class PromptOnly:
 @dataclass
 class Arm:
     label: str
-    model: LanguageModel
+    model: CPUTimed
     runs: list[Generation]
 
 
 def table(arms: list[Arm]) -> str:
     rows = [
-        "| back-end | attempts | median s/attempt | p95 s/attempt | tokens/s (median) "
-        "| parsed | wrong language | review passed | approved variants / asked "
-        "| s per approved variant |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| back-end | attempts | median s/attempt | p95 s/attempt | median CPU s/attempt "
+        "| tokens/s (median) | parsed | wrong language | review passed "
+        "| approved variants / asked | s per approved variant | CPU s per approved variant |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for arm in arms:
         attempts = [a for g in arm.runs for a in g.attempts]
@@ -96,10 +113,12 @@ def table(arms: list[Arm]) -> str:
         q = statistics.quantiles(secs, n=20, method="inclusive")[-1] if len(secs) > 1 else 0.0
         rows.append(
             f"| {arm.label} | {len(attempts)} | {statistics.median(secs):.2f} | {q:.2f} "
+            f"| {statistics.median(arm.model.cpu):.2f} "
             f"| {statistics.median(tps):.1f} | {len(parsed)}/{len(answered)} "
             f"({len(parsed) / max(len(answered), 1):.0%}) | {wrong} "
             f"| {passed}/{len(reviewed)} ({passed / max(len(reviewed), 1):.0%}) "
-            f"| {approved}/{asked} | {total / max(approved, 1):.2f} |"
+            f"| {approved}/{asked} | {total / max(approved, 1):.2f} "
+            f"| {sum(arm.model.cpu) / max(approved, 1):.2f} |"
         )
     return "\n".join(rows)
 
@@ -154,10 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     model: LanguageModel = (
         ChatAPIModel(args.base_url, args.model or "default") if args.base_url else EmbeddedModel()
     )
-    arms = [Arm("grammar (schema enforced)", model, [])]
+    arms = [Arm("grammar (schema enforced)", CPUTimed(model), [])]
     if not args.no_baseline:
-        arms.append(Arm("prompt only (baseline)", PromptOnly(model), []))
+        arms.append(Arm("prompt only (baseline)", CPUTimed(PromptOnly(model)), []))
     todo = briefs(args.briefs)
+    load_before = uptime()
     with Progress(transient=True) as bar:
         task = bar.add_task("generating", total=len(todo) * len(arms))
         for brief in todo:
@@ -166,28 +186,38 @@ def main(argv: list[str] | None = None) -> int:
                 arm.runs.append(generate(arm.model, brief, variants=args.variants, seed=args.seed))
                 bar.advance(task)
     result = table(arms)
-    print(f"model: {model.name}")
+    print(f"model: {model.name}; uptime load average {load_before} before, {uptime()} after")
     print(result)
     print(f"review rejections (grammar arm), by rule: {reasons(arms)}")
     if args.samples:
         args.samples.parent.mkdir(parents=True, exist_ok=True)
         args.samples.write_text(json.dumps(samples(arms), indent=1, ensure_ascii=False))
     if not args.no_write:
-        write_section("creative-generation", section(model.name, result, reasons(arms), len(todo)))
+        load = f"{load_before} before the run, {uptime()} after"
+        write_section(
+            "creative-generation", section(model.name, result, reasons(arms), len(todo), load)
+        )
     return 0
 
 
-def section(model: str, result: str, why: str, n: int) -> str:
+def uptime() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def section(model: str, result: str, why: str, n: int, load: str) -> str:
     command = " ".join(["python bench/creative_generation.py", *sys.argv[1:]])
     return f"""## Generated creatives: speed and pass rates (`bench/creative_generation.py`)
 
 `{command}` on {machine()}, commit {commit()}, {today()}. Model: {model}.
+Load average (1, 5, 15 min) {load}: the machine is shared, so wall seconds
+depend on others' work; CPU seconds are what a call takes on an idle core.
 {n} briefs (tests/creative/labelled/briefs.json), {ARGS.variants} variants each over the
 five angles, at most 3 attempts per variant; both arms use the same prompts and seeds.
 An attempt is *parsed* when the answer is one JSON object of the asked shape
 (headline <= 40, primary text <= 125, a button for the objective), in the brief's
 language when it can be told; *review passed* is the policy check (docs/creative.md).
-Target: median <= 1 s per variant.
+Target: median <= 1 s per variant. "Approved variants / asked" counts the slots that
+got an approved variant within their 3 attempts.
 
 {result}
 

@@ -142,6 +142,7 @@ class Runtime:
     load_s: float = 0.0
     model: LanguageModel | None = None
     runs: list[tuple[Completion, bool]] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # process CPU seconds per call
 
 
 def runtimes(path: Path) -> list[Runtime]:
@@ -179,9 +180,11 @@ def generate(
             Message(first.role, f"{first.content}\n\n{schema_instruction(schema_of(answer))}"),
             *rest,
         ]
+    cpu = time.process_time()
     c = rt.model.complete(
         prompt, max_tokens=MAX_TOKENS, temperature=0.7, seed=seed, json_schema=schema
     )
+    rt.cpu.append(time.process_time() - cpu)
     try:
         parse_json(c.text, answer)
         valid = c.finish_reason != "length"
@@ -196,9 +199,9 @@ def p95(xs: list[float]) -> float:
 
 def table(rts: list[Runtime]) -> str:
     rows = [
-        "| runtime | load s | median s/variant | p95 s/variant | tokens/s (median) "
-        "| completion tokens (median) | valid JSON |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| runtime | load s | median s/variant | p95 s/variant | median CPU s/variant "
+        "| tokens/s (median) | tokens per CPU s | completion tokens (median) | valid JSON |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for rt in rts:
         secs = [c.seconds for c, _ in rt.runs]
@@ -207,7 +210,8 @@ def table(rts: list[Runtime]) -> str:
         ok = sum(v for _, v in rt.runs)
         rows.append(
             f"| {rt.name} | {rt.load_s:.2f} | {statistics.median(secs):.2f} | {p95(secs):.2f} "
-            f"| {statistics.median(tps):.1f} | {statistics.median(toks):.0f} "
+            f"| {statistics.median(rt.cpu):.2f} | {statistics.median(tps):.1f} "
+            f"| {sum(toks) / max(sum(rt.cpu), 1e-9):.1f} | {statistics.median(toks):.0f} "
             f"| {ok}/{len(rt.runs)} |"
         )
     return "\n".join(rows)
@@ -261,7 +265,8 @@ def section(result: str, n: int, before: str, after: str) -> str:
 
 `{command}` on {machine()}, commit {commit()}, {today()}; `uptime` load average
 {before} before the run and {after} after it (the machine is shared: compare rows,
-which took turns prompt by prompt, not runs). {n} generations per runtime, the
+which took turns prompt by prompt, not runs; CPU seconds are what a call would take
+on an idle core, since each runtime computes on one thread here). {n} generations per runtime, the
 same prompts and seeds; one variant is a JSON object with a headline (<= 40
 characters) and a primary text (<= 125), from a short ad brief. Target: median
 <= 1 s per variant.

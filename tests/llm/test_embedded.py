@@ -112,3 +112,20 @@ def test_without_a_schema_it_answers_free_text(model: EmbeddedModel) -> None:
 def test_a_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFound, match="no GGUF model file at"):
         EmbeddedModel(tmp_path / "missing.gguf")
+
+
+def test_the_grammar_keeps_control_characters_out_of_json_strings() -> None:
+    """llama-cpp-python's converter allows a raw newline in a string; JSON does not."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    from unifeed.llm.embedded import json_grammar
+
+    schema = '{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}'
+    loose = [line for line in json_schema_to_gbnf(schema).splitlines() if line.startswith("char")]
+    fixed = [
+        line
+        for line in json_grammar(schema, json_schema_to_gbnf).splitlines()
+        if line.startswith("char")
+    ]
+    assert loose and "\\x00-\\x1F" not in loose[0]  # the converter's rule, still loose
+    assert fixed and fixed[0].startswith('char ::= [^"\\\\\\x7F\\x00-\\x1F]')

@@ -46,7 +46,7 @@ class Attempt:
     outcome: Outcome
     seconds: float
     completion_tokens: int
-    creative: Creative | None = None  # parsed, whatever review said
+    creative: Creative | None = None  # parsed, whatever became of it
     review: ReviewResult | None = None
     error: str | None = None  # why an invalid or failed attempt failed
 
@@ -113,8 +113,8 @@ def answer_class(buttons: tuple[CallToAction, ...]) -> type[BaseModel]:
     return create_model(
         "AdText",
         __config__=ConfigDict(extra="forbid"),
-        headline=(str, Field(min_length=1, max_length=HEADLINE_MAX)),
         primary_text=(str, Field(min_length=1, max_length=PRIMARY_TEXT_MAX)),
+        headline=(str, Field(min_length=1, max_length=HEADLINE_MAX)),
         call_to_action=(button, ...),
     )
 
@@ -184,9 +184,6 @@ def _attempt(
     c = got.completion
     value = got.value
     timing = {"seconds": c.seconds, "completion_tokens": c.completion_tokens}
-    flaw = malformed(value.headline, value.primary_text)  # type: ignore[attr-defined]
-    if flaw:
-        return Attempt(**base, **timing, outcome="invalid", error=flaw)
     creative = Creative(
         headline=value.headline,  # type: ignore[attr-defined]
         primary_text=value.primary_text,  # type: ignore[attr-defined]
@@ -196,6 +193,9 @@ def _attempt(
         angle=angle,
         model=model.name,
     )
+    flaw = malformed(creative.headline, creative.primary_text)
+    if flaw:
+        return Attempt(**base, **timing, outcome="invalid", creative=creative, error=flaw)
     language = detect(creative.text)
     if language is not None and language != brief.language:
         error = f"written in {language}, the brief asks for {brief.language}"

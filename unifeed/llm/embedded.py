@@ -132,11 +132,28 @@ def _load(path: Path, threads: int, context: int, checked: bool) -> _Loaded:
         return loaded
 
 
+# llama-cpp-python 0.3.36 writes a JSON string's character as [^"\\], which lets
+# a raw newline or tab into a string: not JSON, and the strict parse refused such
+# answers. JSON forbids U+0000-U+001F unescaped; so does this rule.
+_LOOSE_CHAR = 'char ::= [^"\\\\]'
+_JSON_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F]'
+
+
 @lru_cache(maxsize=64)
 def _grammar(schema_json: str) -> LlamaGrammar:
-    from llama_cpp import LlamaGrammar
+    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
 
-    return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+    return LlamaGrammar.from_string(json_grammar(schema_json, json_schema_to_gbnf), verbose=False)
+
+
+def json_grammar(schema_json: str, convert: Any) -> str:
+    """The GBNF grammar for a JSON schema, with JSON's own rule for string characters."""
+    gbnf = convert(schema_json)
+    lines = [
+        _JSON_CHAR + line[len(_LOOSE_CHAR) :] if line.startswith(_LOOSE_CHAR) else line
+        for line in gbnf.splitlines()
+    ]
+    return "\n".join(lines)
 
 
 class EmbeddedModel:
