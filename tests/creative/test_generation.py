@@ -155,6 +155,7 @@ def test_the_brief_is_all_but_the_last_message_so_variants_share_it() -> None:
         ("Parlo lessons", "Parlo lessons", "repeats the headline"),
         ("Parlo", "Parlo has lessons, lessons, lessons, lessons, lessons, lessons.", "loops"),
         ("Parlo 1.1.2.3", "Parlo 2.1.3.2.3.4:5.1.2.1:5.1.3.3", "digits"),
+        ("  ", "Parlo has daily lessons.", "blank"),
     ],
 )
 def test_answers_that_parse_but_are_no_ad_are_invalid(headline: str, text: str, why: str) -> None:

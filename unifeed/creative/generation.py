@@ -184,9 +184,12 @@ def _attempt(
     c = got.completion
     value = got.value
     timing = {"seconds": c.seconds, "completion_tokens": c.completion_tokens}
+    headline, text = value.headline.strip(), value.primary_text.strip()  # type: ignore[attr-defined]
+    if not headline or not text:
+        return Attempt(**base, **timing, outcome="invalid", error="a blank headline or text")
     creative = Creative(
-        headline=value.headline,  # type: ignore[attr-defined]
-        primary_text=value.primary_text,  # type: ignore[attr-defined]
+        headline=headline,
+        primary_text=text,
         call_to_action=str(value.call_to_action),  # type: ignore[attr-defined]
         landing_url=str(brief.landing_url),
         origin="generated",
