@@ -8,6 +8,12 @@ quote, a length limit) is the full vocabulary filtered and the token drawn
 again. The answer obeys the grammar either way; llama.cpp's own common
 sampler works the same way.
 
+One difference from the stock path: when a draw is refused, the unconstrained
+chain has already accepted it. Its only stateful member is the repetition
+penalty, which is neutral at the settings Unifeed uses (repeat_penalty 1.0, no
+frequency or presence penalty); with a penalty the history would count the
+refused token instead of the redrawn one.
+
 This reaches into llama-cpp-python's sampler hook (`Llama._init_sampler`), so
 the version is pinned in requirements.lock and the embedded tests exercise it.
 """
