@@ -79,7 +79,7 @@ def test_every_slot_gets_its_angle_and_a_good_answer_is_approved() -> None:
 def test_bad_answers_are_retried_a_bounded_number_of_times_then_dropped() -> None:
     script = [
         "Sure! Here is an ad: Parlo is great",  # not JSON
-        answer("Parlo", "Fluent in 30 days, guaranteed."),  # review: guarantee, number
+        answer("Parlo app", "Fluent in 30 days, guaranteed."),  # review: guarantee, number
         answer("Parlo, c'est la vie", "Des leçons de 15 minutes pour toutes les langues du monde."),
         GenerationFailed("timeout"),
         answer("Parlo: 12 languages", "Learn with Parlo in 15-minute daily lessons."),
@@ -153,9 +153,11 @@ def test_the_brief_is_all_but_the_last_message_so_variants_share_it() -> None:
     [
         ("Parlo is a language-learning app with da", "Parlo.", "length limit"),
         ("Parlo lessons", "Parlo lessons", "repeats the headline"),
-        ("Parlo", "Parlo has lessons, lessons, lessons, lessons, lessons, lessons.", "loops"),
+        ("Parlo app", "Parlo has lessons, lessons, lessons, lessons, lessons, lessons.", "loops"),
         ("Parlo 1.1.2.3", "Parlo 2.1.3.2.3.4:5.1.2.1:5.1.3.3", "digits"),
         ("  ", "Parlo has daily lessons.", "blank"),
+        (",", "Parlo has 15-minute daily lessons in 12 languages.", "two words"),
+        ("Parlo lessons", "][", "two words"),
     ],
 )
 def test_answers_that_parse_but_are_no_ad_are_invalid(headline: str, text: str, why: str) -> None:

@@ -93,6 +93,9 @@ def malformed(headline: str, primary_text: str) -> str | None:
     """
     if len(headline) == HEADLINE_MAX or len(primary_text) == PRIMARY_TEXT_MAX:
         return "stopped at the length limit, most likely mid-sentence"
+    for part, value in (("headline", headline), ("primary text", primary_text)):
+        if len(_WORDS.findall(value)) < 2:
+            return f"the {part} is not two words long"
     h, p = headline.casefold().strip(" .!"), primary_text.casefold().strip(" .!")
     if (h in p and len(h) > 0.6 * len(p)) or p in h:
         return "the primary text repeats the headline"
