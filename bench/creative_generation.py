@@ -214,8 +214,10 @@ depend on others' work; CPU seconds are what a call takes on an idle core.
 {n} briefs (tests/creative/labelled/briefs.json), {ARGS.variants} variants each over the
 five angles, at most 3 attempts per variant; both arms use the same prompts and seeds.
 An attempt is *parsed* when the answer is one JSON object of the asked shape
-(headline <= 40, primary text <= 125, a button for the objective), in the brief's
-language when it can be told; *review passed* is the policy check (docs/creative.md).
+(headline <= 40, primary text <= 125, a button for the objective) that is also an ad
+(not stopped at the length limit, not repeating its headline, not looping on a phrase);
+*review passed* is the policy check (docs/creative.md), on parsed answers in the brief's
+language.
 Target: median <= 1 s per variant. "Approved variants / asked" counts the slots that
 got an approved variant within their 3 attempts.
 
