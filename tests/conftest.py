@@ -12,10 +12,14 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from unifeed.store import Store
+
+if TYPE_CHECKING:
+    from unifeed.llm import EmbeddedModel
 
 POSTGRES = os.environ.get("UNIFEED_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -72,3 +76,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'unifeed.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def smollm2() -> EmbeddedModel:
+    """The embedded SmolLM2, loaded once for the whole session (as a process loads it once)."""
+    from unifeed.llm import EmbeddedModel
+
+    return EmbeddedModel()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MAX_KEY_LENGTH = 256  # longer keys are refused before any lookup (issued keys: 43)
@@ -37,6 +37,17 @@ class Settings(BaseSettings):
         description="how late the app may report an ad's impression: served ads hold their "
         "price against the budget at least this long (docs/reliability.md)",
     )
+    # Language model for generated creatives (docs/llm.md).
+    llm: Literal["embedded", "openai", "none"] = "embedded"
+    llm_base_url: str | None = Field(
+        default=None, description="openai: the API root, e.g. http://127.0.0.1:11434/v1"
+    )
+    llm_model: str | None = Field(
+        default=None, description="openai: the model name; embedded: a GGUF file (default SmolLM2)"
+    )
+    llm_api_key: SecretStr | None = Field(default=None, description="openai: bearer token")
+    llm_timeout: float = Field(default=60.0, gt=0, description="openai: seconds per request")
+    llm_threads: int = Field(default=1, ge=1, le=256, description="embedded: llama.cpp threads")
 
     @field_validator("operator_key")
     @classmethod
@@ -51,6 +62,19 @@ class Settings(BaseSettings):
         if v is not None and not v.startswith(("sqlite", "postgresql")):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
         return v
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("http://", "https://")):
+            raise ValueError("llm_base_url must be an http:// or https:// URL")
+        return v
+
+    @model_validator(mode="after")
+    def _llm_complete(self) -> Settings:
+        if self.llm == "openai" and not (self.llm_base_url and self.llm_model):
+            raise ValueError("UNIFEED_LLM=openai needs UNIFEED_LLM_BASE_URL and UNIFEED_LLM_MODEL")
+        return self
 
     @property
     def resolved_database_url(self) -> str:

