@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MAX_KEY_LENGTH = 256  # longer keys are refused before any lookup (issued keys: 43)
@@ -36,6 +36,13 @@ class Settings(BaseSettings):
         le=360,
         description="how late the app may report an ad's impression: served ads hold their "
         "price against the budget at least this long (docs/reliability.md)",
+    )
+
+    session_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="signs the dashboard's session cookies; None: made once and kept in "
+        "data_dir/session.secret (servers behind one address must share one)",
     )
 
     @field_validator("operator_key")

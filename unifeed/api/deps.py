@@ -122,14 +122,17 @@ class Services:
         )
 
     def principal_of(self, key: str) -> Principal | None:
-        digest = hash_key(key)
+        return self.principal_of_hash(hash_key(key))
+
+    def principal_of_hash(self, digest: str) -> Principal | None:
+        """Who holds the key with this hash (a dashboard session keeps only the hash)."""
         who = self.keys.get(digest)
         if who is not None:
             return who
-        if self.store.role_of(key) == "operator":
+        if self.store.role_of_hash(digest) == "operator":
             who = Principal("operator")
         else:
-            advertiser = self.campaigns.advertiser_of_key(key)
+            advertiser = self.campaigns.advertiser_of_key_hash(digest)
             if advertiser is not None:
                 who = Principal("advertiser", advertiser)
         if who is not None:

@@ -119,7 +119,11 @@ class Store:
             return conn.execute(select(schema.api_keys.c.id).limit(1)).first() is not None
 
     def role_of(self, key: str) -> str | None:
-        q = select(schema.api_keys.c.role).where(schema.api_keys.c.key_hash == hash_key(key))
+        return self.role_of_hash(hash_key(key))
+
+    def role_of_hash(self, key_hash: str) -> str | None:
+        """The role of the key with this hash (a dashboard session holds the hash, not the key)."""
+        q = select(schema.api_keys.c.role).where(schema.api_keys.c.key_hash == key_hash)
         with self.engine.connect() as conn:
             return conn.execute(q).scalar()
 
