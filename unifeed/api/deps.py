@@ -19,6 +19,7 @@ from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.api.heavy import HeavyWork
 from unifeed.clock import Clock
 from unifeed.serving.feed import FeedService
+from unifeed.serving.retrain import Retrainer
 from unifeed.settings import MAX_KEY_LENGTH, Settings
 from unifeed.store import Store
 from unifeed.store.db import hash_key
@@ -90,6 +91,7 @@ class Services:
     billing: Billing
     keys: KeyCache
     heavy: HeavyWork
+    retrainer: Retrainer
     _encode_lock: threading.Lock
 
     @classmethod
@@ -118,6 +120,7 @@ class Services:
             Billing(store),
             KeyCache(),
             HeavyWork(settings.resolved_database_url),
+            Retrainer(settings),
             threading.Lock(),
         )
 

@@ -138,6 +138,11 @@ class CampaignRecords:
         (c,) = self._load(select(schema.campaigns).where(schema.campaigns.c.id == campaign_id))
         return c
 
+    def by_ids(self, campaign_ids: Iterable[int]) -> dict[int, Campaign]:
+        """These campaigns by internal id, whoever owns them (the operator's views)."""
+        t = schema.campaigns
+        return {c.id: c for c in self._load(select(t).where(t.c.id.in_(list(campaign_ids))))}
+
     def list(self, advertiser_id: int | None) -> list[Campaign]:
         t = schema.campaigns
         q = select(t).order_by(t.c.id)
