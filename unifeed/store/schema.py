@@ -44,6 +44,16 @@ api_keys = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
+# Dashboard sessions signed out before they expired (a session is a signed
+# cookie; this is what makes signing out end it): by the hash of the
+# session's token, kept until the session would have expired anyway.
+ended_sessions = Table(
+    "ended_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),  # sha256 hex
+    Column("expires_at", DateTime, nullable=False),
+)
+
 users = Table(
     "users",
     metadata,

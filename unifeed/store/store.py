@@ -147,6 +147,20 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(q).scalar()
 
+    def end_session(self, session_hash: str, expires_at: datetime) -> None:
+        """Record a dashboard session as signed out (and forget those past expiry)."""
+        t = schema.ended_sessions
+        stmt = self.insert(t).values(session_hash=session_hash, expires_at=as_utc(expires_at))
+        with self.write() as conn:
+            conn.execute(t.delete().where(t.c.expires_at < utcnow()))
+            conn.execute(stmt.on_conflict_do_nothing(index_elements=["session_hash"]))
+
+    def session_ended(self, session_hash: str) -> bool:
+        t = schema.ended_sessions
+        q = select(t.c.session_hash).where(t.c.session_hash == session_hash)
+        with self.engine.connect() as conn:
+            return conn.execute(q).first() is not None
+
     # --------------------------------------------------------------- writes
     def upsert_users(self, rows: Sequence[Mapping[str, Any]]) -> int:
         now = utcnow()

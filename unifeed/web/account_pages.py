@@ -78,6 +78,10 @@ async def sign_in(request: Request, visit: VisitDep) -> Response:
 @router.post("/sign-out", response_class=HTMLResponse)
 async def sign_out(request: Request, visit: SignedInDep) -> Response:
     await form_of(request, visit)
+    session = visit.session
+    await run_in_threadpool(
+        services_of(request).store.end_session, session.id_hash, session.expires_at
+    )
     response = RedirectResponse(f"{PATH}/sign-in", status_code=303)
     response.delete_cookie(COOKIE, path=PATH, httponly=True, samesite="lax")
     return with_cookie(response, request, Visit(visit.session, None, fresh=False))

@@ -31,6 +31,9 @@ from unifeed.web.pages import (
 )
 from unifeed.web.sessions import PATH, Signer, secret_of
 
+# Every router of dashboard pages (tests/web walks each of their routes across tenants).
+ROUTERS = (account_pages.router, campaign_pages.router, operator_pages.router)
+
 
 def create_app(
     settings: Settings | None = None,
@@ -47,9 +50,8 @@ def create_app(
 def install(app: FastAPI, settings: Settings) -> None:
     app.state.web_signer = Signer(secret_of(settings))
     app.state.web_templates = environment()
-    app.include_router(account_pages.router, include_in_schema=False)
-    app.include_router(campaign_pages.router, include_in_schema=False)
-    app.include_router(operator_pages.router, include_in_schema=False)
+    for router in ROUTERS:
+        app.include_router(router, include_in_schema=False)
     app.mount(f"{PATH}/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

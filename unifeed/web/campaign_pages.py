@@ -182,7 +182,7 @@ async def _campaign_page(
         status,
         c=c,
         r=report,
-        status=label,
+        label=label,
         status_text=STATUS_TEXT.get(label, label),
         status_detail=detail,
         creatives=creatives,

@@ -91,7 +91,8 @@ def visit_of(request: Request) -> Visit:
         return Visit(session, None, fresh=False)
     services = services_of(request)
     who = services.principal_of_hash(session.key_hash)
-    if who is None:  # the key was revoked: signed out, with a new token
+    if who is None or services.store.session_ended(session.id_hash):
+        # Signed out, or its key was revoked: a new anonymous session.
         return Visit(Session.new(), None, fresh=True)
     name = "operator"
     if who.advertiser_id is not None:

@@ -7,6 +7,8 @@ The cookie is signed with HMAC-SHA256 under the server's secret, HTTP-only,
 SameSite=Lax and, over HTTPS, Secure. Every visitor gets one, signed in or
 not, because the sign-in form needs a CSRF token too: each form carries the
 session's token, and a POST whose token is not the cookie's is refused.
+Signing out records the session as ended (`Store.end_session`), so a copy of
+its cookie no longer signs anyone in.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from unifeed.settings import Settings
@@ -43,6 +46,15 @@ class Session:
 
     def expired(self, now: float) -> bool:
         return not 0 <= now - self.issued < MAX_AGE_S
+
+    @property
+    def id_hash(self) -> str:
+        """What names the session where it is recorded as ended (its token's hash)."""
+        return hashlib.sha256(self.csrf.encode()).hexdigest()
+
+    @property
+    def expires_at(self) -> datetime:
+        return datetime.fromtimestamp(self.issued + MAX_AGE_S, UTC)
 
 
 class Signer:
