@@ -11,12 +11,13 @@ scored above one that was not; 0.5 is a coin.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from unifeed.serving.feed import FeedService
+from unifeed.store.db import as_utc
 from unifeed.store.feed_log import FeedLog
 
 VERSION_TIME = "%Y%m%dT%H%M%S%fZ"  # how `publish` names a checkpoint
@@ -47,15 +48,8 @@ def model_status(feed: FeedService, now: datetime) -> ModelStatus:
     st = feed.status()
     model = feed.model
     if model is None:
-        return ModelStatus(
-            str(st["ranker"]),
-            None,
-            None,
-            None,
-            None,
-            int(st["items"]),
-            feed.published.error,  # type: ignore[call-overload]
-        )
+        items = int(st["items"])  # type: ignore[call-overload]
+        return ModelStatus(str(st["ranker"]), None, None, None, None, items, feed.published.error)
     trained = _version_time(model.version)
     meta = model.ckpt.meta
     facts = {
@@ -70,7 +64,7 @@ def model_status(feed: FeedService, now: datetime) -> ModelStatus:
         ranker=str(st["ranker"]),
         version=model.version,
         trained_at=trained,
-        age_seconds=None if trained is None else (now - trained).total_seconds(),
+        age_seconds=None if trained is None else (as_utc(now) - trained).total_seconds(),
         index=model.index.kind,
         items=int(st["items"]),  # type: ignore[call-overload]
         error=feed.published.error,
@@ -103,6 +97,6 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float | None:
 
 def _version_time(version: str) -> datetime | None:
     try:
-        return datetime.strptime(version, VERSION_TIME).replace(tzinfo=UTC)
+        return datetime.strptime(version, VERSION_TIME)  # naive UTC, as the store keeps times
     except ValueError:
         return None
