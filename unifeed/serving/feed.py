@@ -80,6 +80,7 @@ class FeedPreview:
     page: FeedPage  # never logged: its request id names nothing
     items: list[ItemWhy]
     at: datetime
+    calibrated: bool  # p(click) from a fitted calibration; False: the prior for every item
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ class FeedService:
                 p_click = float(built.click.predict(np.asarray([item.score]))[0])
             value = None if p_click is None else self.ads.config.engagement_value_minor * p_click
             why.append(ItemWhy(item, p_click, value if ad is None else ad.value_minor, ad))
-        return FeedPreview(replace(built.page, next_cursor=None), why, built.now)
+        page = replace(built.page, next_cursor=None)
+        return FeedPreview(page, why, built.now, built.click.n > 0)
 
     def _build(
         self,

@@ -195,10 +195,11 @@ async def _campaign_page(
 
 def campaign_charts(c: Campaign, r: dict[str, Any]) -> dict[str, Any]:
     cur = r["currency"]
-    times = [datetime.fromisoformat(p["hour"]) for p in r["pacing"]]
+    # Both curves are cumulative from the flight's start, where they are 0.
+    times = [c.start_at, *(datetime.fromisoformat(p["hour"]) for p in r["pacing"])]
     spend: list[tuple[str, str, list[float]]] = [
-        ("spend", "s1", [float(p["spend_minor"]) for p in r["pacing"]]),
-        ("pacing target", "target", [float(p["target_minor"]) for p in r["pacing"]]),
+        ("spend", "s1", [0.0, *(float(p["spend_minor"]) for p in r["pacing"])]),
+        ("pacing target", "target", [0.0, *(float(p["target_minor"]) for p in r["pacing"])]),
     ]
     if c.budget_kind == "lifetime":
         spend.append(("budget", "budget", [float(c.budget_minor)] * len(times)))
@@ -219,8 +220,8 @@ def campaign_charts(c: Campaign, r: dict[str, Any]) -> dict[str, Any]:
             f"{r['results']} results so far ({', '.join(r['result_actions'])}), counted "
             "up to each hour.",
             times,
-            [("results", "s2", [float(p["results"]) for p in r["results_over_time"]])],
-            lambda v: formats.number(v),
+            [("results", "s2", [0.0, *(float(p["results"]) for p in r["results_over_time"])])],
+            formats.count,
         ),
         "audience": [],
     }

@@ -60,6 +60,11 @@ def number(x: float | None, places: int = 0) -> str:
     return f"{x:,.{places}f}"
 
 
+def count(x: float) -> str:
+    """A count on an axis: whole where it is whole (2.5 stays 2.5)."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
 def percent(x: float | None, places: int = 1) -> str:
     return DASH if x is None else f"{100 * x:.{places}f}%"
 
