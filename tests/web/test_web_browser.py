@@ -124,6 +124,7 @@ def test_an_advertiser_launches_a_campaign_and_sees_its_results(
     page.wait_for_selector("#error-summary")
     assert page.evaluate("document.activeElement.id") == "error-summary"
     shot(page, "02-launch-errors")
+    page.goto("/app/campaigns/new")
     # Objective, budget, brief: nothing about audiences.
     page.get_by_label("Traffic").check()
     page.get_by_label("Budget", exact=True).fill("5.00")

@@ -71,6 +71,14 @@ FIELD_OF: dict[tuple[str, ...], str] = {
     ("attribution", "view_days"): "view_days",
     ("advertiser_id",): "advertiser",
 }
+# What an empty required field says, in the list at the top as beside the field.
+REQUIRED = {
+    "objective": "Choose an objective.",
+    "product": "Enter the product or offer.",
+    "description": "Describe what you are advertising.",
+    "landing_url": "Enter the landing page's address.",
+    "name": "Enter a campaign name.",
+}
 GOAL_FIELD = {"cost_per_result": "cost_goal", "roas": "roas_goal", "bid_cap": "bid_cap"}
 # The order errors are listed in, at the top of the form: the form's own.
 ORDER = (
@@ -263,7 +271,7 @@ def field_of(loc: tuple[str, ...], strategy: str) -> str:
 def message(err: Any, name: str) -> str:
     kind, msg = err.get("type", ""), str(err.get("msg", ""))
     if kind in ("missing", "string_too_short") or (kind == "literal_error" and not err["input"]):
-        return "Choose an objective." if name == "objective" else "This is required."
+        return REQUIRED.get(name, "This is required.")
     if name == "landing_url":
         return "Enter the full address of the page, starting with https://."
     if name == "countries":
