@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0, description="openai: seconds per request")
     llm_threads: int = Field(default=1, ge=1, le=256, description="embedded: llama.cpp threads")
 
+    session_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="signs the dashboard's session cookies; None: made once and kept in "
+        "data_dir/session.secret (servers behind one address must share one)",
+    )
+
     @field_validator("operator_key")
     @classmethod
     def _key_length(cls, v: str | None) -> str | None:

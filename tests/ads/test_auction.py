@@ -17,6 +17,9 @@ def test_winner_pays_what_it_takes_to_beat_the_runner_up() -> None:
     # Runner-up value 5 = price × 0.1 → price 50 per result, 5 per impression.
     assert win.price_per_result_minor == pytest.approx(50)
     assert win.expected_cost_minor == pytest.approx(5)
+    # The record of why: the runner-up that set the price, and the organic item.
+    assert win.runner_up is not None and win.runner_up.campaign_id == 2
+    assert win.runner_up.value == pytest.approx(5) and win.displaced_value_minor == 1
 
 
 def test_price_never_exceeds_the_bid_and_reserve_binds() -> None:
@@ -51,6 +54,14 @@ def test_a_campaign_does_not_raise_its_own_price() -> None:
         displaced_value_minor=0,
     )
     assert win is not None and win.price_per_result_minor == pytest.approx(10)
+    # The runner-up is another campaign, never the winner's other creative.
+    assert win.runner_up is not None and win.runner_up.campaign_id == 2
+
+
+def test_a_lone_bidder_has_no_runner_up() -> None:
+    win = run_auction([bidder(1, 100, 0.1)], displaced_value_minor=2)
+    assert win is not None and win.runner_up is None
+    assert win.price_per_result_minor == pytest.approx(20)  # the organic item set it
 
 
 def test_ad_load_spacing() -> None:

@@ -60,8 +60,9 @@ def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) 
     """m0004 adds campaign_pacing, m0005 ad_slots.exposures, m0006 the feed
     requests' time index, m0007 ad_slots.clicked_before, m0008 ad_slots.query
     and m0009 events.currency, the ledger's slot index and the ad slots'
-    campaign index, m0010 campaigns.creatives_issued and m0011 the index of
-    events that name a page, to an older database."""
+    campaign index, m0010 campaigns.creatives_issued, m0011 the index of
+    events that name a page, m0012 the ad slots' runner-up and m0013
+    ended_sessions, to an older database."""
     from sqlalchemy import delete, inspect, text
 
     from unifeed.store import schema
@@ -77,14 +78,17 @@ def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) 
         conn.execute(text("DROP INDEX ix_ad_slots_campaign"))
         conn.execute(text("ALTER TABLE campaigns DROP COLUMN creatives_issued"))
         conn.execute(text("DROP INDEX ix_events_with_request"))
+        conn.execute(text("DROP TABLE ended_sessions"))
+        for column in ("runner_up_campaign_id", "runner_up_value", "displaced_value"):
+            conn.execute(text(f"ALTER TABLE ad_slots DROP COLUMN {column}"))
         conn.execute(
             delete(schema.schema_migrations).where(schema.schema_migrations.c.version >= 4)
         )
-    assert store.migrate() == [4, 5, 6, 7, 8, 9, 10, 11]
+    assert store.migrate() == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     found = inspect(store.engine)
-    assert "campaign_pacing" in found.get_table_names()
+    assert {"campaign_pacing", "ended_sessions"} <= set(found.get_table_names())
     slot_columns = {c["name"] for c in found.get_columns("ad_slots")}
-    assert {"exposures", "clicked_before", "query"} <= slot_columns
+    assert {"exposures", "clicked_before", "query", "runner_up_value"} <= slot_columns
     assert "ix_feed_requests_time" in {i["name"] for i in found.get_indexes("feed_requests")}
     assert "currency" in {c["name"] for c in found.get_columns("events")}
     assert "ix_ledger_slot" in {i["name"] for i in found.get_indexes("ledger")}

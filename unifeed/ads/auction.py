@@ -32,6 +32,10 @@ class Win:
     bidder: Bidder
     price_per_result_minor: float  # second price, per result
     expected_cost_minor: float  # price × p_result: what one impression of it is worth
+    # What set the price, kept so a page can say why its ad won: the best
+    # other campaign's bid (None: none bid), and the organic item's value.
+    runner_up: Bidder | None = None
+    displaced_value_minor: float = 0.0
 
     @property
     def value(self) -> float:
@@ -49,7 +53,8 @@ def run_auction(
     best = live[0]
     # A campaign never competes with itself for one slot: the runner-up is
     # the best bid of another campaign.
-    runner = next((b.value for b in live[1:] if b.campaign_id != best.campaign_id), 0.0)
+    second = next((b for b in live[1:] if b.campaign_id != best.campaign_id), None)
+    runner = 0.0 if second is None else second.value
     # The ad must beat the organic item and the reserve outright; a tie with
     # another ad still has a winner (the sort's), who pays the tied value.
     if best.value <= max(reserve_minor, displaced_value_minor):
@@ -57,7 +62,7 @@ def run_auction(
     floor = max(runner, reserve_minor, displaced_value_minor)
     price = (floor - best.quality_minor) / best.p_result
     price = min(max(price, 0.0), best.bid_minor)
-    return Win(best, price, price * best.p_result)
+    return Win(best, price, price * best.p_result, second, displaced_value_minor)
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,14 @@ class PlacedAd:
     charge_minor: int  # what one impression of it costs (integer minor units)
     exposures: int = 0  # the viewer's earlier views of the campaign
     clicked_before: bool = False  # the viewer had clicked the campaign's ads
+    # Why it won, for the feed log and the operator's feed preview: its
+    # p(click) and value (bid × p_result + quality), the best other
+    # campaign's (None: none bid) and the value of the organic item it displaced.
+    p_click: float = 0.0
+    value_minor: float = 0.0
+    runner_up_campaign_id: int | None = None
+    runner_up_value_minor: float | None = None
+    displaced_value_minor: float = 0.0
 
 
 def eligible(
@@ -124,6 +132,7 @@ def place(
     score_of: dict[int, float] = {}  # creative row -> model score
     exposures_of: dict[int, int] = {}  # campaign -> the viewer's earlier views of it
     clicked_of: dict[int, bool] = {}  # campaign -> the viewer had clicked it
+    p_click_of: dict[int, float] = {}  # campaign -> p(click) of its creative for this viewer
     for st in states:
         if st.rate < 1.0 and rng.random() >= st.rate:
             continue  # a throttled campaign sits this auction out
@@ -156,6 +165,7 @@ def place(
         score_of[int(rows[best])] = float(scores[best])
         exposures_of[st.campaign.id] = exposures
         clicked_of[st.campaign.id] = again
+        p_click_of[st.campaign.id] = float(p_click[0])
     placed: list[PlacedAd] = []
     for pos in slots:
         displaced = value_of * float(prediction.click.predict(page_scores[pos]))
@@ -175,6 +185,11 @@ def place(
                 max(1, round(win.expected_cost_minor)),
                 exposures_of[b.campaign_id],
                 clicked_of[b.campaign_id],
+                p_click=p_click_of[b.campaign_id],
+                value_minor=b.value,
+                runner_up_campaign_id=None if win.runner_up is None else win.runner_up.campaign_id,
+                runner_up_value_minor=None if win.runner_up is None else win.runner_up.value,
+                displaced_value_minor=win.displaced_value_minor,
             )
         )
     return placed

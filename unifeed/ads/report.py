@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from unifeed.ads.campaign_state import PRIOR_CLICKS, PRIOR_IMPRESSIONS
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.pacing import Pacer
+from unifeed.ads.records.learning import LearningRecords
 from unifeed.ads.records.reports import ReportRecords
 from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
@@ -39,16 +41,24 @@ def _shares(counter: Counter[str]) -> dict[str, float]:
     return {k: v / total for k, v in counter.most_common()} if total else {}
 
 
-def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
+def campaign_report(
+    store: Store, c: Campaign, now: datetime, *, audience_breakdown: bool = True
+) -> dict[str, Any]:
     """The report. Its cost does not grow with the flight's length: spend by
     time is summed in SQL into at most MAX_POINTS buckets, and impressions
-    come back one row per person reached."""
+    come back one row per person reached. Without `audience_breakdown` (a
+    list of campaigns' figures) the platform's population is not read and
+    "audience" is None."""
     now = as_utc(now)
     step = step_hours(c, now)
     spend, shown, results, buckets = ReportRecords(store).campaign(c.id, c.start_at, step)
+    clicks = LearningRecords(store).clicks([c.id]).get(c.id, 0)
     n_results = len(results)
+    impressions, reach = sum(shown.values()), len(shown)
     value = float(sum(r.value or 0.0 for r in results))
     curve = pacing_curve(c, buckets, now, learn_traffic(store, _last_day(c, now)), step)
+    delivery = delivery_status(c, spend, n_results, value, curve, now)
+    delivery["learning"] = learning(c, impressions, clicks)
     return {
         "campaign": c.public_id,
         "objective": c.objective.name,
@@ -62,8 +72,12 @@ def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
         "currency": c.currency,
         "budget_minor": c.budget_minor,
         "spend_minor": spend,
-        "impressions": sum(shown.values()),
-        "reach": len(shown),
+        "impressions": impressions,
+        "reach": reach,
+        "frequency": impressions / reach if reach else None,
+        "clicks": clicks,
+        "ctr": clicks / impressions if impressions else None,
+        "cpm_minor": 1000 * spend / impressions if impressions else None,
         "results": n_results,
         "results_by_touch": dict(Counter(r.touch for r in results)),
         "cost_per_result_minor": spend / n_results if n_results else None,
@@ -71,9 +85,35 @@ def campaign_report(store: Store, c: Campaign, now: datetime) -> dict[str, Any]:
         "roas": value / spend if spend else None,
         "pacing": curve,
         "pacing_step_hours": step,
-        "delivery": delivery_status(c, spend, n_results, value, curve, now),
-        "audience": audience(store, shown, [r.user_id for r in results]),
+        "results_over_time": results_curve([as_utc(r.at) for r in results], curve),
+        "delivery": delivery,
+        "audience": audience(store, shown, [r.user_id for r in results])
+        if audience_breakdown
+        else None,
     }
+
+
+def learning(c: Campaign, impressions: int, clicks: int) -> bool:
+    """Whether delivery still bids mostly on its priors: its click rate counts
+    PRIOR_IMPRESSIONS imaginary impressions and its results per click
+    PRIOR_CLICKS imaginary clicks (`campaign_state`), so until it has as many
+    of its own, the prior outweighs what it has learned."""
+    if impressions < PRIOR_IMPRESSIONS:
+        return True
+    needs_clicks = not (c.objective.is_reach or c.objective.result_is_the_click)
+    return needs_clicks and clicks < PRIOR_CLICKS
+
+
+def results_curve(results_at: list[datetime], pacing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cumulative results at each point of the pacing curve, by the result
+    events' own times (`results_at`, in order)."""
+    out, i = [], 0
+    for point in pacing:
+        t = datetime.fromisoformat(point["hour"])
+        while i < len(results_at) and results_at[i] < t:
+            i += 1
+        out.append({"hour": point["hour"], "results": i})
+    return out
 
 
 def _last_day(c: Campaign, now: datetime) -> datetime:

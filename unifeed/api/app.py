@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
@@ -31,6 +32,7 @@ from unifeed.api.schemas import (
     ItemBatch,
     Readiness,
     ReloadResult,
+    RetrainPublic,
     UpsertResult,
     UserBatch,
 )
@@ -67,6 +69,7 @@ def create_app(
             yield
         finally:
             app.state.services.heavy.close()
+            app.state.services.retrainer.close()
             app.state.services.store.close()
 
     app = FastAPI(
@@ -210,6 +213,27 @@ def _routes(app: FastAPI, settings: Settings) -> None:
         loaded = services.feed.reload(force=True)
         model = services.feed.model
         return ReloadResult(reloaded=loaded, model_version=None if model is None else model.version)
+
+    @app.post(
+        "/v1/admin/retrain",
+        response_model=RetrainPublic,
+        status_code=202,
+        tags=["admin"],
+        responses=AUTH_RESPONSES,
+    )
+    def retrain(services: ServicesDep, _: OperatorDep) -> RetrainPublic:
+        """Train on the store in a process of its own and publish the checkpoint;
+        servers load it at their next poll. `started` is false when a retrain
+        was already running (it goes on)."""
+        started = services.retrainer.start()
+        return RetrainPublic(started=started, **asdict(services.retrainer.status()))
+
+    @app.get(
+        "/v1/admin/retrain", response_model=RetrainPublic, tags=["admin"], responses=AUTH_RESPONSES
+    )
+    def retrain_status(services: ServicesDep, _: OperatorDep) -> RetrainPublic:
+        """Whether a retrain is running, and how the last one ended."""
+        return RetrainPublic(started=False, **asdict(services.retrainer.status()))
 
 
 def json_body(model: type[BaseModel]) -> dict[str, Any]:

@@ -69,6 +69,13 @@ def create_campaign(
     body: CampaignCreate, services: ServicesDep, who: PrincipalDep
 ) -> CampaignPublic:
     """Objective, budget, schedule and brief in; the system does the rest."""
+    return CampaignPublic.of(launch(services, who, body))
+
+
+def launch(services: Services, who: Principal, body: CampaignCreate) -> Campaign:
+    """Create the campaign `body` describes for the caller (the API's and the
+    dashboard's one way in): a 422 (HTTPException or RequestValidationError)
+    names what is wrong."""
     if who.role == "advertiser":
         if body.advertiser_id is not None:
             raise HTTPException(
@@ -103,7 +110,7 @@ def create_campaign(
         )
     created = services.campaigns.create(advertiser, body.spec())
     services.feed.ads.campaigns_changed()
-    return CampaignPublic.of(created)
+    return created
 
 
 @router.get("/campaigns", response_model=list[CampaignPublic])
@@ -119,7 +126,8 @@ def get_campaign(
     return CampaignPublic.of(visible(services, who, campaign_id))
 
 
-def _set_status(services: Services, who: Principal, campaign_id: str, status: str) -> Campaign:
+def set_status(services: Services, who: Principal, campaign_id: str, status: str) -> Campaign:
+    """Pause ("paused") or resume ("active") a campaign the caller may see."""
     visible(services, who, campaign_id)
     c = services.campaigns.set_status(campaign_id, who.scope, status)
     assert c is not None  # visible() just found it, and campaigns are never deleted
@@ -131,14 +139,14 @@ def _set_status(services: Services, who: Principal, campaign_id: str, status: st
 def pause_campaign(
     campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep
 ) -> CampaignPublic:
-    return CampaignPublic.of(_set_status(services, who, campaign_id, "paused"))
+    return CampaignPublic.of(set_status(services, who, campaign_id, "paused"))
 
 
 @router.post("/campaigns/{campaign_id}/resume", response_model=CampaignPublic, responses=NOT_FOUND)
 def resume_campaign(
     campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep
 ) -> CampaignPublic:
-    return CampaignPublic.of(_set_status(services, who, campaign_id, "active"))
+    return CampaignPublic.of(set_status(services, who, campaign_id, "active"))
 
 
 @router.post(
@@ -152,7 +160,12 @@ def add_creatives(
 ) -> CreativesPublic:
     """Ad texts for the campaign: each becomes an item of kind `ad` in the catalogue."""
     c = visible(services, who, campaign_id)
-    vectors = services.embed(list(body.texts))
+    return CreativesPublic(item_ids=store_creatives(services, c, list(body.texts)))
+
+
+def store_creatives(services: Services, c: Campaign, texts: list[str]) -> list[str]:
+    """Embed the texts and add them to the campaign as ad items; their item ids."""
+    vectors = services.embed(list(texts))
     rows = [
         {
             "kind": "ad",
@@ -161,12 +174,12 @@ def add_creatives(
             "embedding": vec,
             "encoder": services.encoder.name if vec is not None else None,
         }
-        for text, vec in zip(body.texts, vectors, strict=True)
+        for text, vec in zip(texts, vectors, strict=True)
     ]
     ids = services.campaigns.add_creatives(c, rows)
     services.feed.catalogue.invalidate()
     services.feed.ads.campaigns_changed()
-    return CreativesPublic(item_ids=ids)
+    return ids
 
 
 BUSY = {429: {"description": "this key has heavy requests under way; retry"}}
@@ -180,7 +193,8 @@ async def campaign_report(
 
     Pacing is by hour, or by coarser steps (`pacing_step_hours`) for a
     flight too long for MAX_POINTS hourly points."""
-    return await _report(request, services, who, campaign_id, picture=False)
+    c = await run_in_threadpool(visible, services, who, campaign_id)
+    return await report(request, services, who, c, picture=False)
 
 
 @router.get(
@@ -194,16 +208,31 @@ async def campaign_report_chart(
     """The report as a picture: spend against its target by hour, and the
     shares of impressions and results against the population by age,
     gender and interest."""
-    picture = await _report(request, services, who, campaign_id, picture=True)
+    c = await run_in_threadpool(visible, services, who, campaign_id)
+    picture = await report(request, services, who, c, picture=True)
     return Response(picture, media_type="image/png")
 
 
-async def _report(
-    request: Request, services: Services, who: Principal, campaign_id: str, picture: bool
+async def report(
+    request: Request, services: Services, who: Principal, c: Campaign, picture: bool
 ) -> Any:
-    """Heavy work (api/limits.py): computed, and drawn, in the worker process."""
-    c = await run_in_threadpool(visible, services, who, campaign_id)
+    """The report of a campaign the caller may see, or its picture. Heavy
+    work (api/limits.py): computed, and drawn, in the worker process; a 429
+    when the caller has too much under way."""
     async with limits.admitted(request, who), limits.lane(request):
         return await services.heavy.run(
             heavy.campaign_report, c, services.feed.clock.now(), picture
+        )
+
+
+async def reports(
+    request: Request, services: Services, who: Principal, campaigns: list[Campaign]
+) -> list[dict[str, Any]]:
+    """The figures of several campaigns, without the audience breakdown, in
+    one piece of heavy work (a list of campaigns)."""
+    if not campaigns:
+        return []
+    async with limits.admitted(request, who), limits.lane(request):
+        return await services.heavy.run(  # type: ignore[no-any-return]
+            heavy.campaign_reports, campaigns, services.feed.clock.now()
         )

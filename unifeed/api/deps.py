@@ -19,6 +19,7 @@ from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.api.heavy import HeavyWork
 from unifeed.clock import Clock
 from unifeed.serving.feed import FeedService
+from unifeed.serving.retrain import Retrainer
 from unifeed.settings import MAX_KEY_LENGTH, Settings
 from unifeed.store import Store
 from unifeed.store.db import hash_key
@@ -90,6 +91,7 @@ class Services:
     billing: Billing
     keys: KeyCache
     heavy: HeavyWork
+    retrainer: Retrainer
     _encode_lock: threading.Lock
 
     @classmethod
@@ -118,18 +120,22 @@ class Services:
             Billing(store),
             KeyCache(),
             HeavyWork(settings.resolved_database_url),
+            Retrainer(settings),
             threading.Lock(),
         )
 
     def principal_of(self, key: str) -> Principal | None:
-        digest = hash_key(key)
+        return self.principal_of_hash(hash_key(key))
+
+    def principal_of_hash(self, digest: str) -> Principal | None:
+        """Who holds the key with this hash (a dashboard session keeps only the hash)."""
         who = self.keys.get(digest)
         if who is not None:
             return who
-        if self.store.role_of(key) == "operator":
+        if self.store.role_of_hash(digest) == "operator":
             who = Principal("operator")
         else:
-            advertiser = self.campaigns.advertiser_of_key(key)
+            advertiser = self.campaigns.advertiser_of_key_hash(digest)
             if advertiser is not None:
                 who = Principal("advertiser", advertiser)
         if who is not None:

@@ -180,6 +180,16 @@ def campaign_report(url: str, c: Campaign, now: datetime, picture: bool) -> Any:
     return _pictures[digest]
 
 
+def campaign_reports(url: str, campaigns: list[Campaign], now: datetime) -> list[dict[str, Any]]:
+    """Each campaign's report without the audience breakdown (which reads the
+    whole population), in one connection pool."""
+    store = Store(url)
+    try:
+        return [report.campaign_report(store, c, now, audience_breakdown=False) for c in campaigns]
+    finally:
+        store.close()
+
+
 def _picklable(err: Any) -> dict[str, Any]:
     """A validation error with its context's objects (exceptions) as text."""
     out = dict(err)

@@ -164,3 +164,12 @@ class Readiness(BaseModel):
 class ReloadResult(BaseModel):
     reloaded: bool
     model_version: str | None
+
+
+class RetrainPublic(BaseModel):
+    started: bool = Field(description="this request started a retrain")
+    running: bool
+    started_at: datetime | None
+    finished_at: datetime | None
+    version: str | None = Field(description="the checkpoint the last retrain published")
+    error: str | None = Field(description="why the last retrain failed")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from fastapi import FastAPI
 
 from unifeed.ads.config import DeliveryConfig
 from unifeed.api.app import create_app
@@ -18,8 +19,11 @@ from unifeed.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+def serve(
+    settings: Settings, host: str = "127.0.0.1", port: int = 8000, app: FastAPI | None = None
+) -> None:
+    """Serve `app` (the API alone when None; `unifeed serve` gives it the dashboard too)."""
+    uvicorn.run(app or create_app(settings), host=host, port=port, log_level="info")
 
 
 @contextmanager
@@ -29,13 +33,15 @@ def running_server(
     *,
     clock: Clock | None = None,
     delivery: DeliveryConfig | None = None,
+    app: FastAPI | None = None,
 ) -> Iterator[str]:
     """Serve on a free port in a background thread; yields the base URL.
 
     `clock` and `delivery` go to `create_app` (a simulation's own time, a
-    benchmark's ad delivery baseline).
+    benchmark's ad delivery baseline); `app` replaces the API's app (the
+    dashboard's tests serve `unifeed.web.create_app`'s).
     """
-    app = create_app(settings, clock, delivery)
+    app = app or create_app(settings, clock, delivery)
     config = uvicorn.Config(app, host=host, port=0, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="unifeed-api", daemon=True)

@@ -54,7 +54,8 @@ def serve(
         typer.Option(help="Item text encoder: minilm or hashing.", show_default="minilm"),
     ] = None,
 ) -> None:
-    """Run the feed API (OpenAPI at /docs); it reloads new checkpoints by itself.
+    """Run the feed API (OpenAPI at /docs) and the dashboard (/app); it reloads
+    new checkpoints by itself.
 
     The operator key comes from $UNIFEED_OPERATOR_KEY. Without one, and with
     no key in the database yet, a key is made, printed once, and stored hashed.
@@ -62,6 +63,7 @@ def serve(
     with reported_errors():
         from unifeed.api.server import serve as run
         from unifeed.store import Store
+        from unifeed.web import create_app
 
         settings = service_settings(
             data_dir=data_dir, database_url=database_url, ranker=ranker, encoder=encoder
@@ -78,8 +80,9 @@ def serve(
                     soft_wrap=True,
                 )
             store.close()
-        console.print(f"serving on http://{host}:{port} (OpenAPI: /docs)")
-    run(settings, host=host, port=port)
+        app = create_app(settings)
+        console.print(f"serving on http://{host}:{port} (dashboard: /app, OpenAPI: /docs)")
+    run(settings, host=host, port=port, app=app)
 
 
 def train_store(

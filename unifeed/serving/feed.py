@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from unifeed.actions import POSITIVE_ACTIONS
+from unifeed.ads.calibration import Calibrator
 from unifeed.ads.config import DeliveryConfig
 from unifeed.ads.delivery import AdRequest, PlacedAd, eligible, place
 from unifeed.ads.learner import AdLearner
@@ -63,6 +64,40 @@ class FeedPage:
     next_cursor: str | None
 
 
+@dataclass(frozen=True)
+class ItemWhy:
+    """Why an item is on a previewed page: its predicted click and its value
+    (an ad's: bid × p(result) + quality), and for an ad the auction's record."""
+
+    item: FeedItem
+    p_click: float | None  # None: not ranked by the model, so nothing calibrated
+    value_minor: float | None
+    ad: PlacedAd | None = None
+
+
+@dataclass(frozen=True)
+class FeedPreview:
+    page: FeedPage  # never logged: its request id names nothing
+    items: list[ItemWhy]
+    at: datetime
+    calibrated: bool  # p(click) from a fitted calibration; False: the prior for every item
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A page before it is recorded."""
+
+    page: FeedPage
+    root: str
+    page_number: int
+    now: datetime
+    item_pks: list[int]
+    sponsored: dict[int, PlacedAd]
+    cat: CatalogueView
+    query: np.ndarray | None
+    click: Calibrator
+
+
 class FeedService:
     def __init__(
         self,
@@ -103,6 +138,38 @@ class FeedService:
     def feed(
         self, user_id: str, n: int, cursor: str | None = None, include_seen: bool = False
     ) -> FeedPage:
+        built = self._build(user_id, n, cursor, include_seen, self._ad_rng)
+        self._record(built)
+        return built.page
+
+    def preview(self, user_id: str, n: int) -> FeedPreview:
+        """The page the feed would serve this user now, and why each item is on
+        it, as a dry run: nothing is logged, so no ad slot holds budget or
+        can be charged, and the feed's own random stream is left alone."""
+        built = self._build(user_id, n, None, False, np.random.default_rng())
+        model_ranked = built.page.ranker == "model"
+        why = []
+        for pos, item in enumerate(built.page.items):
+            ad = built.sponsored.get(pos)
+            p_click = None
+            if ad is not None:
+                p_click = ad.p_click
+            elif model_ranked:
+                p_click = float(built.click.predict(np.asarray([item.score]))[0])
+            value = None if p_click is None else self.ads.config.engagement_value_minor * p_click
+            why.append(ItemWhy(item, p_click, value if ad is None else ad.value_minor, ad))
+        page = replace(built.page, next_cursor=None)
+        return FeedPreview(page, why, built.now, built.click.n > 0)
+
+    def _build(
+        self,
+        user_id: str,
+        n: int,
+        cursor: str | None,
+        include_seen: bool,
+        rng: np.random.Generator,
+    ) -> _Built:
+        """The page (ranked, ads placed), not yet recorded."""
         root, page, shown = self._resume(user_id, cursor)
         last_ad = None if root is None else self.log.last_ad_position(root)
         # One time for the page: the auction asks the budget about the day the
@@ -122,11 +189,13 @@ class FeedService:
         rows, scores = list(ranked.rows), [float(s) for s in ranked.scores]
         query = ranked.query
         sponsored: dict[int, PlacedAd] = {}
+        click = Calibrator()  # the prior, until the ads' snapshot has a fitted one
         if query is not None and user_pk is not None:
             ads = self.ads.refresh(now, ranked.model_version, cat.row_of_pk)
+            click = ads.prediction.click
             if ads.campaigns:
                 sponsored = self._place_ads(
-                    ads, ranked, cat, user_pk, seen, shown, scores, now, last_ad
+                    ads, ranked, cat, user_pk, seen, shown, scores, now, last_ad, rng
                 )
         for pos in sorted(sponsored):
             ad = sponsored[pos]
@@ -134,20 +203,32 @@ class FeedService:
             scores.insert(pos, ad.score)
         rows, scores = rows[:n], scores[:n]
         sponsored = {p: a for p, a in sponsored.items() if p < n}
-
-        ad_query = None if query is None else np.asarray(query, dtype=np.float32).tobytes()
         request_id = uuid.uuid4().hex
-        root = root or request_id
+        items = [
+            FeedItem(str(cat.external_id[r]), s, str(cat.kind[r]), pos in sponsored)
+            for pos, (r, s) in enumerate(zip(rows, scores, strict=True))
+        ]
+        # A short page means the catalogue has nothing more for this user.
+        next_cursor = (root or request_id) if len(items) == n else None
+        fp = FeedPage(request_id, user_id, ranked.ranker, ranked.model_version, items, next_cursor)
+        pks = [int(cat.pk[r]) for r in rows]
+        return _Built(fp, root or request_id, page, now, pks, sponsored, cat, query, click)
+
+    def _record(self, built: _Built) -> None:
+        """Log the page and the auction's record of its ad slots."""
+        fp, cat = built.page, built.cat
+        query = built.query
+        ad_query = None if query is None else np.asarray(query, dtype=np.float32).tobytes()
         self.log.record(
-            request_id=request_id,
-            root_request_id=root,
-            page=page,
-            user_external_id=user_id,
-            ranker=ranked.ranker,
-            model_version=ranked.model_version,
-            at=now,
-            item_pks=[int(cat.pk[r]) for r in rows],
-            scores=scores,
+            request_id=fp.request_id,
+            root_request_id=built.root,
+            page=built.page_number,
+            user_external_id=fp.user_id,
+            ranker=fp.ranker,
+            model_version=fp.model_version,
+            at=built.now,
+            item_pks=built.item_pks,
+            scores=[i.score for i in fp.items],
             ad_slots=[
                 {
                     "position": pos,
@@ -161,18 +242,12 @@ class FeedService:
                     "exposures": ad.exposures,
                     "clicked_before": ad.clicked_before,
                     "query": ad_query,
+                    "runner_up_campaign_id": ad.runner_up_campaign_id,
+                    "runner_up_value": ad.runner_up_value_minor,
+                    "displaced_value": ad.displaced_value_minor,
                 }
-                for pos, ad in sponsored.items()
+                for pos, ad in built.sponsored.items()
             ],
-        )
-        items = [
-            FeedItem(str(cat.external_id[r]), s, str(cat.kind[r]), pos in sponsored)
-            for pos, (r, s) in enumerate(zip(rows, scores, strict=True))
-        ]
-        # A short page means the catalogue has nothing more for this user.
-        next_cursor = root if len(items) == n else None
-        return FeedPage(
-            request_id, user_id, ranked.ranker, ranked.model_version, items, next_cursor
         )
 
     def _place_ads(
@@ -186,6 +261,7 @@ class FeedService:
         scores: list[float],
         now: datetime,
         last_ad: int | None,
+        rng: np.random.Generator,
     ) -> dict[int, PlacedAd]:
         """Ads for this page's slots, by position: the auction's winners."""
         # An ad may be seen again, but not after the user acted on it or hid it.
@@ -219,7 +295,7 @@ class FeedService:
             clicked={pk for pk, actions in acted.items() if "click" in actions},
             last_ad_position=last_ad,  # the gap holds across pages
         )
-        placed = place(ads, request, remaining, self.ads.config, self._ad_rng)
+        placed = place(ads, request, remaining, self.ads.config, rng)
         return {ad.position: ad for ad in placed}
 
     def _resume(self, user_id: str, cursor: str | None) -> tuple[str | None, int, set[int]]:

@@ -8,6 +8,7 @@ what it and the pages after it showed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,19 @@ from unifeed.store.db import as_utc, utcnow
 from unifeed.store.store import Store
 
 IN_CHUNK = 2000  # values per SQL IN list
+
+
+@dataclass(frozen=True)
+class ServedPage:
+    """A page as it was served: when, by which ranker, and its items in order."""
+
+    id: int
+    request_id: str
+    created_at: datetime  # by the server's clock, naive UTC
+    page: int
+    ranker: str
+    model_version: str | None
+    items: list[tuple[int, float]]  # (item pk, score) by position
 
 
 class FeedLog:
@@ -82,6 +96,40 @@ class FeedLog:
         with self.store.engine.connect() as conn:
             row = conn.execute(q).mappings().first()
         return dict(row) if row else None
+
+    def recent_pages(self, user_external_id: str, limit: int) -> list[ServedPage]:
+        """The newest `limit` pages served to this user, newest first."""
+        r, fi = schema.feed_requests, schema.feed_items
+        with self.store.engine.connect() as conn:
+            pages = conn.execute(
+                select(
+                    r.c.id, r.c.request_id, r.c.created_at, r.c.page, r.c.ranker, r.c.model_version
+                )
+                .where(r.c.user_external_id == user_external_id)
+                .order_by(r.c.id.desc())
+                .limit(limit)
+            ).all()
+            items: dict[int, list[tuple[int, float]]] = {p.id: [] for p in pages}
+            if items:
+                for row in conn.execute(
+                    select(fi.c.feed_request_id, fi.c.item_id, fi.c.score)
+                    .where(fi.c.feed_request_id.in_(list(items)))
+                    .order_by(fi.c.feed_request_id, fi.c.position)
+                ).all():
+                    items[row.feed_request_id].append((int(row.item_id), float(row.score)))
+        return [ServedPage(*p, items=items[p.id]) for p in pages]
+
+    def recent_users(self, limit: int) -> list[str]:
+        """The users most recently served a page, newest first (each once)."""
+        r = schema.feed_requests
+        q = (
+            select(r.c.user_external_id)
+            .group_by(r.c.user_external_id)
+            .order_by(func.max(r.c.id).desc())
+            .limit(limit)
+        )
+        with self.store.engine.connect() as conn:
+            return list(conn.execute(q).scalars())
 
     def chain(self, root_request_id: str) -> tuple[int, set[int]]:
         """(pages served, items shown) of a paginated feed."""

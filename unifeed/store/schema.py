@@ -44,6 +44,16 @@ api_keys = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
+# Dashboard sessions signed out before they expired (a session is a signed
+# cookie; this is what makes signing out end it): by the hash of the
+# session's token, kept until the session would have expired anyway.
+ended_sessions = Table(
+    "ended_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),  # sha256 hex
+    Column("expires_at", DateTime, nullable=False),
+)
+
 users = Table(
     "users",
     metadata,
@@ -259,6 +269,12 @@ ad_slots = Table(
     # The viewer as the model saw them (its user vector, float32 bytes): what
     # a campaign learns its lookalike direction on (`calibration.fit_lookalikes`).
     Column("query", LargeBinary),
+    # Why the ad won (the operator's view of a page): the best other
+    # campaign in the auction (NULL: none bid) and its value, and the value of
+    # the organic item the ad displaced; the price followed from the larger.
+    Column("runner_up_campaign_id", ID),
+    Column("runner_up_value", Float),
+    Column("displaced_value", Float),
 )
 # A campaign's recent slots: what its budget still holds for (`unreported.held`).
 Index("ix_ad_slots_campaign", ad_slots.c.campaign_id, ad_slots.c.feed_request_id)

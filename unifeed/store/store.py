@@ -45,6 +45,26 @@ class Catalogue:
     updated_at: list[datetime] | None = None
 
 
+@dataclass(frozen=True)
+class ItemSummary:
+    """An item as a person reads it (the dashboard's pages)."""
+
+    pk: int
+    external_id: str
+    kind: str
+    author: str | None
+    text: str | None
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UserEvent:
+    item_pk: int
+    action: str
+    timestamp: datetime  # the device's time, naive UTC
+    request_id: str | None
+
+
 @dataclass
 class EventTable:
     """Events in (user, time) order, for training."""
@@ -119,9 +139,27 @@ class Store:
             return conn.execute(select(schema.api_keys.c.id).limit(1)).first() is not None
 
     def role_of(self, key: str) -> str | None:
-        q = select(schema.api_keys.c.role).where(schema.api_keys.c.key_hash == hash_key(key))
+        return self.role_of_hash(hash_key(key))
+
+    def role_of_hash(self, key_hash: str) -> str | None:
+        """The role of the key with this hash (a dashboard session holds the hash, not the key)."""
+        q = select(schema.api_keys.c.role).where(schema.api_keys.c.key_hash == key_hash)
         with self.engine.connect() as conn:
             return conn.execute(q).scalar()
+
+    def end_session(self, session_hash: str, expires_at: datetime) -> None:
+        """Record a dashboard session as signed out (and forget those past expiry)."""
+        t = schema.ended_sessions
+        stmt = self.insert(t).values(session_hash=session_hash, expires_at=as_utc(expires_at))
+        with self.write() as conn:
+            conn.execute(t.delete().where(t.c.expires_at < utcnow()))
+            conn.execute(stmt.on_conflict_do_nothing(index_elements=["session_hash"]))
+
+    def session_ended(self, session_hash: str) -> bool:
+        t = schema.ended_sessions
+        q = select(t.c.session_hash).where(t.c.session_hash == session_hash)
+        with self.engine.connect() as conn:
+            return conn.execute(q).first() is not None
 
     # --------------------------------------------------------------- writes
     def upsert_users(self, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -235,6 +273,31 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
         return rows[::-1]
+
+    def recent_events(self, user_pk: int, limit: int) -> list[UserEvent]:
+        """The user's newest `limit` events of any action, newest first."""
+        e = schema.events
+        q = (
+            select(e.c.item_id, e.c.action, e.c.timestamp, e.c.request_id)
+            .where(e.c.user_id == user_pk)
+            .order_by(e.c.timestamp.desc(), e.c.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [UserEvent(*r) for r in conn.execute(q).all()]
+
+    def items_of(self, pks: Sequence[int]) -> dict[int, ItemSummary]:
+        """These items by primary key (those that exist)."""
+        t = schema.items
+        out: dict[int, ItemSummary] = {}
+        ids = sorted(set(pks))
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 2000):
+                q = select(t.c.id, t.c.external_id, t.c.kind, t.c.author, t.c.text, t.c.tags)
+                for r in conn.execute(q.where(t.c.id.in_(ids[start : start + 2000]))).all():
+                    tags = tuple(json.loads(r.tags or "[]"))
+                    out[r.id] = ItemSummary(r.id, r.external_id, r.kind, r.author, r.text, tags)
+        return out
 
     def user_attributes(self, user_pk: int) -> dict[str, Any]:
         u = schema.users

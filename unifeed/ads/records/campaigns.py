@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, Select, func, select, update
 
@@ -54,6 +55,12 @@ def spec_row(spec: CampaignSpec) -> dict[str, Any]:
     return row
 
 
+class Advertiser(NamedTuple):
+    id: int
+    external_id: str
+    name: str
+
+
 class CampaignRecords:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -85,11 +92,21 @@ class CampaignRecords:
             )
 
     def advertiser_of_key(self, key: str) -> int | None:
+        return self.advertiser_of_key_hash(hash_key(key))
+
+    def advertiser_of_key_hash(self, key_hash: str) -> int | None:
         t = schema.advertiser_keys
         with self.store.engine.connect() as conn:
-            return conn.execute(
-                select(t.c.advertiser_id).where(t.c.key_hash == hash_key(key))
-            ).scalar()
+            return conn.execute(select(t.c.advertiser_id).where(t.c.key_hash == key_hash)).scalar()
+
+    def advertisers(self, ids: Iterable[int] | None = None) -> dict[int, Advertiser]:
+        """Advertisers by internal id: these, or all of them."""
+        t = schema.advertisers
+        q = select(t.c.id, t.c.external_id, t.c.name).order_by(t.c.id)
+        if ids is not None:
+            q = q.where(t.c.id.in_(list(ids)))
+        with self.store.engine.connect() as conn:
+            return {r.id: Advertiser(*r) for r in conn.execute(q).all()}
 
     # ------------------------------------------------------------ campaigns
     def create(self, advertiser_id: int, spec: CampaignSpec, status: str = "active") -> Campaign:
@@ -120,6 +137,11 @@ class CampaignRecords:
     def by_id(self, campaign_id: int) -> Campaign:
         (c,) = self._load(select(schema.campaigns).where(schema.campaigns.c.id == campaign_id))
         return c
+
+    def by_ids(self, campaign_ids: Iterable[int]) -> dict[int, Campaign]:
+        """These campaigns by internal id, whoever owns them (the operator's views)."""
+        t = schema.campaigns
+        return {c.id: c for c in self._load(select(t).where(t.c.id.in_(list(campaign_ids))))}
 
     def list(self, advertiser_id: int | None) -> list[Campaign]:
         t = schema.campaigns

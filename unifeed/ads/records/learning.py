@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from unifeed.store import Store, schema
 from unifeed.store.db import utcnow
@@ -55,7 +55,6 @@ class LearningRecords:
         """Spend on these spend rows, results and their value, clicks on the
         creatives and billed impressions of these campaigns, in one connection."""
         s, a, lg = schema.campaign_spend, schema.attributions, schema.ledger
-        e, cr = schema.events, schema.creatives
         with self.store.engine.connect() as conn:
             spent = {
                 (cid, day): int(v)
@@ -73,15 +72,7 @@ class LearningRecords:
                     .group_by(a.c.campaign_id)
                 ).all()
             }
-            clicks = {
-                cid: int(n)
-                for cid, n in conn.execute(
-                    select(cr.c.campaign_id, func.count())
-                    .select_from(e.join(cr, cr.c.item_id == e.c.item_id))
-                    .where(cr.c.campaign_id.in_(campaign_ids), e.c.action == "click")
-                    .group_by(cr.c.campaign_id)
-                ).all()
-            }
+            clicks = _clicks(conn, campaign_ids)
             impressions = {
                 cid: int(n)
                 for cid, n in conn.execute(
@@ -91,6 +82,11 @@ class LearningRecords:
                 ).all()
             }
         return Totals(spent, results, clicks, impressions)
+
+    def clicks(self, campaign_ids: list[int]) -> dict[int, int]:
+        """Clicks on each campaign's creatives, attributed or not."""
+        with self.store.engine.connect() as conn:
+            return _clicks(conn, campaign_ids)
 
     def requests_by_hour(self, since: datetime, until: datetime) -> np.ndarray:
         """(24,) feed requests served in [since, until), per UTC hour of the day."""
@@ -139,3 +135,16 @@ class LearningRecords:
         with self.store.engine.connect() as conn:
             saved = conn.execute(select(t).where(t.c.campaign_id.in_(campaign_ids))).all()
         return [SavedPacing(*(getattr(r, f) for f in SavedPacing._fields)) for r in saved]
+
+
+def _clicks(conn: Connection, campaign_ids: list[int]) -> dict[int, int]:
+    e, cr = schema.events, schema.creatives
+    return {
+        cid: int(n)
+        for cid, n in conn.execute(
+            select(cr.c.campaign_id, func.count())
+            .select_from(e.join(cr, cr.c.item_id == e.c.item_id))
+            .where(cr.c.campaign_id.in_(campaign_ids), e.c.action == "click")
+            .group_by(cr.c.campaign_id)
+        ).all()
+    }

@@ -23,6 +23,7 @@ class Result(NamedTuple):
     user_id: int
     value: float | None
     touch: str  # click | view
+    at: datetime  # the result event's own time
 
 
 class SpendBucket(NamedTuple):
@@ -95,9 +96,10 @@ class ReportRecords:
                 }
             )
             results = conn.execute(
-                select(e.c.user_id, att.c.value, att.c.touch)
+                select(e.c.user_id, att.c.value, att.c.touch, e.c.timestamp)
                 .join(att, att.c.event_id == e.c.id)
                 .where(att.c.campaign_id == campaign_id)
+                .order_by(e.c.timestamp, e.c.id)
             ).all()
             buckets = _spend_buckets(conn, campaign_id, start, step)
         return CampaignFigures(spend, shown, [Result(*r) for r in results], buckets)

@@ -35,6 +35,23 @@ class ServedSlot(NamedTuple):
     price_minor: int
 
 
+class SlotRecord(NamedTuple):
+    """The auction's record of one ad slot: what it bid, what it paid, and what
+    it beat (the runner-up campaign's value and the displaced organic item's)."""
+
+    request_id: str
+    position: int
+    campaign_id: int
+    item_id: int
+    price_minor: int  # per impression
+    bid_minor: float  # per result
+    p_result: float
+    score: float
+    runner_up_campaign_id: int | None  # None: no other campaign bid (or logged before m0012)
+    runner_up_value: float | None
+    displaced_value: float | None
+
+
 class HeldSums(NamedTuple):
     """A window's slots and charges per campaign (`SlotRecords.held`)."""
 
@@ -91,6 +108,29 @@ class SlotRecords:
                 .where(fr.c.request_id.in_(request_ids))
             ).all()
         return [ServedSlot(*f) for f in found]
+
+    def records(self, request_ids: list[str]) -> list[SlotRecord]:
+        """The auction's record of every ad slot of these pages."""
+        fr, slot = schema.feed_requests, schema.ad_slots
+        with self.store.engine.connect() as conn:
+            found = conn.execute(
+                select(
+                    fr.c.request_id,
+                    slot.c.position,
+                    slot.c.campaign_id,
+                    slot.c.item_id,
+                    slot.c.price_minor,
+                    slot.c.bid_minor,
+                    slot.c.p_result,
+                    slot.c.score,
+                    slot.c.runner_up_campaign_id,
+                    slot.c.runner_up_value,
+                    slot.c.displaced_value,
+                )
+                .join(fr, fr.c.id == slot.c.feed_request_id)
+                .where(fr.c.request_id.in_(request_ids))
+            ).all()
+        return [SlotRecord(*f) for f in found]
 
     # ------------------------------------------------- served and billed
     def shown(self, campaign_ids: list[int], since: datetime, until: datetime) -> tuple[int, int]:
