@@ -20,7 +20,7 @@ from unifeed.ads.delivery import AdRequest, PlacedAd, eligible, place
 from unifeed.ads.learner import AdLearner
 from unifeed.ads.ledger import Ledger
 from unifeed.ads.snapshot import AdSnapshot
-from unifeed.ads.unreported import held_many, report_frontier
+from unifeed.ads.unreported import held_many
 from unifeed.clock import Clock, WallClock
 from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
 from unifeed.serving.rankers import (
@@ -202,8 +202,7 @@ class FeedService:
         budgets = {c.campaign.id: c.campaign.budget for c in live}
         pending = None
         if config.hold_unreported:
-            frontier = report_frontier(self.store)
-            pending = held_many(self.store, budgets, now, config.report_lag, frontier)
+            pending = held_many(self.store, budgets, now, config.report_lag, ads.hold)
         remaining = self.ledger.remaining_many(budgets, now, pending)
         assert ranked.query is not None and ranked.item_vectors is not None
         request = AdRequest(
