@@ -135,15 +135,15 @@ def test_history_is_newest_events_oldest_first(store: Store) -> None:
             event("4", item="d", minute=4, action="like"),
         ]
     )
-    pk = store.user_pk("u1")
-    assert pk is not None
+    user = store.activity("u1")
+    assert user is not None
     cat = store.catalogue()
     ext = dict(zip(cat.pk.tolist(), cat.external_id, strict=True))
-    hist = store.history(pk, ["click", "like"], limit=2)
+    hist = user.history(["click", "like"], limit=2)
     assert [(ext[i], a) for i, a in hist] == [("b", "click"), ("d", "like")]
-    seen = {ext[i]: n for i, n in store.seen_items(pk).items()}
+    seen = {ext[i]: n for i, n in user.seen().items()}
     assert seen == {"a": 0, "b": 0, "c": 1, "d": 0}  # impressions per item seen
-    assert store.user_pk("nobody") is None
+    assert store.activity("nobody") is None
 
 
 def test_event_table_for_training_is_sorted_by_user_then_time(store: Store) -> None:

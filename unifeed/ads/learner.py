@@ -32,7 +32,7 @@ from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.ads.snapshot import AdSnapshot
 from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
-from unifeed.ads.unreported import show_rate, unreported_spend
+from unifeed.ads.unreported import HoldWindow, hold_window, show_rate, unreported_spend
 from unifeed.clock import Clock, Every
 from unifeed.store import Store
 from unifeed.store.db import as_utc
@@ -66,6 +66,7 @@ class AdLearner:
         self._traffic_due: datetime | None = None
         self._states: dict[int, CampaignState] = {}
         self._snapshot = AdSnapshot()
+        self._hold = HoldWindow()  # learnt at each reload, for serving's held slots
         # Also due at the service time of the next pacing step or campaign
         # start or end, so pacing keeps its interval on any clock.
         self._refresh = Every(clock, refresh_seconds)
@@ -85,7 +86,7 @@ class AdLearner:
     def publish(self) -> AdSnapshot:
         """Swap in a snapshot of what is known now."""
         with self._lock:
-            self._snapshot = AdSnapshot.of(self._states, self.predict)
+            self._snapshot = AdSnapshot.of(self._states, self.predict, self._hold)
             return self._snapshot
 
     # ------------------------------------------------------------ refresh
@@ -166,6 +167,8 @@ class AdLearner:
             due.append(st.last_update + self.config.pacing_interval)
         pacing_state.save(self.store, (_controllers(s) for s in stepped), now)
         self._states = states
+        if self.config.hold_unreported:
+            self._hold = hold_window(self.store, states, now, self.config.report_lag)
         self._refresh.at = min(due, default=None)
 
     def _learn_levels(self, states: dict[int, CampaignState], version: str | None) -> None:

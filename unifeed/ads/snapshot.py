@@ -15,6 +15,7 @@ from types import MappingProxyType
 from unifeed.ads.campaign_state import CampaignState
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.prediction import Prediction, Predictor
+from unifeed.ads.unreported import HoldWindow
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,11 @@ class LiveCampaign:
 class AdSnapshot:
     campaigns: Mapping[int, LiveCampaign] = field(default_factory=lambda: MappingProxyType({}))
     prediction: Prediction = field(default_factory=lambda: Predictor().frozen())
+    hold: HoldWindow = field(default_factory=HoldWindow)  # where held slots start, share seen
 
     @classmethod
-    def of(cls, states: Mapping[int, CampaignState], predictor: Predictor) -> AdSnapshot:
+    def of(
+        cls, states: Mapping[int, CampaignState], predictor: Predictor, hold: HoldWindow
+    ) -> AdSnapshot:
         live = {cid: LiveCampaign.of(st) for cid, st in states.items()}
-        return cls(MappingProxyType(live), predictor.frozen())
+        return cls(MappingProxyType(live), predictor.frozen(), hold)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from unifeed.ads.ledger import LIFETIME, Budget, day_key
@@ -96,6 +97,32 @@ def hold_start(now: datetime, lag: timedelta, frontier: datetime | None) -> date
     return max(min(now - lag, as_utc(frontier)), now - MAX_HOLD)
 
 
+@dataclass(frozen=True)
+class HoldWindow:
+    """How far the app's reports have come, and each campaign's share of
+    served slots that is seen: learnt at each refresh of the ads (they move
+    with the app's reports, minutes at a time), so a page reads neither."""
+
+    frontier: datetime | None = None
+    show_rates: Mapping[int, float] = field(default_factory=dict)  # campaign -> share seen
+
+
+def hold_window(
+    store: Store, campaign_ids: Iterable[int], now: datetime, lag: timedelta = REPORT_LAG
+) -> HoldWindow:
+    """The report frontier now, and each campaign's show rate at it."""
+    frontier = report_frontier(store)
+    return HoldWindow(frontier, show_rates(store, campaign_ids, hold_start(now, lag, frontier)))
+
+
+def show_rates(store: Store, campaign_ids: Iterable[int], since: datetime) -> dict[int, float]:
+    """Each campaign's share of slots seen, measured on the hour before a
+    window that holds slots from `since` (slots whose reports have all come)."""
+    ids = list(campaign_ids)
+    shown, seen = SlotRecords(store).shown_by_campaign(ids, since - SHOW_WINDOW, since)
+    return {cid: _rate(shown.get(cid, 0), seen.get(cid, 0)) for cid in ids}
+
+
 def held(
     store: Store,
     campaign_id: int,
@@ -108,28 +135,30 @@ def held(
     may still be charged (a daily budget's row: those served today), for
     `Ledger.remaining`: their price times the share of slots that are seen,
     less what the ledger has charged of them, rounded up."""
-    return held_many(store, {campaign_id: budget}, now, lag, frontier).get(campaign_id, {})
+    rates = show_rates(store, [campaign_id], hold_start(now, lag, frontier))
+    window = HoldWindow(frontier, rates)
+    return held_many(store, {campaign_id: budget}, now, lag, window).get(campaign_id, {})
 
 
 def held_many(
     store: Store,
     budgets: Mapping[int, Budget],
     now: datetime,
-    lag: timedelta = REPORT_LAG,
-    frontier: datetime | None = None,
+    lag: timedelta,
+    window: HoldWindow,
 ) -> dict[int, dict[str, int]]:
     """`held` for every campaign of `budgets` at once, in one connection and
-    four grouped reads: a feed asks it once per page, whatever the number of
-    campaigns (campaigns with nothing held are left out)."""
+    two grouped reads: a feed asks it once per page, whatever the number of
+    campaigns (campaigns with nothing held are left out). `window`: the
+    frontier and show rates learnt at the ads' last refresh."""
     if not budgets:
         return {}
     now = as_utc(now)
-    since = hold_start(now, lag, frontier)
-    # Measured on the hour before the window: slots whose reports have come.
-    sums = SlotRecords(store).held(list(budgets), since, midnight(now), since - SHOW_WINDOW)
+    since = hold_start(now, lag, window.frontier)
+    sums = SlotRecords(store).held(list(budgets), since, midnight(now))
     out: dict[int, dict[str, int]] = {}
     for cid, (total, on_day) in sums.served.items():
-        rate = _rate(sums.shown.get(cid, 0), sums.seen.get(cid, 0))
+        rate = window.show_rates.get(cid, 1.0)  # a campaign newer than the window: all seen
         paid, paid_today = sums.billed.get(cid, (0, 0))
         rows = {LIFETIME: max(math.ceil(rate * total) - paid, 0)}
         if budgets[cid].kind == "daily":

@@ -21,7 +21,7 @@ from unifeed.ads.delivery import AdRequest, PlacedAd, eligible, place
 from unifeed.ads.learner import AdLearner
 from unifeed.ads.ledger import Ledger
 from unifeed.ads.snapshot import AdSnapshot
-from unifeed.ads.unreported import held_many, report_frontier
+from unifeed.ads.unreported import held_many
 from unifeed.clock import Clock, WallClock
 from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
 from unifeed.serving.rankers import (
@@ -34,6 +34,7 @@ from unifeed.serving.rankers import (
 )
 from unifeed.settings import Settings
 from unifeed.store import Store
+from unifeed.store.activity import UserActivity
 from unifeed.store.feed_log import FeedLog
 
 log = logging.getLogger(__name__)
@@ -178,24 +179,24 @@ class FeedService:
         self.reload()
         self.catalogue.refresh()
         cat = self.catalogue.view()  # this request reads this view only
-        user_pk = self.store.user_pk(user_id)
+        user = self.store.activity(user_id)  # one read: attributes and events
         # Everything the user has an event on; ads need it even when the page may repeat items.
-        seen = self.store.seen_items(user_pk) if user_pk is not None else {}
+        seen = user.seen() if user is not None else {}
         exclude = cat.mask(shown if include_seen else seen.keys() | shown) | cat.is_ad
-        ranked = self.ranker.rank(cat, user_pk, n, exclude)
+        ranked = self.ranker.rank(cat, user, n, exclude)
         if ranked is None:
             # No model yet, or a user with no history: popularity, labelled so.
-            ranked = replace(self.popularity.rank(cat, user_pk, n, exclude), ranker="fallback")
+            ranked = replace(self.popularity.rank(cat, user, n, exclude), ranker="fallback")
         rows, scores = list(ranked.rows), [float(s) for s in ranked.scores]
         query = ranked.query
         sponsored: dict[int, PlacedAd] = {}
         click = Calibrator()  # the prior, until the ads' snapshot has a fitted one
-        if query is not None and user_pk is not None:
+        if query is not None and user is not None:
             ads = self.ads.refresh(now, ranked.model_version, cat.row_of_pk)
             click = ads.prediction.click
             if ads.campaigns:
                 sponsored = self._place_ads(
-                    ads, ranked, cat, user_pk, seen, shown, scores, now, last_ad, rng
+                    ads, ranked, cat, user, seen, shown, scores, now, last_ad, rng
                 )
         for pos in sorted(sponsored):
             ad = sponsored[pos]
@@ -255,7 +256,7 @@ class FeedService:
         ads: AdSnapshot,
         ranked: Ranking,
         cat: CatalogueView,
-        user_pk: int,
+        user: UserActivity,
         seen: dict[int, int],
         shown: set[int],
         scores: list[float],
@@ -265,10 +266,10 @@ class FeedService:
     ) -> dict[int, PlacedAd]:
         """Ads for this page's slots, by position: the auction's winners."""
         # An ad may be seen again, but not after the user acted on it or hid it.
-        acted = self.store.items_with_actions(user_pk, AD_STOP_ACTIONS)
+        acted = user.acted(AD_STOP_ACTIONS)
         excluded = cat.mask(set(acted) | shown)
-        user = self.store.user_attributes(user_pk)
-        live = eligible(ads, user, self.ads.config)
+        viewer = user.attributes
+        live = eligible(ads, viewer, self.ads.config)
         if not live:
             return {}
         ads = self.ads.refit(ranked.model_version)  # when due
@@ -278,12 +279,11 @@ class FeedService:
         budgets = {c.campaign.id: c.campaign.budget for c in live}
         pending = None
         if config.hold_unreported:
-            frontier = report_frontier(self.store)
-            pending = held_many(self.store, budgets, now, config.report_lag, frontier)
+            pending = held_many(self.store, budgets, now, config.report_lag, ads.hold)
         remaining = self.ledger.remaining_many(budgets, now, pending)
         assert ranked.query is not None and ranked.item_vectors is not None
         request = AdRequest(
-            viewer=user,
+            viewer=viewer,
             query=ranked.query,
             item_vectors=ranked.item_vectors,
             row_of_pk=cat.row_of_pk,

@@ -29,6 +29,7 @@ from unifeed.serving.catalogue import CatalogueView, LiveCatalogue
 from unifeed.serving.publish import current_version
 from unifeed.settings import Settings
 from unifeed.store import Store
+from unifeed.store.activity import UserActivity
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class Ranking:
 
 class Ranker(Protocol):
     def rank(
-        self, cat: CatalogueView, user_pk: int | None, n: int, exclude: np.ndarray
+        self, cat: CatalogueView, user: UserActivity | None, n: int, exclude: np.ndarray
     ) -> Ranking | None:
         """The n best rows of `cat` not excluded, for this user (None: unknown
         to the store); None when this ranker cannot rank for them."""
@@ -166,13 +167,13 @@ class ModelRanker:
         return h.numpy()
 
     def rank(
-        self, cat: CatalogueView, user_pk: int | None, n: int, exclude: np.ndarray
+        self, cat: CatalogueView, user: UserActivity | None, n: int, exclude: np.ndarray
     ) -> Ranking | None:
         """By the user's state after their history; None for a user without one."""
-        if user_pk is None:
+        if user is None:
             return None
         scored = self.sync(cat)
-        history = self.store.history(user_pk, POSITIVE_ACTIONS, self.model.cfg.max_len)
+        history = user.history(POSITIVE_ACTIONS, self.model.cfg.max_len)
         pairs = [(cat.row_of_pk.get(pk), a) for pk, a in history]
         pairs = [(r, a) for r, a in pairs if r is not None]
         query = self.state(scored, [r for r, _ in pairs], [a for _, a in pairs])
@@ -245,10 +246,10 @@ class PublishedModel:
             return True
 
     def rank(
-        self, cat: CatalogueView, user_pk: int | None, n: int, exclude: np.ndarray
+        self, cat: CatalogueView, user: UserActivity | None, n: int, exclude: np.ndarray
     ) -> Ranking | None:
         model = self.current
-        return None if model is None else model.rank(cat, user_pk, n, exclude)
+        return None if model is None else model.rank(cat, user, n, exclude)
 
 
 class PopularityRanker:
@@ -267,7 +268,9 @@ class PopularityRanker:
             np.zeros(0),
         )
 
-    def rank(self, cat: CatalogueView, user_pk: int | None, n: int, exclude: np.ndarray) -> Ranking:
+    def rank(
+        self, cat: CatalogueView, user: UserActivity | None, n: int, exclude: np.ndarray
+    ) -> Ranking:
         if self._due.due():
             self._counts = self.store.item_counts(POSITIVE_ACTIONS)
             self._due.done()
@@ -288,7 +291,9 @@ class RandomRanker:
     def __init__(self) -> None:
         self._rng = np.random.default_rng()
 
-    def rank(self, cat: CatalogueView, user_pk: int | None, n: int, exclude: np.ndarray) -> Ranking:
+    def rank(
+        self, cat: CatalogueView, user: UserActivity | None, n: int, exclude: np.ndarray
+    ) -> Ranking:
         allowed = np.flatnonzero(~exclude)
         rows = self._rng.permutation(allowed)[:n]
         return Ranking(rows, np.zeros(len(rows)), "random")

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 from sqlalchemy import (
     Connection,
-    case,
     create_engine,
     func,
     select,
@@ -27,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from unifeed.store import events, migrate, schema
+from unifeed.store.activity import UserActivity
 from unifeed.store.db import WriteGate, as_utc, hash_key, normalize_url, sqlite_pragmas, utcnow
 
 log = logging.getLogger(__name__)
@@ -257,22 +257,29 @@ class Store:
         with self.engine.connect() as own:
             return self._pks(own, schema.items, external)
 
+    def activity(self, external_id: str) -> UserActivity | None:
+        """The user's attributes and every event of theirs, oldest first, in
+        one connection (None for a user the store does not know)."""
+        u, e = schema.users, schema.events
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(u.c.id, u.c.age, u.c.gender, u.c.country, u.c.language).where(
+                    u.c.external_id == external_id
+                )
+            ).first()
+            if row is None:
+                return None
+            events = conn.execute(
+                select(e.c.item_id, e.c.action)
+                .where(e.c.user_id == row.id)
+                .order_by(e.c.timestamp, e.c.id)
+            ).all()
+        attributes = {k: row._mapping[k] for k in ("age", "gender", "country", "language")}
+        return UserActivity(int(row.id), attributes, [(int(i), str(a)) for i, a in events])
+
     def user_pk(self, external_id: str) -> int | None:
         with self.engine.connect() as conn:
             return self._pks(conn, schema.users, {external_id}).get(external_id)
-
-    def history(self, user_pk: int, actions: Sequence[str], limit: int) -> list[tuple[int, str]]:
-        """The user's newest `limit` events with these actions, oldest first."""
-        e = schema.events
-        q = (
-            select(e.c.item_id, e.c.action)
-            .where(e.c.user_id == user_pk, e.c.action.in_(list(actions)))
-            .order_by(e.c.timestamp.desc(), e.c.id.desc())
-            .limit(limit)
-        )
-        with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
-        return rows[::-1]
 
     def recent_events(self, user_pk: int, limit: int) -> list[UserEvent]:
         """The user's newest `limit` events of any action, newest first."""
@@ -305,32 +312,6 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(q).first()
         return {} if row is None else dict(row._mapping)
-
-    def items_with_actions(self, user_pk: int, actions: Sequence[str]) -> dict[int, set[str]]:
-        """Items the user did any of `actions` on, each with which of them."""
-        e = schema.events
-        q = (
-            select(e.c.item_id, e.c.action)
-            .where(e.c.user_id == user_pk, e.c.action.in_(list(actions)))
-            .distinct()
-        )
-        out: dict[int, set[str]] = {}
-        with self.engine.connect() as conn:
-            for item, action in conn.execute(q).all():
-                out.setdefault(int(item), set()).add(action)
-        return out
-
-    def seen_items(self, user_pk: int) -> dict[int, int]:
-        """Items the user has any event on (they saw it), each with its impressions.
-
-        The keys are what the feed leaves out; the counts are how often the
-        user has seen each ad, which ad delivery needs for wear-out.
-        """
-        e = schema.events
-        shown = func.sum(case((e.c.action == "impression", 1), else_=0))
-        q = select(e.c.item_id, shown).where(e.c.user_id == user_pk).group_by(e.c.item_id)
-        with self.engine.connect() as conn:
-            return {int(item): int(n) for item, n in conn.execute(q).all()}
 
     def catalogue_version(self) -> tuple[int, datetime | None]:
         t = schema.items

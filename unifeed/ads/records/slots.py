@@ -57,8 +57,6 @@ class HeldSums(NamedTuple):
 
     served: dict[int, tuple[int, int]]  # price of slots served: (since `since`, since `today`)
     billed: dict[int, tuple[int, int]]  # impressions charged, the same two sums
-    shown: dict[int, int]  # slots served in the hour before the window
-    seen: dict[int, int]  # ...and impressions billed then
 
 
 @dataclass(frozen=True)
@@ -188,27 +186,21 @@ class SlotRecords:
         with self.store.engine.connect() as conn:
             return conn.execute(q).scalar()
 
-    def held(
-        self, campaign_ids: list[int], since: datetime, today: datetime, before: datetime
-    ) -> HeldSums:
+    def held(self, campaign_ids: list[int], since: datetime, today: datetime) -> HeldSums:
         """What `unifeed.ads.unreported.held_many` weighs, in one connection
-        and four grouped reads: slots served and impressions charged since
-        `since` (and of them, since `today`), and both in [before, since)
-        for the campaigns with slots; all empty when none was served."""
+        and two grouped reads: slots served and impressions charged since
+        `since`, and of them since `today`; both empty when none was served."""
         slot, fr, lg = schema.ad_slots, schema.feed_requests, schema.ledger
-        nothing = HeldSums({}, {}, {}, {})
 
         def sums(amount: Any, at: Any) -> list[Any]:
             """SUM of `amount`: all since `since`, and those of them since midnight."""
             today_only = case((at >= today, amount), else_=0)
             return [func.coalesce(func.sum(x), 0) for x in (amount, today_only)]
 
+        # The first page served since then bounds the slots by key (the
+        # campaign's index), so the work is the window's, not the flight's.
+        first = select(func.min(fr.c.id)).where(fr.c.created_at >= since).scalar_subquery()
         with self.store.engine.connect() as conn:
-            # The first page served since then bounds the slots by key (the
-            # campaign's index), so the work is the window's, not the flight's.
-            first = conn.execute(select(func.min(fr.c.id)).where(fr.c.created_at >= since)).scalar()
-            if first is None:
-                return nothing
             served = {
                 int(cid): (int(total), int(on_day))
                 for cid, total, on_day in conn.execute(
@@ -224,7 +216,7 @@ class SlotRecords:
                 if total
             }
             if not served:
-                return nothing
+                return HeldSums({}, {})
             billed = {
                 int(cid): (int(total), int(on_day))
                 for cid, total, on_day in conn.execute(
@@ -237,8 +229,14 @@ class SlotRecords:
                     .group_by(lg.c.campaign_id)
                 ).all()
             }
-            shown, seen = _shown(conn, list(served), before, since, by_campaign=True)
-        return HeldSums(served, billed, shown, seen)  # type: ignore[arg-type]
+        return HeldSums(served, billed)
+
+    def shown_by_campaign(
+        self, campaign_ids: list[int], since: datetime, until: datetime
+    ) -> tuple[dict[int, int], dict[int, int]]:
+        """(slots served, impressions billed) per campaign in [since, until)."""
+        with self.store.engine.connect() as conn:
+            return _shown(conn, campaign_ids, since, until, by_campaign=True)  # type: ignore[return-value]
 
     # ------------------------------------------------- billed impressions
     def billed_impressions(
