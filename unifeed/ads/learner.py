@@ -74,14 +74,18 @@ class AdLearner:
         self._fit = Every(clock, self.config.fit_every)
         self._lock = threading.RLock()  # a simulation's clock refits inside the refresh
         self._model_version: str | None = None  # the version the last refresh learned for
+        self._learnt = False  # a snapshot has been learnt: later refreshes may run beside
+        self._changed_here = False  # this process changed a campaign: reload before serving
 
     @property
     def snapshot(self) -> AdSnapshot:
         return self._snapshot
 
     def campaigns_changed(self) -> None:
-        """Reload the campaigns at the next request (this process just changed one)."""
+        """Reload the campaigns at the next request (this process just changed
+        one), before it is served, so the change shows at once."""
         self._refresh.reset()
+        self._changed_here = True
 
     def publish(self) -> AdSnapshot:
         """Swap in a snapshot of what is known now."""
@@ -94,9 +98,23 @@ class AdLearner:
         self, now: datetime, model_version: str | None, row_of_pk: dict[int, int]
     ) -> AdSnapshot:
         """The snapshot for a request served by `model_version` at `now`:
-        reloaded and stepped when due, relearned when the model is new."""
-        if not self._refresh.due() and (model_version == self._model_version or not self._states):
+        reloaded and stepped when due, relearned when the model is new.
+
+        A refresh that is only due by time runs beside the requests (the
+        request that finds it due is served the last snapshot), so no feed
+        waits for a reload; the first one, one after this process changed a
+        campaign, and one for a new model run before the request is served."""
+        model_changed = bool(self._states) and model_version != self._model_version
+        if not self._refresh.due() and not model_changed:
             return self._snapshot
+        if self._learnt and not model_changed and not self._changed_here:
+            self.clock.run_beside("ads-refresh", lambda: self._learn(now, model_version, row_of_pk))
+            return self._snapshot
+        return self._learn(now, model_version, row_of_pk)
+
+    def _learn(
+        self, now: datetime, model_version: str | None, row_of_pk: dict[int, int]
+    ) -> AdSnapshot:
         with self._lock:
             now = as_utc(now)  # naive UTC, as the store keeps times
             loaded = False
@@ -112,11 +130,13 @@ class AdLearner:
                     self._learn_levels(self._states, model_version)
                 else:
                     self._reload(now, row_of_pk, model_version)
+            self._learnt = True
             return self.publish()
 
     def _reload(self, now: datetime, row_of_pk: dict[int, int], version: str | None) -> None:
         """Reload live campaigns, their spend and results; step their pacers."""
         self._refresh.done()
+        self._changed_here = False
         if self._traffic_due is None or now >= self._traffic_due:
             # It reads a week of the feed log; pacers take it up at the
             # refresh after it is in.
