@@ -104,6 +104,9 @@ def _start_worker() -> None:
         # PR_SET_PDEATHSIG: die with the server, even when it is SIGKILLed,
         # rather than finish a write nobody will acknowledge.
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+    # Ctrl-C in a terminal reaches the whole process group; the server decides
+    # when its worker stops, so the worker does not take the signal itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # ------------------------------------------------------------ jobs (in the worker)

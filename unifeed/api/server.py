@@ -34,15 +34,16 @@ def running_server(
     clock: Clock | None = None,
     delivery: DeliveryConfig | None = None,
     app: FastAPI | None = None,
+    port: int = 0,
 ) -> Iterator[str]:
-    """Serve on a free port in a background thread; yields the base URL.
+    """Serve on `port` (0: a free one) in a background thread; yields the base URL.
 
     `clock` and `delivery` go to `create_app` (a simulation's own time, a
     benchmark's ad delivery baseline); `app` replaces the API's app (the
     dashboard's tests serve `unifeed.web.create_app`'s).
     """
     app = app or create_app(settings, clock, delivery)
-    config = uvicorn.Config(app, host=host, port=0, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="unifeed-api", daemon=True)
     thread.start()

@@ -7,6 +7,8 @@ feeds) and summary; `commands.py` registers it on the app.
 from __future__ import annotations
 
 import os
+import socket
+import threading
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +29,10 @@ from unifeed.sim import (
     summarize,
     write_report,
 )
+from unifeed.sim.live import live_settings, run_live
 from unifeed.sim.report import LABELS
+from unifeed.sim.run import OPERATOR_KEY
+from unifeed.sim.world import build_world
 
 DEFAULTS = SimConfig()
 
@@ -72,6 +77,38 @@ class DemoProgress:
         self.progress.update(self.feed_task, visible=False)
 
 
+class LiveLog:
+    """A `SimObserver` for the market kept running by `--serve`: a line per day."""
+
+    def arm_start(self, arm: str, days: int) -> None:
+        pass
+
+    def day_start(self, arm: str, day: int, n_users: int) -> None:
+        console.print(f"live day {day + 1}: {n_users} users open the app", markup=False)
+
+    def feeds_done(self, n: int) -> None:
+        pass
+
+    def training(self, arm: str, day: int) -> None:
+        pass
+
+    def day_end(self, arm: str, stats: DayStats) -> None:
+        console.print(
+            f"live day {stats.day + 1}: {stats.feeds} feeds, engagement "
+            f"{stats.engagement:.3f}, retrained in {stats.train_seconds or 0:.1f}s",
+            markup=False,
+        )
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def demo(
     days: Annotated[int, typer.Option(min=1, help="Simulated days.")] = DEFAULTS.days,
     users: Annotated[int, typer.Option(min=1, help="Simulated users.")] = DEFAULTS.n_users,
@@ -85,6 +122,17 @@ def demo(
     encoder: Annotated[
         DemoEncoder, typer.Option(help="The service's text encoder for item content.")
     ] = DemoEncoder.minilm,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            help="After the report, keep the model arm's market running and serve it, "
+            "with the dashboard, on 127.0.0.1:PORT until Ctrl-C."
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port for --serve.")] = 8000,
+    day_seconds: Annotated[
+        float, typer.Option(min=1.0, help="Wall-clock seconds per simulated day under --serve.")
+    ] = 120.0,
 ) -> None:
     """Simulate a marketplace on the real feed API: Unifeed vs popularity vs random.
 
@@ -98,6 +146,9 @@ def demo(
     least 1.5 times popularity's.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if serve and not _port_free(port):
+        print_error(f"--serve: port {port} on 127.0.0.1 is in use; choose another with --port")
+        raise typer.Exit(2)
     with reported_errors():
         config = SimConfig(seed=seed, n_users=users, days=days, items_per_day=items_per_day)
         console.print(
@@ -123,9 +174,58 @@ def demo(
         soft_wrap=True,
     )
     console.print(f"report: {report}", markup=False, soft_wrap=True)
+    if serve:
+        with reported_errors():
+            _serve_live(config, out, encoder.value, port, day_seconds)
     if not passed:
         print_error(f"Unifeed did not reach {TARGET_RATIO:.1f}x popularity's engagement")
         raise typer.Exit(1)
+
+
+def _serve_live(config: SimConfig, out: Path, encoder: str, port: int, day_seconds: float) -> None:
+    """The model arm's market, served with the dashboard until Ctrl-C."""
+    from unifeed.web import create_app
+
+    settings = live_settings(out / "arms" / "model", encoder)  # type: ignore[arg-type]
+    stop = threading.Event()
+
+    def serving(url: str) -> None:
+        console.print(
+            f"dashboard: {url}/app/ (sign in with the operator key {OPERATOR_KEY}); "
+            f"one simulated day every {day_seconds:.0f}s; Ctrl-C stops",
+            markup=False,
+            soft_wrap=True,
+        )
+
+    failure: list[BaseException] = []
+
+    def market() -> None:
+        try:
+            run_live(
+                build_world(config),
+                settings,
+                create_app(settings),
+                port=port,
+                stop=stop,
+                seconds_per_day=day_seconds,
+                on_serving=serving,
+                observer=LiveLog(),
+            )
+        except BaseException as e:  # handed to the main thread, which reports it
+            failure.append(e)
+            stop.set()
+
+    thread = threading.Thread(target=market, name="unifeed-demo-live", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.5)
+    except KeyboardInterrupt:
+        console.print("stopping: the day's events are sent, then the server stops", markup=False)
+        stop.set()
+        thread.join()
+    if failure:
+        raise failure[0]
 
 
 def _summary_table(summary: dict) -> Table:

@@ -237,11 +237,13 @@ def _simulate_day(
     arm: str,
     seen: set[tuple[int, int]],
     tick: Callable[[dt.datetime], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> DayStats:
     """One day of one arm; `seen` holds the (user, item) pairs this arm has shown.
 
     `tick(t)` is told each session's moment before its feed is fetched (it
-    moves a simulated service clock, so the feed log has the day's shape)."""
+    moves a simulated service clock, so the feed log has the day's shape).
+    When `stop()` turns true the day ends early, its events sent."""
     start = time.perf_counter()
     cfg = world.config
     stats = DayStats(day)
@@ -264,6 +266,8 @@ def _simulate_day(
         user_id = world.user_ids[u]
         if tick is not None:
             tick(starts[k])
+        if stop is not None and stop():
+            break
         r = client.get("/v1/feed", params={"user_id": user_id, "n": cfg.feed_size})
         _check(r)
         feed = r.json()
