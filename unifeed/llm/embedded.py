@@ -12,6 +12,7 @@ request at a time, so calls take a lock.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import threading
@@ -129,6 +130,9 @@ def _load(path: Path, threads: int, context: int, checked: bool) -> _Loaded:
         chat = _ChatTemplate(llama, template) if template else None
         loaded = _Loaded(llama, threading.Lock(), time.perf_counter() - start, chat)
         _LOADED[key] = loaded
+        # Freed while the interpreter still works: left to garbage collection
+        # at exit, llama.cpp's finaliser runs after its own bindings are gone.
+        atexit.register(llama.close)
         return loaded
 
 
