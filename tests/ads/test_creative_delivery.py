@@ -11,7 +11,7 @@ from datetime import timedelta
 import numpy as np
 from fastapi.testclient import TestClient
 
-from tests.ads.market import NOW, iso, sponsored
+from tests.ads.market import NOW, create_campaign, iso, serve_everyone, sponsored
 from unifeed.ads.variants import MIN_IMPRESSIONS, VariantEvidence, labels, thompson
 
 GOOD = "Pasta dinner tonight: fresh sauce, garlic and oven bake"
@@ -67,6 +67,39 @@ def test_a_rejected_creative_never_serves_and_an_edit_serves_once_approved(marke
     client.post(f"{base}/pause", headers=adv)
     client.post(f"/v1/campaigns/{cid}/creatives/{good['id']}/reject", headers=adv)
     assert served(client) == set()
+
+
+def test_the_report_gives_each_version_its_own_figures(market) -> None:
+    client, _, adv = market
+    cid = create_campaign(client, adv, 100_000)
+    serve_everyone(client, lambda u: u % 3 == 0)
+    report = client.get(f"/v1/campaigns/{cid}/report", headers=adv).json()
+    rows = report["creatives"]["variants"]
+    assert len(rows) == 2 and "posterior" in report["creatives"]["test"]
+    assert sum(r["impressions"] for r in rows) == report["impressions"] == 30
+    assert sum(r["clicks"] for r in rows) == report["clicks"] == 10
+    assert sum(r["spend_minor"] for r in rows) == report["spend_minor"]
+    assert all(r["label"] == "learning" for r in rows)  # fewer than 100 impressions each
+    shown = next(r for r in rows if r["impressions"])
+    ages = shown["won_with"]["age"]
+    assert abs(sum(ages["shares"].values()) - 1) < 1e-9 and ages["group"] == "25-34"
+    # An edit is a new version: the old one keeps its figures, the new starts at zero.
+    base = f"/v1/campaigns/{cid}/creatives/{shown['creative_id']}"
+    assert (
+        client.patch(base, json={"primary_text": "Pasta, garlic sauce, baked"}, headers=adv).json()[
+            "version"
+        ]
+        == 2
+    )
+    after = client.get(f"/v1/campaigns/{cid}/report", headers=adv).json()["creatives"]["variants"]
+    by_version = {(r["creative_id"], r["version"]): r for r in after}
+    old, new = by_version[(shown["creative_id"], 1)], by_version[(shown["creative_id"], 2)]
+    assert (old["status"], old["impressions"], old["clicks"]) == (
+        "retired",
+        shown["impressions"],
+        shown["clicks"],
+    )
+    assert (new["status"], new["impressions"], new["label"]) == ("approved", 0, "learning")
 
 
 def test_thompson_sampling_explores_then_settles_and_is_seeded() -> None:
