@@ -301,3 +301,23 @@ def test_the_embedded_model_writes_drafts_in_the_background(tmp_path: Path) -> N
             assert x["status"] == "draft" and x["origin"] == "generated"
             assert x["current"]["review"]["passed"] is True
         assert client.get(f"/v1/campaigns/{cid}", headers=key).json()["creatives"] == 0
+
+
+@dataclass
+class Gone:
+    """A back-end that went away after start-up."""
+
+    name: str = "gone"
+
+    def complete(self, messages: list[Message], **kw: Any) -> Completion:
+        from unifeed.llm import BackendUnavailable
+
+        raise BackendUnavailable("the server at http://127.0.0.1:9 stopped answering")
+
+
+def test_a_failed_generation_says_why(client: TestClient, acme: dict[str, str]) -> None:
+    client.app.state.services.generations.writer = CreativeWriter(Gone())
+    cid = campaign(client, acme, generate_creatives=2)
+    g = wait_for(client, cid, acme)["generation"]
+    assert g["status"] == "failed" and "stopped answering" in g["detail"], g
+    assert client.get(f"/v1/campaigns/{cid}/creatives", headers=acme).json()["creatives"] == []

@@ -273,38 +273,45 @@ class Generations:
             variants=variants,
             seed=sum(len(x.versions) for x in existing),
             earlier=_earlier(existing, brief),
+            then=lambda g: self._store(services, c, job, g),
         )
-        future.add_done_callback(lambda f: self._store(services, c, job, f))
+        future.add_done_callback(lambda f: self._failed(c, job, f))
         return job
 
-    def _store(
-        self, services: Services, c: Campaign, job: GenerationPublic, f: Future[Generation]
-    ) -> None:
+    def _store(self, services: Services, c: Campaign, job: GenerationPublic, g: Generation) -> None:
         """On the writer's thread: store the approved variants as drafts (or approved)."""
-        try:
-            g = f.result()
-            written = self._write(services, c, g)
-            done = job.model_copy(
-                update={
-                    "status": "done",
-                    "detail": f"{written} of {job.variants} variants written"
-                    + ("" if written else ": none passed parsing and review"),
-                    "written": written,
-                    "attempts": len(g.attempts),
-                    "parse_pass_rate": g.parse_pass_rate,
-                    "review_pass_rate": g.review_pass_rate,
-                    "finished_at": utcnow(),
-                }
-            )
-        except Exception as e:  # the writer's thread must outlive one campaign's failure
-            log.exception("generation for campaign %s failed", c.public_id)
-            done = job.model_copy(
-                update={
-                    "status": "failed",
-                    "detail": f"{type(e).__name__}: {e}",
-                    "finished_at": utcnow(),
-                }
-            )
+        written = self._write(services, c, g)
+        done = job.model_copy(
+            update={
+                "status": "done",
+                "detail": f"{written} of {job.variants} variants written"
+                + ("" if written else ": none passed parsing and review"),
+                "written": written,
+                "attempts": len(g.attempts),
+                "parse_pass_rate": g.parse_pass_rate,
+                "review_pass_rate": g.review_pass_rate,
+                "finished_at": utcnow(),
+            }
+        )
+        self._settle(c, job, done)
+
+    def _failed(self, c: Campaign, job: GenerationPublic, f: Future[Generation]) -> None:
+        """When generation or storing raised: the status says why (no other work here,
+        as this may run on the thread that queued it)."""
+        if f.cancelled() or f.exception() is None:
+            return
+        e = f.exception()
+        log.error("generation for campaign %s failed: %r", c.public_id, e)
+        done = job.model_copy(
+            update={
+                "status": "failed",
+                "detail": f"{type(e).__name__}: {e}",
+                "finished_at": utcnow(),
+            }
+        )
+        self._settle(c, job, done)
+
+    def _settle(self, c: Campaign, job: GenerationPublic, done: GenerationPublic) -> None:
         with self._lock:
             if self._jobs.get(c.id) is job:
                 self._jobs[c.id] = done

@@ -96,12 +96,21 @@ class CreativeWriter:
         variants: int = 5,
         seed: int = 0,
         earlier: Sequence[Creative] = (),
+        then: Callable[[Generation], object] | None = None,
     ) -> Future[Generation]:
-        """Queue a campaign's variants; the future holds the `Generation` when done."""
+        """Queue a campaign's variants; the future holds the `Generation` when done.
+
+        `then` runs on the writer's thread with the generation (to store it),
+        before the future is done; an error in it is the future's error."""
         earlier = tuple(earlier)
-        return self._pool.submit(
-            lambda: generate(self._loaded(), brief, variants=variants, seed=seed, earlier=earlier)
-        )
+
+        def job() -> Generation:
+            g = generate(self._loaded(), brief, variants=variants, seed=seed, earlier=earlier)
+            if then is not None:
+                then(g)
+            return g
+
+        return self._pool.submit(job)
 
     @property
     def model(self) -> LanguageModel:
