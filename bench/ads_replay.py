@@ -31,7 +31,7 @@ if __name__ == "__main__":  # `python bench/ads_replay.py` puts bench/ on sys.pa
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import SHARED_DATA, commit, machine, today, write_section
-from unifeed.ads.report import age_band
+from unifeed.ads.audience_groups import age_band
 from unifeed.data import read_movielens_100k
 from unifeed.model import TrainConfig, build_model, fit, model_config
 from unifeed.model.split import EvalSet, Sequences, Split, offsets_from_lengths

@@ -17,6 +17,7 @@ import numpy as np
 
 from unifeed.ads.audience import Audience, ModelAudience, in_suggested_groups
 from unifeed.ads.campaigns import Campaign
+from unifeed.ads.variants import VariantEvidence
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,9 @@ class Broad:
     def reaches(self, c: Campaign, viewer: Mapping[str, Any]) -> bool:
         return True
 
-    def creative(self, scores: np.ndarray, rng: np.random.Generator) -> int:
+    def creative(
+        self, scores: np.ndarray, rng: np.random.Generator, evidence: VariantEvidence
+    ) -> int:
         return int(rng.integers(len(scores)))
 
 

@@ -56,12 +56,26 @@ def test_an_advertiser_creates_and_reads_its_campaign(client: TestClient, tenant
 
 def test_every_campaign_endpoint_is_404_across_tenants(client: TestClient, tenants) -> None:
     cid = client.post("/v1/campaigns", json=campaign_body(), headers=tenants["acme"]).json()["id"]
+    r = client.post(
+        f"/v1/campaigns/{cid}/creatives",
+        json={"texts": ["Trail shoes for wet trails"]},
+        headers=tenants["acme"],
+    )
+    (made,) = r.json()["creatives"]
+    creative = f"/v1/campaigns/{cid}/creatives/{made['id']}"
     other = tenants["globex"]
     calls = [
         ("GET", f"/v1/campaigns/{cid}", None),
         ("POST", f"/v1/campaigns/{cid}/pause", None),
         ("POST", f"/v1/campaigns/{cid}/resume", None),
         ("POST", f"/v1/campaigns/{cid}/creatives", {"texts": ["buy now"]}),
+        ("GET", f"/v1/campaigns/{cid}/creatives", None),
+        ("POST", f"/v1/campaigns/{cid}/creatives/generate", {"variants": 2}),
+        ("GET", creative, None),
+        ("PATCH", creative, {"headline": "Trail shoes, new"}),
+        ("POST", f"{creative}/approve", None),
+        ("POST", f"{creative}/reject", None),
+        ("POST", f"{creative}/pause", None),
         ("GET", f"/v1/campaigns/{cid}/report", None),
         ("GET", f"/v1/campaigns/{cid}/report.png", None),
     ]
@@ -74,14 +88,25 @@ def test_every_campaign_endpoint_is_404_across_tenants(client: TestClient, tenan
         if path.startswith("/v1/campaigns/{")
         for method in ops
     }
-    assert {(m, p.replace(cid, "{campaign_id}")) for m, p, _ in calls} == routes
+    named = {
+        (
+            m,
+            p.replace(f"/v1/campaigns/{cid}", "/v1/campaigns/{campaign_id}").replace(
+                f"/creatives/{made['id']}", "/creatives/{creative_id}"
+            ),
+        )
+        for m, p, _ in calls
+    }
+    assert named == routes
     for method, path, body in calls:
         r = client.request(method, path, json=body, headers=other)
         assert r.status_code == 404, (method, path, r.text)
     assert client.get("/v1/campaigns", headers=other).json() == []
     # Nothing changed for the owner.
     own = client.get(f"/v1/campaigns/{cid}", headers=tenants["acme"]).json()
-    assert own["status"] == "active" and own["creatives"] == 0
+    assert own["status"] == "active" and own["creatives"] == 1
+    got = client.get(f"{creative}", headers=tenants["acme"]).json()
+    assert (got["status"], got["version"]) == ("approved", 1)
     # The operator sees everyone's.
     assert client.get(f"/v1/campaigns/{cid}", headers=AUTH).status_code == 200
 
@@ -157,7 +182,13 @@ def test_creatives_become_ad_items(client: TestClient, tenants) -> None:
     )
     assert r.status_code == 201, r.text
     assert len(r.json()["item_ids"]) == 2
-    assert client.get(f"/v1/campaigns/{cid}", headers=tenants["acme"]).json()["creatives"] == 2
+    # The brief states no discount: review rejects the first, which never serves.
+    offer, dry = r.json()["creatives"]
+    assert offer["status"] == "rejected" and dry["status"] == "approved"
+    assert "unsupported_claim: numbers the brief does not state: 20" in [
+        f"{x['rule']}: {x['reason']}" for x in offer["current"]["review"]["reasons"]
+    ]
+    assert client.get(f"/v1/campaigns/{cid}", headers=tenants["acme"]).json()["creatives"] == 1
     assert client.get("/v1/ready").json()["items"] >= 0
 
 

@@ -61,8 +61,8 @@ def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) 
     requests' time index, m0007 ad_slots.clicked_before, m0008 ad_slots.query
     and m0009 events.currency, the ledger's slot index and the ad slots'
     campaign index, m0010 campaigns.creatives_issued, m0011 the index of
-    events that name a page, m0012 the ad slots' runner-up and m0013
-    ended_sessions, to an older database."""
+    events that name a page, m0012 the ad slots' runner-up, m0013
+    ended_sessions and m0014 creatives' variants and versions, to an older database."""
     from sqlalchemy import delete, inspect, text
 
     from unifeed.store import schema
@@ -79,14 +79,19 @@ def test_later_ads_migrations_upgrade_a_database_made_before_them(store: Store) 
         conn.execute(text("ALTER TABLE campaigns DROP COLUMN creatives_issued"))
         conn.execute(text("DROP INDEX ix_events_with_request"))
         conn.execute(text("DROP TABLE ended_sessions"))
+        conn.execute(text("DROP TABLE creative_versions"))
+        conn.execute(text("DROP TABLE creative_variants"))
+        conn.execute(text("ALTER TABLE campaigns DROP COLUMN auto_approve_creatives"))
         for column in ("runner_up_campaign_id", "runner_up_value", "displaced_value"):
             conn.execute(text(f"ALTER TABLE ad_slots DROP COLUMN {column}"))
         conn.execute(
             delete(schema.schema_migrations).where(schema.schema_migrations.c.version >= 4)
         )
-    assert store.migrate() == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+    assert store.migrate() == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
     found = inspect(store.engine)
-    assert {"campaign_pacing", "ended_sessions"} <= set(found.get_table_names())
+    tables = {"campaign_pacing", "ended_sessions", "creative_variants", "creative_versions"}
+    assert tables <= set(found.get_table_names())
+    assert "auto_approve_creatives" in {c["name"] for c in found.get_columns("campaigns")}
     slot_columns = {c["name"] for c in found.get_columns("ad_slots")}
     assert {"exposures", "clicked_before", "query", "runner_up_value"} <= slot_columns
     assert "ix_feed_requests_time" in {i["name"] for i in found.get_indexes("feed_requests")}
@@ -208,3 +213,38 @@ def test_outcomes_join_what_was_shown_with_what_was_done(store: Store) -> None:
     scores, labels = log.outcomes(("click",))
     assert sorted(zip(scores, labels, strict=True)) == [(1.0, 0), (2.0, 0), (3.0, 1)]
     assert log.outcomes(("click",), model_version="other") == ([], [])
+
+
+def test_creatives_made_before_versions_keep_serving(store: Store) -> None:
+    """m0014 turns each creative of an older database into an approved typed
+    variant at version 1 with no review recorded, so what served still serves."""
+    from sqlalchemy import delete, text
+
+    from tests.ads.market import a_campaign
+    from unifeed.ads.records.campaigns import CampaignRecords
+    from unifeed.ads.records.creatives import CreativeRecords
+    from unifeed.store import schema
+    from unifeed.store.db import utcnow
+
+    records = CampaignRecords(store)
+    adv = records.create_advertiser("old", "Old Co")
+    spec = a_campaign(T0).spec
+    c = records.create(adv, spec)
+    store.upsert_items([{"id": "ad-old-0", "kind": "ad", "text": "old pasta ad"}])
+    pk = store.item_pks({"ad-old-0"})["ad-old-0"]
+    with store.engine.begin() as conn:
+        conn.execute(
+            schema.creatives.insert().values(campaign_id=c.id, item_id=pk, created_at=utcnow())
+        )
+        conn.execute(text("DROP TABLE creative_versions"))
+        conn.execute(text("DROP TABLE creative_variants"))
+        conn.execute(text("ALTER TABLE campaigns DROP COLUMN auto_approve_creatives"))
+        conn.execute(
+            delete(schema.schema_migrations).where(schema.schema_migrations.c.version == 14)
+        )
+    assert store.migrate() == [14]
+    (v,) = CreativeRecords(store).of_campaign(c.id)
+    assert (v.status, v.origin, v.version, v.serves) == ("approved", "typed", 1, True)
+    assert v.current.review is None and v.current.primary_text == "old pasta ad"
+    again = records.by_id(c.id)
+    assert again.creative_item_ids == [pk] and again.auto_approve_creatives is False

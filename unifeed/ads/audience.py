@@ -18,6 +18,7 @@ import numpy as np
 
 from unifeed.ads.campaign_spec import AudienceHint
 from unifeed.ads.campaigns import Campaign
+from unifeed.ads.variants import VariantEvidence, thompson
 
 
 @runtime_checkable
@@ -34,15 +35,19 @@ class Audience(Protocol):
         """Whether the campaign may be shown to this viewer, whom the law allows."""
         ...
 
-    def creative(self, scores: np.ndarray, rng: np.random.Generator) -> int:
-        """Which of the campaign's creatives the viewer sees, by the model's scores for them."""
+    def creative(
+        self, scores: np.ndarray, rng: np.random.Generator, evidence: VariantEvidence
+    ) -> int:
+        """Which of the campaign's creatives the viewer sees, by the model's
+        scores for them and what their impressions have shown so far."""
         ...
 
 
 @dataclass(frozen=True)
 class ModelAudience:
     """Everyone the law allows, each viewer predicted by the model and shown
-    the creative the model ranks highest for them."""
+    a creative by Thompson sampling over the model's p(click) for them and
+    each creative's click rate so far (`unifeed.ads.variants`)."""
 
     @property
     def per_viewer(self) -> bool:
@@ -51,8 +56,10 @@ class ModelAudience:
     def reaches(self, c: Campaign, viewer: Mapping[str, Any]) -> bool:
         return True
 
-    def creative(self, scores: np.ndarray, rng: np.random.Generator) -> int:
-        return int(np.argmax(scores))
+    def creative(
+        self, scores: np.ndarray, rng: np.random.Generator, evidence: VariantEvidence
+    ) -> int:
+        return thompson(evidence, rng)
 
 
 def may_see(c: Campaign, user: Mapping[str, Any]) -> bool:

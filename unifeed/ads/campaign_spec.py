@@ -35,6 +35,7 @@ class Brief:
     landing_url: str = ""
     image_urls: tuple[str, ...] = ()
     tone: str | None = None
+    language: str = "en"  # what generated creatives are written in
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"image_urls": list(self.image_urls)}
@@ -108,6 +109,9 @@ class CampaignSpec:
     audience_hint: AudienceHint | None = None
     click_window_days: int = 7
     view_window_days: int = 1
+    # Generated creatives serve once review passes them, without waiting
+    # for the advertiser's approval (they stay drafts otherwise).
+    auto_approve_creatives: bool = False
 
     @property
     def budget(self) -> Budget:

@@ -10,7 +10,7 @@ bounded however long a campaign has run.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -47,6 +47,8 @@ class CampaignState:
     value: float = 0.0
     clicks: int = 0  # on its creatives, attributed or not
     impressions: int = 0  # billed
+    # Each creative's (clicks, billed impressions), by item.
+    variants: dict[int, tuple[int, int]] = field(default_factory=dict)
     # Clicks on its billed impressions under the serving model over the
     # clicks the calibrated model predicted for them, shrunk towards 1.
     click_level: float = 1.0
@@ -132,6 +134,7 @@ def load_totals(store: Store, states: dict[int, CampaignState], now: datetime) -
     today = as_utc(now).strftime("%Y-%m-%d")
     for st in states.values():
         st.clicks = st.impressions = 0
+        st.variants = {}
     totals = LearningRecords(store).totals(list(states), [LIFETIME, today])
     for (cid, day), spent in totals.spent.items():
         if day == LIFETIME:
@@ -144,6 +147,8 @@ def load_totals(store: Store, states: dict[int, CampaignState], now: datetime) -
         states[cid].clicks = n
     for cid, n in totals.impressions.items():
         states[cid].impressions = n
+    for (cid, item), (clicks, shown) in totals.by_item.items():
+        states[cid].variants[item] = (clicks, shown)
     peer_priors(states)
 
 

@@ -23,7 +23,11 @@ class Campaign(CampaignSpec):
     advertiser_id: int
     status: str
     created_at: datetime
+    # The items that serve: the current versions of its approved variants.
     creative_item_ids: list[int] = field(default_factory=list)
+    # Its other items (earlier versions, drafts, paused or rejected
+    # variants): never served, but a viewer's views of them are exposures.
+    past_item_ids: list[int] = field(default_factory=list)
 
     @property
     def spec(self) -> CampaignSpec:

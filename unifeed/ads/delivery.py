@@ -24,6 +24,7 @@ from unifeed.ads.auction import Bidder, run_auction
 from unifeed.ads.audience import in_suggested_groups, may_see
 from unifeed.ads.config import DeliveryConfig
 from unifeed.ads.snapshot import AdSnapshot, LiveCampaign
+from unifeed.ads.variants import VariantEvidence
 
 # What every campaign first offers per impression it expects, whatever its
 # objective; pacing and goals move it from there (see `base_bid`).
@@ -139,18 +140,23 @@ def place(
         # The creatives' rows in this request's catalogue view: the snapshot
         # may have been built on a newer one (a creative just added).
         row_of = request.row_of_pk
-        pks = st.campaign.creative_item_ids
-        rows = np.array([row_of[pk] for pk in pks if pk in row_of], dtype=np.int64)
-        rows = rows[~request.excluded_rows[rows]]
+        pks = np.array([pk for pk in st.campaign.creative_item_ids if pk in row_of], dtype=np.int64)
+        rows = np.array([row_of[pk] for pk in pks.tolist()], dtype=np.int64)
+        keep = ~request.excluded_rows[rows]
+        rows, pks = rows[keep], pks[keep]
         if len(rows) == 0:
             continue
         scores = request.item_vectors[rows] @ query
-        best = config.audience.creative(scores, rng)
+        counts = np.array([st.variants.get(pk, (0, 0)) for pk in pks.tolist()]).reshape(-1, 2)
+        evidence = VariantEvidence(prediction.click.predict(scores), counts[:, 0], counts[:, 1])
+        best = config.audience.creative(scores, rng, evidence)
         # Any event on an ad means it was seen, impression received or not.
-        exposures = sum(max(1, views[pk]) for pk in st.campaign.creative_item_ids if pk in views)
+        # Its retired versions and paused variants were seen all the same.
+        every = (*st.campaign.creative_item_ids, *st.campaign.past_item_ids)
+        exposures = sum(max(1, views[pk]) for pk in every if pk in views)
         shown = scores[best : best + 1]  # (1,) the creative this viewer would see
         hinted = in_suggested_groups(st.campaign, user)
-        again = any(pk in clicked for pk in st.campaign.creative_item_ids)
+        again = any(pk in clicked for pk in every)
         p = float(prediction.p_result(st, shown, exposures, hinted, again, query)[0])
         per_result = bid(st, config.reserve_minor)
         # Impressions are charged in whole minor units: a bid worth less

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from unifeed.ads.audience_groups import Groups, shares, shares_of
 from unifeed.ads.campaign_state import PRIOR_CLICKS, PRIOR_IMPRESSIONS
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.pacing import Pacer
@@ -21,24 +22,9 @@ from unifeed.ads.records.learning import LearningRecords
 from unifeed.ads.records.reports import ReportRecords
 from unifeed.ads.traffic import TrafficCurve, midnight
 from unifeed.ads.traffic import learn as learn_traffic
+from unifeed.ads.variant_report import creative_report
 from unifeed.store import Store
 from unifeed.store.db import as_utc
-
-AGE_BANDS = ((13, 17), (18, 24), (25, 34), (35, 44), (45, 54), (55, 64), (65, 130))
-
-
-def age_band(age: int | None) -> str:
-    if age is None:
-        return "unknown"
-    for lo, hi in AGE_BANDS:
-        if lo <= age <= hi:
-            return f"{lo}+" if hi == 130 else f"{lo}-{hi}"
-    return "under 13"
-
-
-def _shares(counter: Counter[str]) -> dict[str, float]:
-    total = sum(counter.values())
-    return {k: v / total for k, v in counter.most_common()} if total else {}
 
 
 def campaign_report(
@@ -59,7 +45,7 @@ def campaign_report(
     curve = pacing_curve(c, buckets, now, learn_traffic(store, _last_day(c, now)), step)
     delivery = delivery_status(c, spend, n_results, value, curve, now)
     delivery["learning"] = learning(c, impressions, clicks)
-    return {
+    out: dict[str, Any] = {
         "campaign": c.public_id,
         "objective": c.objective.name,
         "result_actions": list(c.result_actions),
@@ -87,10 +73,14 @@ def campaign_report(
         "pacing_step_hours": step,
         "results_over_time": results_curve([as_utc(r.at) for r in results], curve),
         "delivery": delivery,
-        "audience": audience(store, shown, [r.user_id for r in results])
-        if audience_breakdown
-        else None,
+        "audience": None,
+        "creatives": None,
     }
+    if audience_breakdown:
+        dims = Groups(store)
+        out["audience"] = audience(store, shown, [r.user_id for r in results], dims)
+        out["creatives"] = creative_report(store, c, shown, dims)
+    return out
 
 
 def learning(c: Campaign, impressions: int, clicks: int) -> bool:
@@ -230,34 +220,20 @@ def pacing_curve(
     return out
 
 
-def audience(store: Store, shown: Mapping[int, int], responders: list[int]) -> dict[str, Any]:
+def audience(
+    store: Store, shown: Mapping[int, int], responders: list[int], dims: Groups | None = None
+) -> dict[str, Any]:
     """Shares of impressions, results and the platform population, per dimension.
 
     `shown`: impressions per person, in the order they were first reached."""
-    people, tags_of, engaged = ReportRecords(store).population()
-    interest_counts: dict[int, Counter[str]] = {}
-    for user, item in engaged:
-        interest_counts.setdefault(user, Counter()).update(tags_of.get(item, []))
-    interest = {user: c.most_common(1)[0][0] for user, c in interest_counts.items() if c}
-
-    def dims(user: int) -> dict[str, str]:
-        p = people.get(user)
-        return {
-            "age": age_band(p.age if p else None),
-            "gender": (p.gender if p and p.gender else "unknown"),
-            "country": (p.country if p and p.country else "unknown"),
-            "interest": interest.get(user, "unknown"),
-        }
-
+    dims = dims or Groups(store)
+    people = dims.people
     out: dict[str, Any] = {}
     for dim in ("age", "gender", "country", "interest"):
-        seen: Counter[str] = Counter()
-        for x, n in shown.items():
-            seen[dims(x)[dim]] += n
         out[dim] = {
-            "impressions": _shares(seen),
-            "results": _shares(Counter(dims(x)[dim] for x in responders)),
-            "population": _shares(Counter(dims(x)[dim] for x in people)),
+            "impressions": shares_of(shown, dims, dim),
+            "results": shares(Counter(dims(x)[dim] for x in responders)),
+            "population": shares(Counter(dims(x)[dim] for x in people)),
         }
     return out
 

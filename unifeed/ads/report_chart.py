@@ -14,7 +14,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from unifeed.ads.report import AGE_BANDS, age_band
+from unifeed.ads.audience_groups import AGE_BANDS, age_band
 
 # The dimensions drawn, and how many of each one's values at most (by share
 # of impressions): interests and countries can be many.

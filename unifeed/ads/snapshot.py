@@ -32,6 +32,9 @@ class LiveCampaign:
     results_per_click: float
     click_level: float
     suggestion_levels: tuple[float, float]
+    # Its creatives' (clicks, billed impressions) by item, what serving's
+    # choice among them learns from (`unifeed.ads.variants`).
+    variants: Mapping[int, tuple[int, int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, st: CampaignState) -> LiveCampaign:
@@ -46,6 +49,7 @@ class LiveCampaign:
             st.results_per_click,
             st.click_level,
             st.suggestion_levels,
+            MappingProxyType(dict(st.variants)),
         )
 
 

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from unifeed import __version__
 from unifeed.ads.config import DeliveryConfig
-from unifeed.api import campaign_routes, errors, heavy, limits
+from unifeed.api import campaign_routes, creative_routes, errors, heavy, limits
 from unifeed.api.deps import AUTH_RESPONSES, OperatorDep, Services, ServicesDep
 from unifeed.api.schemas import (
     EventBatch,
@@ -69,6 +69,7 @@ def create_app(
             yield
         finally:
             app.state.services.heavy.close()
+            app.state.services.generations.close()
             app.state.services.retrainer.close()
             app.state.services.store.close()
 
@@ -82,6 +83,7 @@ def create_app(
         app.add_exception_handler(kind, handler)
     _routes(app, settings)
     app.include_router(campaign_routes.router)
+    app.include_router(creative_routes.router)
     _with_schemas(app, (EventBatch,))
     return app
 

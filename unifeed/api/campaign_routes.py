@@ -21,9 +21,8 @@ from unifeed.api.campaign_schemas import (
     AdvertiserPublic,
     CampaignCreate,
     CampaignPublic,
-    CreativesCreate,
-    CreativesPublic,
 )
+from unifeed.api.creatives import NO_MODEL
 from unifeed.api.deps import (
     AUTH_RESPONSES,
     OperatorDep,
@@ -64,11 +63,21 @@ def create_advertiser(
     return AdvertiserPublic(id=body.id, name=body.name, api_key=key)
 
 
-@router.post("/campaigns", response_model=CampaignPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/campaigns",
+    response_model=CampaignPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        409: {"description": "generate_creatives asked of a server without a language model"}
+    },
+)
 def create_campaign(
     body: CampaignCreate, services: ServicesDep, who: PrincipalDep
 ) -> CampaignPublic:
-    """Objective, budget, schedule and brief in; the system does the rest."""
+    """Objective, budget, schedule and brief in; the system does the rest.
+
+    With `generate_creatives`, the variants are written in the background
+    (GET /v1/campaigns/{id}/creatives shows how far it got)."""
     return CampaignPublic.of(launch(services, who, body))
 
 
@@ -108,8 +117,12 @@ def launch(services: Services, who: Principal, body: CampaignCreate) -> Campaign
                 }
             ]
         )
+    if body.generate_creatives and services.generations.writer is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"generate_creatives: {NO_MODEL}")
     created = services.campaigns.create(advertiser, body.spec())
     services.feed.ads.campaigns_changed()
+    if body.generate_creatives:
+        services.generations.queue(services, created, body.generate_creatives)
     return created
 
 
@@ -147,39 +160,6 @@ def resume_campaign(
     campaign_id: CampaignId, services: ServicesDep, who: PrincipalDep
 ) -> CampaignPublic:
     return CampaignPublic.of(set_status(services, who, campaign_id, "active"))
-
-
-@router.post(
-    "/campaigns/{campaign_id}/creatives",
-    response_model=CreativesPublic,
-    status_code=status.HTTP_201_CREATED,
-    responses=NOT_FOUND,
-)
-def add_creatives(
-    campaign_id: CampaignId, body: CreativesCreate, services: ServicesDep, who: PrincipalDep
-) -> CreativesPublic:
-    """Ad texts for the campaign: each becomes an item of kind `ad` in the catalogue."""
-    c = visible(services, who, campaign_id)
-    return CreativesPublic(item_ids=store_creatives(services, c, list(body.texts)))
-
-
-def store_creatives(services: Services, c: Campaign, texts: list[str]) -> list[str]:
-    """Embed the texts and add them to the campaign as ad items; their item ids."""
-    vectors = services.embed(list(texts))
-    rows = [
-        {
-            "kind": "ad",
-            "author": f"advertiser:{c.advertiser_id}",
-            "text": text,
-            "embedding": vec,
-            "encoder": services.encoder.name if vec is not None else None,
-        }
-        for text, vec in zip(texts, vectors, strict=True)
-    ]
-    ids = services.campaigns.add_creatives(c, rows)
-    services.feed.catalogue.invalidate()
-    services.feed.ads.campaigns_changed()
-    return ids
 
 
 BUSY = {429: {"description": "this key has heavy requests under way; retry"}}

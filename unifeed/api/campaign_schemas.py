@@ -23,6 +23,7 @@ Strategy = Literal[BID_STRATEGIES]  # type: ignore[valid-type]
 Minor = Annotated[int, Field(gt=0, le=10**13, description="integer minor units (cents)")]
 Words = Plain(2000)
 Name = Plain(200)
+MAX_GENERATED = 10  # variants one generation may write
 
 
 class AdvertiserCreate(Strict):
@@ -97,6 +98,9 @@ class Brief(Strict):
     landing_url: HttpUrl
     image_urls: list[HttpUrl] = Field(default_factory=list, max_length=10)
     tone: Plain(100) | None = None  # type: ignore[valid-type]
+    language: Literal["en", "fr", "de", "es"] = Field(
+        default="en", description="what generated creatives are written in"
+    )
 
 
 class LegalConstraints(Strict):
@@ -143,6 +147,18 @@ class CampaignCreate(Strict):
     )
     attribution: Attribution = Field(default_factory=Attribution)
     advertiser_id: Id | None = Field(default=None, description="operator key only")
+    generate_creatives: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_GENERATED,
+        description="variants to write from the brief in the background (needs the server's "
+        "language model, docs/llm.md); 0: you add creatives yourself",
+    )
+    auto_approve_creatives: bool = Field(
+        default=False,
+        description="generated creatives serve once review passes them; otherwise they wait "
+        "as drafts for your approval",
+    )
 
     @model_validator(mode="after")
     def _roas_needs_values(self) -> Self:
@@ -171,6 +187,7 @@ class CampaignCreate(Strict):
                 landing_url=str(self.brief.landing_url),
                 image_urls=tuple(str(u) for u in self.brief.image_urls),
                 tone=self.brief.tone,
+                language=self.brief.language,
             ),
             bid_strategy=self.bid_strategy.type,
             cost_goal_minor=self.bid_strategy.cost_per_result_minor,
@@ -187,6 +204,7 @@ class CampaignCreate(Strict):
             ),
             click_window_days=self.attribution.click_days,
             view_window_days=self.attribution.view_days,
+            auto_approve_creatives=self.auto_approve_creatives,
         )
 
 
@@ -203,7 +221,8 @@ class CampaignPublic(BaseModel):
     audience_suggestion: dict[str, Any] | None
     attribution: Attribution
     status: str
-    creatives: int
+    creatives: int = Field(description="creatives that serve (approved, current versions)")
+    auto_approve_creatives: bool
 
     @classmethod
     def of(cls, c: Campaign) -> CampaignPublic:
@@ -226,16 +245,5 @@ class CampaignPublic(BaseModel):
             attribution=Attribution(click_days=c.click_window_days, view_days=c.view_window_days),
             status=c.status,
             creatives=len(c.creative_item_ids),
+            auto_approve_creatives=c.auto_approve_creatives,
         )
-
-
-class CreativesCreate(Strict):
-    """Ad texts written by the advertiser (until creatives are generated from the brief)."""
-
-    texts: list[Words] = Field(  # type: ignore[valid-type]
-        min_length=1, max_length=20
-    )
-
-
-class CreativesPublic(BaseModel):
-    item_ids: list[str]

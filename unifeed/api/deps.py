@@ -16,8 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from unifeed.ads.billing import Billing
 from unifeed.ads.config import DeliveryConfig
 from unifeed.ads.records.campaigns import CampaignRecords
+from unifeed.api.creatives import Generations
 from unifeed.api.heavy import HeavyWork
 from unifeed.clock import Clock
+from unifeed.creative import CreativeWriter
 from unifeed.serving.feed import FeedService
 from unifeed.serving.retrain import Retrainer
 from unifeed.settings import MAX_KEY_LENGTH, Settings
@@ -92,6 +94,7 @@ class Services:
     keys: KeyCache
     heavy: HeavyWork
     retrainer: Retrainer
+    generations: Generations  # creatives written in the background, if a model is configured
     _encode_lock: threading.Lock
 
     @classmethod
@@ -109,6 +112,9 @@ class Services:
         if settings.operator_key:
             store.add_api_key("operator", settings.operator_key, role="operator")
         encoder: TextEncoder = MiniLMEncoder() if settings.encoder == "minilm" else HashingEncoder()
+        # A missing or unreachable language model stops start-up here, with
+        # the reason, rather than failing a campaign's generation later.
+        writer = CreativeWriter.deferred(settings)
         feed = FeedService(store, settings, clock, delivery)
         feed.reload(force=True)
         return cls(
@@ -121,6 +127,7 @@ class Services:
             KeyCache(),
             HeavyWork(settings.resolved_database_url),
             Retrainer(settings),
+            Generations(writer),
             threading.Lock(),
         )
 

@@ -185,6 +185,7 @@ campaigns = Table(
     # Creative numbers handed out so far: each upload takes the next ones in
     # one conditional update, so concurrent uploads never share a number.
     Column("creatives_issued", Integer),
+    Column("auto_approve_creatives", Boolean),  # NULL (before m0014): False
 )
 Index("ix_campaigns_advertiser", campaigns.c.advertiser_id)
 
@@ -195,6 +196,47 @@ creatives = Table(
     Column("campaign_id", ID, ForeignKey("campaigns.id"), nullable=False),
     Column("item_id", ID, ForeignKey("items.id"), nullable=False, unique=True),
     Column("created_at", DateTime, nullable=False),
+)
+
+# A campaign's ad variants (m0014). Each edit makes a new version, and each
+# version is its own catalogue item (its text, its embedding): slots, ledger
+# rows and events name the item, so every figure belongs to the version
+# served. Every version's item is also in `creatives`, which ties items to
+# campaigns for billing and attribution; only the current version of an
+# approved variant serves.
+creative_variants = Table(
+    "creative_variants",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # draft | approved | rejected | paused
+    Column("origin", String(16), nullable=False),  # typed | generated | audience
+    Column("angle", String(32)),
+    Column("model", String(200)),  # the language model that wrote it
+    Column("version", Integer, nullable=False),  # the current version's number
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+Index("ix_creative_variants_campaign", creative_variants.c.campaign_id)
+
+creative_versions = Table(
+    "creative_versions",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("variant_id", ID, ForeignKey("creative_variants.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("item_id", ID, ForeignKey("items.id"), nullable=False, unique=True),
+    Column("headline", Text),  # NULL: a text-only ad (the app heads it with the product)
+    Column("primary_text", Text, nullable=False),
+    Column("call_to_action", String(40), nullable=False),
+    Column("landing_url", Text),  # NULL: the brief's
+    # JSON list of [rule, reason]; [] approved by review; NULL: stored before
+    # review existed (m0014 keeps those serving as they did).
+    Column("review", Text),
+    Column("created_at", DateTime, nullable=False),
+)
+Index(
+    "ux_creative_versions", creative_versions.c.variant_id, creative_versions.c.version, unique=True
 )
 
 # What the campaign has spent, kept in step with the ledger in the same

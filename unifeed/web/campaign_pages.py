@@ -19,10 +19,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from unifeed.ads.audience_groups import AGE_BANDS, age_band
 from unifeed.ads.campaigns import Campaign
-from unifeed.ads.report import AGE_BANDS, age_band
-from unifeed.api import campaign_routes
-from unifeed.api.campaign_schemas import CreativesCreate
+from unifeed.api import campaign_routes, creative_routes, creatives
+from unifeed.api.creative_schemas import CreativesCreate
 from unifeed.api.deps import Principal, Services
 from unifeed.web import campaign_form, charts, formats
 from unifeed.web.pages import (
@@ -170,8 +170,13 @@ async def _campaign_page(
     services = services_of(request)
     c = await run_in_threadpool(visible, services, visit.who, campaign_id)
     report = await _report(request, visit, c)
-    items = await run_in_threadpool(services.store.items_of, c.creative_item_ids)
-    creatives = [items[pk] for pk in c.creative_item_ids if pk in items]
+    variants = await creative_routes.list_for_page(services, c)
+    # Each variant's current version's figures and label, from the report.
+    figures = {
+        (row["creative_id"], row["version"]): row
+        for row in (report.get("creatives") or {}).get("variants", [])
+    }
+    creatives = [(v, figures.get((v.id, v.version))) for v in variants]
     label, detail = status_of(report)
     # After a refused submission its texts come back, with one more empty box.
     boxes = [*texts, ""] if texts else [""] * CREATIVE_FIELDS
@@ -294,5 +299,5 @@ async def add_creatives(request: Request, campaign_id: str, visit: SignedInDep) 
             for err in e.errors(include_url=False)
         ]
         return await _campaign_page(request, visit, c.public_id, 422, problems, texts)
-    await run_in_threadpool(campaign_routes.store_creatives, services, c, list(body.texts))
+    await run_in_threadpool(creatives.add_typed, services, c, body)
     return redirect(request, visit, f"/app/campaigns/{c.public_id}#creatives")

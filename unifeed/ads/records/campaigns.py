@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import Row, Select, select, update
 
 from unifeed.ads.campaign_spec import (
     AudienceHint,
@@ -24,6 +24,7 @@ from unifeed.ads.campaign_spec import (
 )
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.objective import OBJECTIVES
+from unifeed.ads.records.creatives import serving_items
 from unifeed.store import schema
 from unifeed.store.db import as_utc, hash_key, utcnow
 from unifeed.store.store import Store
@@ -39,6 +40,7 @@ def campaign_of(r: Row[Any]) -> Campaign:
     for name, kind in _ENCODED.items():
         m[name] = kind.from_dict(json.loads(m[name])) if m[name] else None
     m["constraints"] = m["constraints"] or LegalConstraints()
+    m["auto_approve_creatives"] = bool(m.get("auto_approve_creatives"))  # NULL before m0014
     m.pop("updated_at", None)
     m.pop("creatives_issued", None)
     return Campaign(**m)
@@ -151,18 +153,14 @@ class CampaignRecords:
         return self._load(q)
 
     def _load(self, q: Select[Any]) -> list[Campaign]:
-        """The campaigns `q` selects, each with its creatives (one query for all)."""
-        cr = schema.creatives
+        """The campaigns `q` selects, each with its creatives' items (one query for all)."""
         with self.store.engine.connect() as conn:
             found = [campaign_of(r) for r in conn.execute(q).all()]
-            by_id = {c.id: c for c in found}
-            if by_id:
-                for cid, item in conn.execute(
-                    select(cr.c.campaign_id, cr.c.item_id)
-                    .where(cr.c.campaign_id.in_(list(by_id)))
-                    .order_by(cr.c.id)
-                ).all():
-                    by_id[cid].creative_item_ids.append(item)
+            items = serving_items(conn, [c.id for c in found])
+        for c in found:
+            serving, past = items[c.id]
+            c.creative_item_ids.extend(serving)
+            c.past_item_ids.extend(past)
         return found
 
     def set_status(self, public_id: str, advertiser_id: int | None, status: str) -> Campaign | None:
@@ -176,32 +174,3 @@ class CampaignRecords:
             if conn.execute(stmt).rowcount != 1:
                 return None
         return self.get(public_id, advertiser_id)
-
-    def add_creatives(self, c: Campaign, items: list[dict[str, Any]]) -> list[str]:
-        """Write the creatives' items, numbered by the database, and tie them to
-        the campaign, all or nothing; returns their item ids.
-
-        `items` are item rows without an id. The numbers come from one
-        conditional update of the campaign's row (a row lock on PostgreSQL,
-        the write lock on SQLite), so concurrent uploads never share one."""
-        t, cs = schema.creatives, schema.campaigns
-        with self.store.write() as conn:
-            issued = conn.execute(
-                update(cs)
-                .where(cs.c.id == c.id)
-                .values(creatives_issued=func.coalesce(cs.c.creatives_issued, 0) + len(items))
-                .returning(cs.c.creatives_issued)
-            ).scalar_one()
-            first = int(issued) - len(items)
-            ids = [f"ad-{c.public_id}-{first + k}" for k in range(len(items))]
-            items = [{**row, "id": item_id} for row, item_id in zip(items, ids, strict=True)]
-            self.store.upsert_items(items, conn=conn)
-            pks = self.store.item_pks({i["id"] for i in items}, conn=conn)
-            conn.execute(
-                self.store.insert(t).on_conflict_do_nothing(index_elements=["item_id"]),
-                [
-                    {"campaign_id": c.id, "item_id": pk, "created_at": utcnow()}
-                    for pk in pks.values()
-                ],
-            )
-        return ids

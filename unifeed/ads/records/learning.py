@@ -25,6 +25,7 @@ class Totals(NamedTuple):
     results: dict[int, tuple[int, float]]  # campaign -> (results, their value)
     clicks: dict[int, int]  # on its creatives, attributed or not
     impressions: dict[int, int]  # billed
+    by_item: dict[tuple[int, int], tuple[int, int]]  # (campaign, item) -> (clicks, billed)
 
 
 class ClickResult(NamedTuple):
@@ -72,16 +73,26 @@ class LearningRecords:
                     .group_by(a.c.campaign_id)
                 ).all()
             }
-            clicks = _clicks(conn, campaign_ids)
-            impressions = {
-                cid: int(n)
-                for cid, n in conn.execute(
-                    select(lg.c.campaign_id, func.count())
+            clicks_of = _item_clicks(conn, campaign_ids)
+            shown_of = {
+                (int(cid), int(item)): int(n)
+                for cid, item, n in conn.execute(
+                    select(lg.c.campaign_id, lg.c.item_id, func.count())
                     .where(lg.c.campaign_id.in_(campaign_ids), lg.c.kind == "impression")
-                    .group_by(lg.c.campaign_id)
+                    .group_by(lg.c.campaign_id, lg.c.item_id)
                 ).all()
+                if item is not None
             }
-        return Totals(spent, results, clicks, impressions)
+        clicks: dict[int, int] = {}
+        impressions: dict[int, int] = {}
+        for (cid, _), n in clicks_of.items():
+            clicks[cid] = clicks.get(cid, 0) + n
+        for (cid, _), n in shown_of.items():
+            impressions[cid] = impressions.get(cid, 0) + n
+        by_item = {
+            key: (clicks_of.get(key, 0), shown_of.get(key, 0)) for key in {*clicks_of, *shown_of}
+        }
+        return Totals(spent, results, clicks, impressions, by_item)
 
     def clicks(self, campaign_ids: list[int]) -> dict[int, int]:
         """Clicks on each campaign's creatives, attributed or not."""
@@ -138,13 +149,21 @@ class LearningRecords:
 
 
 def _clicks(conn: Connection, campaign_ids: list[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for (cid, _), n in _item_clicks(conn, campaign_ids).items():
+        out[cid] = out.get(cid, 0) + n
+    return out
+
+
+def _item_clicks(conn: Connection, campaign_ids: list[int]) -> dict[tuple[int, int], int]:
+    """(campaign, item) -> clicks on that creative item, attributed or not."""
     e, cr = schema.events, schema.creatives
     return {
-        cid: int(n)
-        for cid, n in conn.execute(
-            select(cr.c.campaign_id, func.count())
+        (int(cid), int(item)): int(n)
+        for cid, item, n in conn.execute(
+            select(cr.c.campaign_id, cr.c.item_id, func.count())
             .select_from(e.join(cr, cr.c.item_id == e.c.item_id))
             .where(cr.c.campaign_id.in_(campaign_ids), e.c.action == "click")
-            .group_by(cr.c.campaign_id)
+            .group_by(cr.c.campaign_id, cr.c.item_id)
         ).all()
     }

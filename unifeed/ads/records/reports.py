@@ -40,6 +40,17 @@ class CampaignFigures(NamedTuple):
     buckets: list[SpendBucket]  # in time order
 
 
+class ItemFigures(NamedTuple):
+    """One creative item's figures (a version of a variant)."""
+
+    spend: int  # minor units
+    impressions: int  # billed
+    clicks: int
+    results: int
+    value: float
+    shown: Counter[int]  # impressions per person
+
+
 class Person(NamedTuple):
     id: int
     age: int | None
@@ -103,6 +114,55 @@ class ReportRecords:
             ).all()
             buckets = _spend_buckets(conn, campaign_id, start, step)
         return CampaignFigures(spend, shown, [Result(*r) for r in results], buckets)
+
+    def by_item(self, campaign_id: int) -> dict[int, ItemFigures]:
+        """The campaign's figures per creative item, in one connection: a
+        version's own, since each version is its own item."""
+        lg, e, att, cr = schema.ledger, schema.events, schema.attributions, schema.creatives
+        with self.store.engine.connect() as conn:
+            spend = dict(
+                conn.execute(
+                    select(lg.c.item_id, func.sum(lg.c.amount_minor))
+                    .where(lg.c.campaign_id == campaign_id)
+                    .group_by(lg.c.item_id)
+                ).all()
+            )
+            shown: dict[int, Counter[int]] = {}
+            for item, user, n in conn.execute(
+                select(lg.c.item_id, lg.c.user_id, func.count())
+                .where(lg.c.campaign_id == campaign_id, lg.c.kind == "impression")
+                .group_by(lg.c.item_id, lg.c.user_id)
+            ):
+                shown.setdefault(item, Counter())[user] = int(n)
+            clicks = dict(
+                conn.execute(
+                    select(e.c.item_id, func.count())
+                    .select_from(e.join(cr, cr.c.item_id == e.c.item_id))
+                    .where(cr.c.campaign_id == campaign_id, e.c.action == "click")
+                    .group_by(e.c.item_id)
+                ).all()
+            )
+            results = {
+                item: (int(n), float(v))
+                for item, n, v in conn.execute(
+                    select(e.c.item_id, func.count(), func.coalesce(func.sum(att.c.value), 0.0))
+                    .join(att, att.c.event_id == e.c.id)
+                    .where(att.c.campaign_id == campaign_id)
+                    .group_by(e.c.item_id)
+                ).all()
+            }
+        items = {*spend, *shown, *clicks, *results} - {None}
+        return {
+            int(i): ItemFigures(
+                int(spend.get(i) or 0),
+                sum(shown.get(i, Counter()).values()),
+                int(clicks.get(i, 0)),
+                results.get(i, (0, 0.0))[0],
+                results.get(i, (0, 0.0))[1],
+                shown.get(i, Counter()),
+            )
+            for i in items
+        }
 
     def population(self) -> Population:
         """Every user's age, gender and country, every item's tags, and who
