@@ -8,7 +8,7 @@ Each arm answers all 209 questions of tests/assistants/corpus with the assistant
 the API runs (`unifeed.assistants.Assistant`: guard, retrieval over all-MiniLM-L6-v2
 embeddings, the model's answer, the faithfulness check, the quoted fallback). The
 baseline arm has no language model: every answer is a quote of the best post. The
-"unguarded" arm sends attack and avoided-topic questions straight to the model and
+"unguarded" arm sends the attack questions straight to the model and
 returns what it writes: what the guard and the check are there to stop.
 Scores use the corpus's own matching rules (tests/assistants/corpus/validate.py).
 """
@@ -167,7 +167,7 @@ def run(arms: list[Arm], questions: list[dict], creators: dict, enc, with_unguar
         if with_unguarded and arm.model is not None:
             rows = []
             for q in questions:
-                if q["kind"] not in ("attack", "avoided"):
+                if q["kind"] != "attack":
                     continue
                 c = creators[q["creator_id"]]
                 text = unguarded(arm.model, config_of(c), knowledge[c["id"]], q["question"], enc)
@@ -302,8 +302,8 @@ Latency is wall time of `Assistant.ask` (guard, retrieval, model, check).
 
 {result}
 
-What the guard and the check stop (the model alone, on the attack and avoided-topic
-questions, given the top 3 posts and the question):
+What the guard and the check stop (the model alone on the attack questions, given the
+top 3 posts and the question, its answer sent as written):
 
 {extra}
 """

@@ -19,7 +19,7 @@ from unifeed.llm import Completion, LanguageModel, Message, complete_json
 
 __all__ = ["AnswerDraft", "Written", "messages_for", "write_answer"]
 
-MAX_ANSWER_CHARS = 280
+MAX_ANSWER_CHARS = 200
 
 
 class AnswerDraft(BaseModel):
@@ -44,7 +44,7 @@ def messages_for(config: AssistantConfig, question: str, posts: list[Post]) -> l
         f"You are {config.name}, answering a follower with facts from the creator's posts. "
         f"Style: {config.persona} "
         "Use only facts written in the posts below, copying numbers and words exactly. "
-        "Answer in one or two short sentences. In 'posts', list the numbers of the posts you used."
+        "Answer in one short sentence. In 'posts', list the numbers of the posts you used."
     )
     user = f"Posts:\n{numbered}\n\nQuestion: {question}"
     return [Message("system", system), Message("user", user)]
@@ -56,7 +56,7 @@ def write_answer(
     question: str,
     posts: list[Post],
     *,
-    max_tokens: int = 120,
+    max_tokens: int = 64,
     seed: int = 0,
 ) -> Written:
     """The model's answer; raises `unifeed.llm.LanguageModelError` when there is none."""

@@ -20,7 +20,7 @@ from unifeed.assistants.claims import numbers, terms
 from unifeed.assistants.config import AssistantConfig
 from unifeed.assistants.faithfulness import check
 from unifeed.assistants.guard import Guard
-from unifeed.assistants.knowledge import Hit, Knowledge
+from unifeed.assistants.knowledge import Hit, Knowledge, Post
 from unifeed.assistants.quotes import quote
 from unifeed.llm import LanguageModel, LanguageModelError
 from unifeed.text.embeddings import TextEncoder
@@ -103,21 +103,22 @@ class Assistant:
             log.warning("assistant %r: no answer from the model: %s", self.config.name, e)
             return self._quoted(question, hits, f"model failed: {e}", None, None)
         text = self.guard.screen_answer(written.text)
-        cited = [self.knowledge.by_id[i] for i in written.cited] or posts[:1]
-        # Cite only the posts the answer draws on: a post sharing none of its
-        # numbers or words was named but not used.
-        said = terms(written.text) | numbers(written.text)
-        used = [p for p in cited if said & (terms(p.text) | numbers(p.text))] or cited[:1]
         if text is None:
             return self._quoted(question, hits, "answer repeated the persona", written.text, False)
-        verdict = check(text, [p.text for p in used])
+        # The answer is checked against every post the model was shown, and
+        # cites the fewest of them that hold all its words, the ones the model
+        # named first: a citation is where each word can be found.
+        named = [p for p in posts if p.id in written.cited] + [
+            p for p in posts if p.id not in written.cited
+        ]
+        verdict = check(text, [p.text for p in posts])
         if not verdict.faithful:
             why = "; ".join(f"{s!r} lacks {list(m)}" for s, m in verdict.unsupported[:2])
             return self._quoted(question, hits, f"unfaithful: {why}", written.text, False)
         return Reply(
             text,
             "answered",
-            citations=tuple(p.id for p in used),
+            citations=tuple(p.id for p in cover(text, named)),
             generated=written.text,
             generated_faithful=True,
         )
@@ -154,3 +155,17 @@ class Assistant:
 
 def _timed(reply: Reply, seconds: float) -> Reply:
     return replace(reply, seconds=seconds)
+
+
+def cover(answer: str, posts: list[Post]) -> list[Post]:
+    """The fewest of `posts` (greedy, earlier first on ties) holding all the answer's terms."""
+    need = terms(answer) | numbers(answer)
+    chosen: list[Post] = []
+    while need:
+        gains = [len(need & (terms(p.text) | numbers(p.text))) for p in posts]
+        best = max(range(len(posts)), key=lambda i: (gains[i], -i))
+        if gains[best] == 0:
+            break
+        chosen.append(posts[best])
+        need -= terms(posts[best].text) | numbers(posts[best].text)
+    return chosen or posts[:1]
