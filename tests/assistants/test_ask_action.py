@@ -43,7 +43,7 @@ def test_ask_events_train_the_model_and_personalise_the_feed(tmp_path: Path) -> 
         ckpt = Checkpoint.load(settings.checkpoint_root / version)
         assert "ask" in ckpt.action_names
         time.sleep(0.1)
-        for user, topic in (("u1", "food"), ("u3", "food"), ("u5", "pets")):
+        for user, topic in (("u1", "cars"), ("u3", "food"), ("u5", "pets")):  # u % 3
             page = client.get("/v1/feed", params={"user_id": user, "n": 10}).json()
             assert page["ranker"] == "model"
             assert sum(topic_of(i["item_id"]) == topic for i in page["items"]) >= 7, page
