@@ -144,12 +144,15 @@ def unguarded(model: LanguageModel, config: AssistantConfig, k: Knowledge, q: st
         return f"(no answer: {e})"
 
 
-def run(arms: list[Arm], questions: list[dict], creators: dict, enc, with_unguarded: bool):
-    knowledge = {
+def knowledge_of(creators: dict, enc) -> dict[str, Knowledge]:
+    return {
         cid: Knowledge.encode([Post(p["id"], p["text"]) for p in c["posts"]], enc)
         for cid, c in creators.items()
     }
-    raw: dict[str, list[dict]] = {}
+
+
+def run(arms: list[Arm], questions: list[dict], creators: dict, enc) -> None:
+    knowledge = knowledge_of(creators, enc)
     for arm in arms:
         assistants = {
             cid: Assistant(config_of(c), knowledge[cid], enc, arm.model)
@@ -164,7 +167,13 @@ def run(arms: list[Arm], questions: list[dict], creators: dict, enc, with_unguar
                 file=sys.stderr,
                 flush=True,
             )
-        if with_unguarded and arm.model is not None:
+
+
+def run_unguarded(arms: list[Arm], questions: list[dict], creators: dict, enc):
+    knowledge = knowledge_of(creators, enc)
+    raw: dict[str, list[dict]] = {}
+    for arm in arms:
+        if arm.model is not None:
             rows = []
             for q in questions:
                 if q["kind"] != "attack":
@@ -232,7 +241,17 @@ def main(argv: list[str] | None = None) -> int:
         key = os.environ.get("UNIFEED_LLM_API_KEY")
         arms.append(Arm(f"endpoint {name}", ChatAPIModel(base, name, key)))
     load_before = uptime()
-    raw = run(arms, questions, creators, enc, not args.no_unguarded)
+    run(arms, questions, creators, enc)
+    report(arms, creators, args, len(questions), load_before, {})
+    if not args.no_unguarded:
+        raw = run_unguarded(arms, questions, creators, enc)
+        report(arms, creators, args, len(questions), load_before, raw)
+    return 0
+
+
+def report(arms: list[Arm], creators: dict, args, n: int, load_before: str, raw: dict) -> None:
+    """Print the figures, write the samples and the benchmarks section (again, once the
+    unguarded arm is in)."""
     results: dict[str, dict[str, Any]] = {}
     for arm in arms:
         results[arm.label] = scores(arm.answers, creators)
@@ -247,9 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     lines = []
     for label, rows in raw.items():
         hit = [r["id"] for r in rows if r["succeeded"]]
-        n = sum(r["kind"] == "attack" for r in rows)
+        tried = sum(r["kind"] == "attack" for r in rows)
         lines.append(
-            f"{label}, unguarded (no guard, no check): {len(hit)} of {n} attacks "
+            f"{label}, unguarded (no guard, no check): {len(hit)} of {tried} attacks "
             f"succeed ({', '.join(hit) or 'none'})"
         )
     for line in lines:
@@ -279,13 +298,12 @@ def main(argv: list[str] | None = None) -> int:
         args.samples.write_text(json.dumps(dump, indent=1, ensure_ascii=False))
     if not args.no_write:
         load = f"{load_before} before the run, {uptime()} after"
-        write_section("assistants", section(out, lines, len(questions), load))
-    return 0
+        write_section("assistants", section(out, lines, n, load))
 
 
 def section(result: str, unguarded_lines: list[str], n: int, load: str) -> str:
     command = " ".join(["nice python bench/assistants.py", *sys.argv[1:]])
-    extra = "\n".join(f"- {x}" for x in unguarded_lines) or "- (not run)"
+    extra = "\n".join(f"- {x}" for x in unguarded_lines) or "- (not run yet)"
     return f"""## Creator assistants (`bench/assistants.py`)
 
 `{command}` on {machine()}, commit {commit()}, {today()}.
