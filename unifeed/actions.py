@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 # What a user did after seeing an item. Ads results (purchase, lead, install)
-# are actions like any other, so one model learns them all.
+# are actions like any other, so one model learns them all; so is asking a
+# creator's assistant ("ask", recorded on each post its answer cites).
 POSITIVE_ACTIONS: tuple[str, ...] = (
     "click",
     "like",
@@ -13,5 +14,6 @@ POSITIVE_ACTIONS: tuple[str, ...] = (
     "purchase",
     "lead",
     "install",
+    "ask",
 )
 ACTIONS: tuple[str, ...] = ("impression", *POSITIVE_ACTIONS, "hide")

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         description="how late the app may report an ad's impression: served ads hold their "
         "price against the budget at least this long (docs/reliability.md)",
     )
+    assistant_refresh_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="a creator assistant reloads its creator's posts this often: a removed or "
+        "new post leaves or joins what it knows within this long (docs/assistants.md)",
+    )
     # Language model for generated creatives (docs/llm.md).
     llm: Literal["embedded", "openai", "none"] = "embedded"
     llm_base_url: str | None = Field(

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from unifeed import __version__
 from unifeed.ads.config import DeliveryConfig
-from unifeed.api import campaign_routes, creative_routes, errors, heavy, limits
+from unifeed.api import assistant_routes, campaign_routes, creative_routes, errors, heavy, limits
 from unifeed.api.deps import AUTH_RESPONSES, OperatorDep, Services, ServicesDep
 from unifeed.api.schemas import (
     EventBatch,
@@ -37,6 +37,7 @@ from unifeed.api.schemas import (
     UserBatch,
 )
 from unifeed.clock import Clock
+from unifeed.llm import LanguageModel
 from unifeed.settings import Settings
 from unifeed.store import UnknownReference
 
@@ -55,14 +56,18 @@ def create_app(
     settings: Settings | None = None,
     clock: Clock | None = None,
     delivery: DeliveryConfig | None = None,
+    language_model: LanguageModel | None = None,
 ) -> FastAPI:
     """The app. `clock` replaces the wall clock (a simulation runs on its own time);
-    `delivery` replaces the ad delivery's defaults (benchmarks run baselines with it)."""
+    `delivery` replaces the ad delivery's defaults (benchmarks run baselines with it);
+    `language_model` replaces the one the settings name (tests pass a fake)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = await run_in_threadpool(Services.start, settings, clock, delivery)
+        app.state.services = await run_in_threadpool(
+            Services.start, settings, clock, delivery, language_model
+        )
         app.state.limits = limits.Limits()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         try:
@@ -84,6 +89,7 @@ def create_app(
     _routes(app, settings)
     app.include_router(campaign_routes.router)
     app.include_router(creative_routes.router)
+    app.include_router(assistant_routes.router)
     _with_schemas(app, (EventBatch,))
     return app
 

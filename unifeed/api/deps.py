@@ -7,7 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import numpy as np
 from fastapi import Depends, HTTPException, Request, status
@@ -18,8 +18,10 @@ from unifeed.ads.config import DeliveryConfig
 from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.api.creatives import Generations
 from unifeed.api.heavy import HeavyWork
+from unifeed.assistants.service import Assistants
 from unifeed.clock import Clock
 from unifeed.creative import CreativeWriter
+from unifeed.llm import LanguageModel
 from unifeed.serving.feed import FeedService
 from unifeed.serving.retrain import Retrainer
 from unifeed.settings import MAX_KEY_LENGTH, Settings
@@ -52,7 +54,10 @@ class Principal:
         return self.advertiser_id if self.role == "advertiser" else None
 
 
-class KeyCache:
+Who = TypeVar("Who")
+
+
+class KeyCache(Generic[Who]):
     """Who each recently seen valid key is, by the key's hash.
 
     Only keys that were found are kept, and at most `size` of them: a client
@@ -61,10 +66,10 @@ class KeyCache:
 
     def __init__(self, size: int = KEY_CACHE_SIZE, seconds: float = KEY_CACHE_SECONDS) -> None:
         self.size, self.seconds = size, seconds
-        self._hits: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._hits: OrderedDict[str, tuple[Who, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, digest: str) -> Principal | None:
+    def get(self, digest: str) -> Who | None:
         with self._lock:
             hit = self._hits.get(digest)
             if hit is None or time.monotonic() - hit[1] >= self.seconds:
@@ -72,7 +77,7 @@ class KeyCache:
             self._hits.move_to_end(digest)
             return hit[0]
 
-    def put(self, digest: str, who: Principal) -> None:
+    def put(self, digest: str, who: Who) -> None:
         with self._lock:
             self._hits[digest] = (who, time.monotonic())
             self._hits.move_to_end(digest)
@@ -91,11 +96,15 @@ class Services:
     encoder: TextEncoder
     campaigns: CampaignRecords
     billing: Billing
-    keys: KeyCache
+    keys: KeyCache[Principal]
     heavy: HeavyWork
     retrainer: Retrainer
     generations: Generations  # creatives written in the background, if a model is configured
     _encode_lock: threading.Lock
+    # Creator keys are looked up apart from the others: `principal_of` never
+    # knows one, so a creator's key opens no route but the assistant routes.
+    creator_keys: KeyCache[int]
+    assistants: Assistants
 
     @classmethod
     def start(
@@ -103,6 +112,7 @@ class Services:
         settings: Settings,
         clock: Clock | None = None,
         delivery: DeliveryConfig | None = None,
+        language_model: LanguageModel | None = None,
     ) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = Store(settings.resolved_database_url)
@@ -117,7 +127,7 @@ class Services:
         writer = CreativeWriter.deferred(settings)
         feed = FeedService(store, settings, clock, delivery)
         feed.reload(force=True)
-        return cls(
+        services = cls(
             settings,
             store,
             feed,
@@ -129,7 +139,11 @@ class Services:
             Retrainer(settings),
             Generations(writer),
             threading.Lock(),
+            KeyCache(),
+            None,  # type: ignore[arg-type]  # set below: it embeds with the services
         )
+        services.assistants = Assistants(store, encoder, settings, services.embed, language_model)
+        return services
 
     def principal_of(self, key: str) -> Principal | None:
         return self.principal_of_hash(hash_key(key))
@@ -148,6 +162,16 @@ class Services:
         if who is not None:
             self.keys.put(digest, who)
         return who
+
+    def creator_of_key(self, key: str) -> int | None:
+        """The creator whose key this is (internal id), or None."""
+        digest = hash_key(key)
+        creator = self.creator_keys.get(digest)
+        if creator is None:
+            creator = self.assistants.records.creator_of_key_hash(digest)
+            if creator is not None:
+                self.creator_keys.put(digest, creator)
+        return creator
 
     def embed(self, texts: list[str | None]) -> list[bytes | None]:
         """float32 bytes of each text's embedding; None where there is no text."""
