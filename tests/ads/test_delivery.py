@@ -24,6 +24,7 @@ from unifeed.ads import prediction
 from unifeed.ads.auction import AdLoad
 from unifeed.ads.campaign_state import billed_impressions
 from unifeed.ads.delivery import bid
+from unifeed.ads.learner import START_COST
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.store import Store, schema
@@ -209,9 +210,9 @@ def test_a_viewer_who_clicked_the_campaign_is_bid_on_as_one(market) -> None:
     assert b.exposures.tolist() == [1, 0]
 
 
-def test_a_new_goal_campaign_bids_half_its_goal(market) -> None:
-    """Its goal multiplier starts at half; its pacer, which can only lower
-    the bid, starts at 1 so as not to halve it again."""
+def test_a_new_goal_campaign_bids_under_its_goal(market) -> None:
+    """Its cost dual starts at its floor (its p(result) is still a prior); its
+    budget dual, which can only lower the bid, starts at 1 so as not to lower it again."""
     client, _, adv = market
     create_campaign(
         client,
@@ -222,10 +223,10 @@ def test_a_new_goal_campaign_bids_half_its_goal(market) -> None:
     client.get("/v1/feed", params={"user_id": "u0", "n": 10})
     ads = client.app.state.services.feed.ads
     (st,) = ads._states.values()
-    # (its first update may already have raised the goal multiplier a step)
-    assert st.goal is not None and 0.5 <= st.goal.multiplier <= 0.6
+    assert st.bidder is not None and st.bidder.cost_multiplier == START_COST < 1.0
+    assert st.bidder.pace == 1.0
     live = ads.snapshot.campaigns[st.campaign.id]
-    assert bid(live, ads.config.reserve_minor) == 80 * st.goal.multiplier
+    assert bid(live, ads.config.reserve_minor) == 80 * START_COST
 
 
 def test_a_new_reach_campaign_enters_a_share_of_the_auctions(market) -> None:

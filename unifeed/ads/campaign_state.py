@@ -15,9 +15,10 @@ from datetime import datetime
 
 import numpy as np
 
+from unifeed.ads.bidder import Bidder
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.ledger import LIFETIME
-from unifeed.ads.pacing import GoalHolder, Pacer
+from unifeed.ads.pacing import Pacer
 from unifeed.ads.records.learning import LearningRecords
 from unifeed.ads.records.slots import BilledImpressions, SlotRecords
 from unifeed.store import Store
@@ -39,14 +40,15 @@ FIT_IMPRESSIONS = 100_000
 class CampaignState:
     campaign: Campaign
     creative_rows: np.ndarray  # (K,) catalogue rows of its creatives
-    pacer: Pacer
-    goal: GoalHolder | None
+    pacer: Pacer  # the budget's curve; the bid's pacing without a cost goal
+    bidder: Bidder | None  # the duals of a cost-per-result or ROAS goal
     spent_minor: int = 0  # lifetime
     spent_today_minor: int = 0  # kept for daily budgets only
     results: int = 0
     value: float = 0.0
     clicks: int = 0  # on its creatives, attributed or not
     impressions: int = 0  # billed
+    expected: float = 0.0  # sum of p(result) over its billed impressions
     # Clicks on its billed impressions under the serving model over the
     # clicks the calibrated model predicted for them, shrunk towards 1.
     click_level: float = 1.0
@@ -144,6 +146,8 @@ def load_totals(store: Store, states: dict[int, CampaignState], now: datetime) -
         states[cid].clicks = n
     for cid, n in totals.impressions.items():
         states[cid].impressions = n
+    for st in states.values():
+        st.expected = totals.expected.get(st.campaign.id, 0.0)
     peer_priors(states)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from unifeed.store import Store, schema
 from unifeed.store.db import utcnow
@@ -25,6 +25,9 @@ class Totals(NamedTuple):
     results: dict[int, tuple[int, float]]  # campaign -> (results, their value)
     clicks: dict[int, int]  # on its creatives, attributed or not
     impressions: dict[int, int]  # billed
+    # The sum of p(result) the auction predicted for its billed impressions:
+    # the results it should have by now, known as soon as it is charged.
+    expected: dict[int, float]
 
 
 class ClickResult(NamedTuple):
@@ -55,6 +58,7 @@ class LearningRecords:
         """Spend on these spend rows, results and their value, clicks on the
         creatives and billed impressions of these campaigns, in one connection."""
         s, a, lg = schema.campaign_spend, schema.attributions, schema.ledger
+        fr, slot = schema.feed_requests, schema.ad_slots
         with self.store.engine.connect() as conn:
             spent = {
                 (cid, day): int(v)
@@ -81,7 +85,25 @@ class LearningRecords:
                     .group_by(lg.c.campaign_id)
                 ).all()
             }
-        return Totals(spent, results, clicks, impressions)
+            expected = {
+                cid: float(v)
+                for cid, v in conn.execute(
+                    select(lg.c.campaign_id, func.sum(slot.c.p_result))
+                    .select_from(
+                        lg.join(fr, fr.c.request_id == lg.c.request_id).join(
+                            slot,
+                            and_(
+                                slot.c.feed_request_id == fr.c.id,
+                                slot.c.item_id == lg.c.item_id,
+                                slot.c.campaign_id == lg.c.campaign_id,
+                            ),
+                        )
+                    )
+                    .where(lg.c.campaign_id.in_(campaign_ids), lg.c.kind == "impression")
+                    .group_by(lg.c.campaign_id)
+                ).all()
+            }
+        return Totals(spent, results, clicks, impressions, expected)
 
     def clicks(self, campaign_ids: list[int]) -> dict[int, int]:
         """Clicks on each campaign's creatives, attributed or not."""
