@@ -332,3 +332,29 @@ def test_the_ad_gap_holds_across_the_pages_of_a_feed(market) -> None:
             break
     assert len(positions) >= 2, positions
     assert all(b - a >= gap for a, b in itertools.pairwise(positions)), positions
+
+
+def test_a_goal_campaigns_bidder_counts_the_expected_results_it_was_charged_for(market) -> None:
+    """Learning hands the bidder the sum of p(result) of the billed impressions
+    (not of every slot served), so its cost dual moves before any result comes."""
+    client, settings, adv = market
+    create_campaign(
+        client,
+        adv,
+        budget=100_000,
+        bid_strategy={"type": "cost_per_result", "cost_per_result_minor": 80},
+    )
+    ads = client.app.state.services.feed.ads
+    page = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()
+    ad = sponsored(page)[0]["item_id"]
+    store = Store(settings.resolved_database_url)
+    billed = last_slot(store, "p_result")
+    client.get("/v1/feed", params={"user_id": "u1", "n": 10})  # served, never seen
+    imp = impression("imp-e", "u0", ad, page["request_id"], at=datetime.now(UTC))
+    client.post("/v1/events", json={"events": [imp]})
+    store.close()
+    ads.campaigns_changed()
+    client.get("/v1/feed", params={"user_id": "u2", "n": 10})
+    (st,) = ads._states.values()
+    assert st.bidder is not None
+    assert st.expected == pytest.approx(billed.p_result)
