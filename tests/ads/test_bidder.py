@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ def run_market(
     budget: float = 1e9,
     drought: range = range(0),
     bad_luck: range = range(0),
+    roas_value: float | None = None,
 ) -> list[float]:
     """A market of opportunities whose price per result is lognormal around
     the goal: a bid per result b wins those priced under it and pays their
@@ -34,8 +36,10 @@ def run_market(
     bids = []
     for h in range(hours):
         due = budget * (h / hours)
-        bidder.step(Observation(float(h), spent, expected, realised, due, budget, float(hours)))
-        b = bidder.bid()
+        vpr = 1.0 if roas_value is None else roas_value
+        obs = Observation(float(h), spent, expected, realised, due, budget, float(hours))
+        bidder.step(replace(obs, value_per_result=vpr))
+        b = bidder.bid() if roas_value is None else bidder.bid(roas_value * bidder.goal)
         bids.append(b)
         if h in drought:
             continue
@@ -192,3 +196,12 @@ def test_a_goal_needs_a_goal() -> None:
     with pytest.raises(ValueError):
         Bidder(Strategy.cost_per_result)
     assert math.isfinite(Bidder(Strategy.roas, goal=0.5).bid(400.0))
+
+
+def test_roas_is_a_cost_goal_on_value() -> None:
+    """A ROAS of 2 on results worth 2,000 allows 1,000 per result: the ROAS
+    bidder bids as a cost-per-result bidder with that goal."""
+    cpr = run_market(Bidder(Strategy.cost_per_result, goal=GOAL), 30, np.random.default_rng(5))
+    roas = Bidder(Strategy.roas, goal=0.5)
+    bids = run_market(roas, 30, np.random.default_rng(5), roas_value=2 * GOAL)
+    assert bids == pytest.approx(cpr)

@@ -117,14 +117,17 @@ class Observation:
 
     hours: float  # time of the step, hours since any fixed origin
     spent: float  # spend so far, minor units
-    expected: float  # sum of p(result) of what it won (ROAS: of expected value)
-    realised: float  # results so far (ROAS: their value)
+    expected: float  # sum of p(result) of what it won
+    realised: float  # results so far
     due: float  # spend its budget's curve asks by now
     budget: float  # the period's budget (minor units)
     end_hours: float  # when the period ends, on the same clock as `hours`
     # Spend the goal is judged on, matching `expected` (billed impressions
     # only; lifetime for a daily budget); None: `spent`.
     cost_spent: float | None = None
+    # What a result is worth against the goal: 1 for a cost per result; for
+    # ROAS the value per result so far (the goal is then spend per unit value).
+    value_per_result: float = 1.0
 
 
 @dataclass
@@ -304,7 +307,9 @@ class Bidder:
         self.pace = clamp(self.pace * math.exp(-s.budget_step * g_budget), *self._pace_bounds)
         if not self.strategy.has_goal:
             return
-        goal = float(self.goal or 0.0)
+        # In money per result: a ROAS goal (spend per unit value) times the
+        # value per result so far is a cost-per-result goal.
+        goal = float(self.goal or 0.0) * obs.value_per_result
         kappa = self.calibration(obs)
         decay = 0.5 ** ((obs.hours - last.hours) / s.half_life_hours)
         cost_now = obs.spent if obs.cost_spent is None else obs.cost_spent
@@ -314,22 +319,28 @@ class Bidder:
         if self.book is not None:
             self.book.decay(decay)
         k = s.prior_results
-        # The day's slack (money under the goal so far; negative: over it)
-        # is made up over the spend still planned, not at once: an early
-        # overshoot barely moves a day that has most of its budget ahead.
-        target = goal * s.aim
-        slack = target * kappa * obs.expected - cost_now
-        planned = max(obs.budget - obs.spent, target)
-        aim = target * clamp(1.0 + slack / planned, 0.5, 1.5)
-        # The window's cost per calibrated expected result against that aim.
-        window = (self.window_spent + k * aim) / (kappa * self.window_expected + k)
-        g = math.log(aim / window)
-        move = clamp(s.cost_gain * g, -s.max_cost_step, s.max_cost_step)
-        # Spend is evidence too: paying k goals' worth for nothing is not "no news".
-        thin = kappa * self.window_expected + self.window_spent / aim < k
+        behind = obs.spent < obs.due
+        if goal <= 0:  # ROAS before its first result: no value to weigh spend against
+            move = 0.0
+            thin = True
+            g = 0.0
+        else:
+            # The day's slack (money under the goal so far; negative: over it)
+            # is made up over the spend still planned, not at once: an early
+            # overshoot barely moves a day that has most of its budget ahead.
+            target = goal * s.aim
+            slack = target * kappa * obs.expected - cost_now
+            planned = max(obs.budget - obs.spent, target)
+            aim = target * clamp(1.0 + slack / planned, 0.5, 1.5)
+            # The window's cost per calibrated expected result against that aim.
+            window = (self.window_spent + k * aim) / (kappa * self.window_expected + k)
+            g = math.log(aim / window)
+            move = clamp(s.cost_gain * g, -s.max_cost_step, s.max_cost_step)
+            # Spend is evidence too: paying k goals' worth for nothing is not "no news".
+            thin = kappa * self.window_expected + self.window_spent / aim < k
         # Exploring brings the bid back up to its reference (the truthful
         # or the price book's bid), never past it: beyond it only evidence leads.
-        if obs.spent < obs.due and (g >= 0 or thin) and self.cost_multiplier < 1.0:
+        if behind and (g >= 0 or thin) and self.cost_multiplier < 1.0:
             up = min(s.explore_per_hour * (obs.hours - last.hours), -math.log(self.cost_multiplier))
             move = max(move, up)
         lo, hi = s.cost_bounds

@@ -62,21 +62,21 @@ def _observation(st: CampaignState, now: datetime, paced: float) -> Observation:
     """Where a goal campaign stands for its bidder. The budget counts the
     spend its pacer follows (with what is served but not yet reported); the
     goal counts billed spend against the p(result) of those same impressions
-    and the results credited so far (ROAS: their value, the expected value
-    at the value per result so far)."""
-    expected, realised = st.expected, float(st.results)
+    and the results credited so far; ROAS values each at the value per result
+    so far (none before the first: until then only spend is evidence)."""
+    per_result = 1.0
     if st.campaign.bid_strategy == "roas":
         per_result = st.value / st.results if st.results else 0.0
-        expected, realised = st.expected * per_result, st.value
     return Observation(
         hours=_hours(now),
         spent=paced,
-        expected=expected,
-        realised=realised,
+        expected=st.expected,
+        realised=float(st.results),
         due=st.pacer.target(now),
         budget=float(st.pacer.budget_minor),
         end_hours=_hours(st.pacer.end),
         cost_spent=float(st.spent_minor),
+        value_per_result=per_result,
     )
 
 
