@@ -25,7 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -55,6 +55,7 @@ class Episode:
     budget: float
     goal: float
     wall_s: float
+    reused: bool = False  # read back from an earlier run (--reuse-baselines)
 
 
 def machine() -> str:
@@ -84,8 +85,13 @@ def prepare_work() -> None:
     )
 
 
-def play(strategy: str, player: int, episode: int, out_dir: Path) -> Episode:
+def play(strategy: str, player: int, episode: int, out_dir: Path, reuse: bool) -> Episode:
+    """One episode; with `reuse`, a baseline's finished episode in `out_dir` is read back
+    (the baselines do not depend on this checkout, and the harness seeds every episode)."""
     out = out_dir / f"{strategy}_p{player}_e{episode}.json"
+    if reuse and strategy != "project" and out.exists():
+        r = json.loads(out.read_text().splitlines()[-1])
+        return replace(episode_of(strategy, player, episode, r), reused=True)
     out.unlink(missing_ok=True)
     env = {
         **os.environ,
@@ -101,6 +107,11 @@ def play(strategy: str, player: int, episode: int, out_dir: Path) -> Episode:
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
     r = json.loads(out.read_text().splitlines()[-1])
+    r["wall_s"] = round(time.time() - t0, 1)
+    return episode_of(strategy, player, episode, r)
+
+
+def episode_of(strategy: str, player: int, episode: int, r: dict) -> Episode:
     return Episode(
         strategy,
         player,
@@ -110,7 +121,7 @@ def play(strategy: str, player: int, episode: int, out_dir: Path) -> Episode:
         r["cost"],
         r["budget"],
         r["cpa_goal"],
-        round(time.time() - t0, 1),
+        r["wall_s"],
     )
 
 
@@ -160,6 +171,15 @@ def report(results: dict[str, list[Episode]], settings: list[tuple[int, int]], c
             cpa = ep.cost / (ep.conversions * ep.goal) if ep.conversions else float("inf")
             cells.append(f"{ep.score:.1f} ({cpa:.2f})")
         lines.append(f"| {p}, {e} | " + " | ".join(cells) + " |")
+    everything = [e for eps in results.values() for e in eps]
+    reused = [f"{e.strategy} {e.player},{e.episode}" for e in everything if e.reused]
+    if reused:
+        lines += [
+            "",
+            f"Read back from an earlier run of the same command in the same folder "
+            f"(--reuse-baselines; the harness seeds every episode, and PID on 0,0 gave "
+            f"the same score in both): {', '.join(reused)}.",
+        ]
     if "project" in results and baselines:
         best_of = [
             max(results[s][i].score for s in results if s != "project")
@@ -176,6 +196,11 @@ def main() -> None:
     ap.add_argument("--strategies", nargs="*", default=STRATEGIES, choices=STRATEGIES)
     ap.add_argument("--out-dir", type=Path, default=REPO / "runs" / "auctionnet")
     ap.add_argument("--no-write", action="store_true", help="print only")
+    ap.add_argument(
+        "--reuse-baselines",
+        action="store_true",
+        help="read back PID and OnlineLp episodes already in --out-dir (they are seeded)",
+    )
     a = ap.parse_args()
     settings = [tuple(map(int, s.split(","))) for s in a.settings] if a.settings else DEV_SETTINGS
     if not (VENV / "bin" / "python").exists():
@@ -188,17 +213,20 @@ def main() -> None:
     for p, e in settings:
         for s in a.strategies:
             k += 1
-            ep = play(s, p, e, a.out_dir)
+            ep = play(s, p, e, a.out_dir, a.reuse_baselines)
             results[s].append(ep)
             print(
                 f"[{k}/{n}] {s:9s} player {p:2d} episode {e}: score {ep.score:5.1f}, "
                 f"{ep.conversions:3.0f} conversions, spent {100 * ep.cost / ep.budget:3.0f}%, "
-                f"CPA/goal {ep.cost / max(ep.conversions, 1e-9) / ep.goal:.2f} ({ep.wall_s} s)",
+                f"CPA/goal {ep.cost / max(ep.conversions, 1e-9) / ep.goal:.2f} ({ep.wall_s} s"
+                + (", read back)" if ep.reused else ")"),
                 flush=True,
             )
     cmd = "python bench/auctionnet.py" + (
         " --settings " + " ".join(f"{p},{e}" for p, e in settings) if a.settings else ""
     )
+    if a.reuse_baselines:
+        cmd += " --reuse-baselines"
     body = report(results, list(settings), cmd)
     print(body)
     if not a.no_write and settings == DEV_SETTINGS and set(a.strategies) == set(STRATEGIES):

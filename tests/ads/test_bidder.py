@@ -205,3 +205,24 @@ def test_roas_is_a_cost_goal_on_value() -> None:
     roas = Bidder(Strategy.roas, goal=0.5)
     bids = run_market(roas, 30, np.random.default_rng(5), roas_value=2 * GOAL)
     assert bids == pytest.approx(cpr)
+
+
+def test_the_cost_dual_does_not_wind_up_while_the_budget_binds() -> None:
+    """Cheap results and a small budget: the budget's dual lowers the bid,
+    and the cost dual does not climb behind it (to jump when the budget lets go)."""
+    b = Bidder(Strategy.cost_per_result, goal=GOAL)
+    spent = expected = 0.0
+    for h in range(24):
+        b.step(Observation(float(h), spent, expected, expected, 100.0 * h, 2_400.0, 24.0))
+        spent += 400.0  # four times the curve's ask, at a tenth of the goal per result
+        expected += 4.0
+    assert b.pace < 0.5
+    assert b.cost_multiplier <= 1.0
+
+
+def test_a_price_book_reference_stays_within_twice_the_goal() -> None:
+    book = PriceBook(scale=GOAL)
+    for _ in range(100):
+        book.add(1.0, 0.5)  # everything nearly free
+    b = Bidder(Strategy.cost_per_result, goal=GOAL, book=book)
+    assert b.reference() == 2 * GOAL

@@ -262,7 +262,9 @@ class Bidder:
             return float(value or 0.0)
         goal = float(self.goal or 0.0) if value is None else value
         if self.book is not None and self.book.weight >= self.settings.prior_results:
-            return self.book.threshold(goal * self.settings.aim)
+            # Where everything recent was cheap the threshold runs off the
+            # book; past twice the goal, only the cost dual's evidence leads.
+            return min(self.book.threshold(goal * self.settings.aim), 2.0 * goal)
         return goal
 
     def bid(
@@ -343,6 +345,12 @@ class Bidder:
         if behind and (g >= 0 or thin) and self.cost_multiplier < 1.0:
             up = min(s.explore_per_hour * (obs.hours - last.hours), -math.log(self.cost_multiplier))
             move = max(move, up)
+        # While the budget binds (pace < 1) the goal does not: results under
+        # the goal then say nothing about bidding higher, and a cost dual that
+        # kept climbing would be wound up, to be paid for at once when the
+        # budget lets go (conditional integration).
+        if self.pace < 1.0:
+            move = min(move, 0.0)
         lo, hi = s.cost_bounds
         # The floor follows the calibration: a bid of goal × p(result), with
         # p(result) corrected, never pays over the goal per result.
