@@ -67,7 +67,7 @@ def machine() -> str:
             cpu = line.split(":", 1)[1].strip()
             break
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {mem_gib:.0f} GiB, load {os.getloadavg()[0]:.1f}"
+    return f"{cpu}, {os.cpu_count()} cores, {mem_gib:.0f} GiB"
 
 
 def prepare_work() -> None:
