@@ -24,6 +24,7 @@ from unifeed.ads import prediction
 from unifeed.ads.auction import AdLoad
 from unifeed.ads.campaign_state import billed_impressions
 from unifeed.ads.delivery import bid
+from unifeed.ads.learner import START_COST
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.store import Store, schema
@@ -209,9 +210,9 @@ def test_a_viewer_who_clicked_the_campaign_is_bid_on_as_one(market) -> None:
     assert b.exposures.tolist() == [1, 0]
 
 
-def test_a_new_goal_campaign_bids_half_its_goal(market) -> None:
-    """Its goal multiplier starts at half; its pacer, which can only lower
-    the bid, starts at 1 so as not to halve it again."""
+def test_a_new_goal_campaign_bids_under_its_goal(market) -> None:
+    """Its cost dual starts at its floor (its p(result) is still a prior); its
+    budget dual, which can only lower the bid, starts at 1 so as not to lower it again."""
     client, _, adv = market
     create_campaign(
         client,
@@ -222,10 +223,10 @@ def test_a_new_goal_campaign_bids_half_its_goal(market) -> None:
     client.get("/v1/feed", params={"user_id": "u0", "n": 10})
     ads = client.app.state.services.feed.ads
     (st,) = ads._states.values()
-    # (its first update may already have raised the goal multiplier a step)
-    assert st.goal is not None and 0.5 <= st.goal.multiplier <= 0.6
+    assert st.bidder is not None and st.bidder.cost_multiplier == START_COST < 1.0
+    assert st.bidder.pace == 1.0
     live = ads.snapshot.campaigns[st.campaign.id]
-    assert bid(live, ads.config.reserve_minor) == 80 * st.goal.multiplier
+    assert bid(live, ads.config.reserve_minor) == 80 * START_COST
 
 
 def test_a_new_reach_campaign_enters_a_share_of_the_auctions(market) -> None:
@@ -331,3 +332,29 @@ def test_the_ad_gap_holds_across_the_pages_of_a_feed(market) -> None:
             break
     assert len(positions) >= 2, positions
     assert all(b - a >= gap for a, b in itertools.pairwise(positions)), positions
+
+
+def test_a_goal_campaigns_bidder_counts_the_expected_results_it_was_charged_for(market) -> None:
+    """Learning hands the bidder the sum of p(result) of the billed impressions
+    (not of every slot served), so its cost dual moves before any result comes."""
+    client, settings, adv = market
+    create_campaign(
+        client,
+        adv,
+        budget=100_000,
+        bid_strategy={"type": "cost_per_result", "cost_per_result_minor": 80},
+    )
+    ads = client.app.state.services.feed.ads
+    page = client.get("/v1/feed", params={"user_id": "u0", "n": 10}).json()
+    ad = sponsored(page)[0]["item_id"]
+    store = Store(settings.resolved_database_url)
+    billed = last_slot(store, "p_result")
+    client.get("/v1/feed", params={"user_id": "u1", "n": 10})  # served, never seen
+    imp = impression("imp-e", "u0", ad, page["request_id"], at=datetime.now(UTC))
+    client.post("/v1/events", json={"events": [imp]})
+    store.close()
+    ads.campaigns_changed()
+    client.get("/v1/feed", params={"user_id": "u2", "n": 10})
+    (st,) = ads._states.values()
+    assert st.bidder is not None
+    assert st.expected == pytest.approx(billed.p_result)

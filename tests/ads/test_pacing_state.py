@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from tests.ads.market import NOW, SteppedClock, create_campaign, seed_market
 from tests.api.conftest import AUTH, make_settings
 from unifeed.ads.campaign_state import CampaignState
-from unifeed.ads.pacing import GoalHolder
+from unifeed.ads.learner import START_COST
 from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.api import create_app
 from unifeed.store import Store
@@ -45,16 +45,22 @@ def test_a_restarted_server_resumes_pacing_where_it_stood(
         before = {}
         for pk in pks:
             st = campaign_state(client, pk)
-            goal = st.goal.multiplier if st.goal else None
-            before[pk] = (st.pacer.multiplier, st.pacer.rate, goal)
+            if st.bidder is None:
+                before[pk] = (st.pacer.multiplier, st.pacer.rate, None)
+            else:
+                before[pk] = (st.bidder.pace, st.pacer.rate, st.bidder.cost_multiplier)
     awareness, traffic = (before[pk] for pk in pks)
     assert awareness[1] > 0.1  # the throttle climbed from its starting share
-    # Both multipliers climbed from where they start (a goal campaign's pacer at 1).
-    assert traffic[0] > 1.0 and traffic[2] is not None and traffic[2] > GoalHolder(1.0).multiplier
+    # The goal campaign's cost dual climbed from its floor while it won
+    # nothing; its budget dual stays at 1 (a budget only lowers a goal's bid).
+    assert traffic[0] == 1.0 and traffic[2] is not None and traffic[2] > START_COST
     # A new server on the same store: the controllers carry on from there.
     with TestClient(create_app(settings, clock=clock), headers=AUTH) as client:
         client.get("/v1/feed", params={"user_id": "u0", "n": 10})
         for pk in pks:
             st = campaign_state(client, pk)
-            goal = st.goal.multiplier if st.goal else None
-            assert (st.pacer.multiplier, st.pacer.rate, goal) == before[pk]
+            if st.bidder is None:
+                now = (st.pacer.multiplier, st.pacer.rate, None)
+            else:
+                now = (st.bidder.pace, st.pacer.rate, st.bidder.cost_multiplier)
+            assert now == before[pk]

@@ -15,9 +15,10 @@ from datetime import datetime
 
 import numpy as np
 
+from unifeed.ads.bidder import Bidder
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.ledger import LIFETIME
-from unifeed.ads.pacing import GoalHolder, Pacer
+from unifeed.ads.pacing import Pacer
 from unifeed.ads.records.learning import LearningRecords
 from unifeed.ads.records.slots import BilledImpressions, SlotRecords
 from unifeed.store import Store
@@ -39,8 +40,8 @@ FIT_IMPRESSIONS = 100_000
 class CampaignState:
     campaign: Campaign
     creative_rows: np.ndarray  # (K,) catalogue rows of its creatives
-    pacer: Pacer
-    goal: GoalHolder | None
+    pacer: Pacer  # the budget's curve; the bid's pacing without a cost goal
+    bidder: Bidder | None  # the duals of a cost-per-result or ROAS goal
     spent_minor: int = 0  # lifetime
     spent_today_minor: int = 0  # kept for daily budgets only
     results: int = 0
@@ -49,6 +50,7 @@ class CampaignState:
     impressions: int = 0  # billed
     # Each creative's (clicks, billed impressions), by item.
     variants: dict[int, tuple[int, int]] = field(default_factory=dict)
+    expected: float = 0.0  # sum of p(result) over its billed impressions
     # Clicks on its billed impressions under the serving model over the
     # clicks the calibrated model predicted for them, shrunk towards 1.
     click_level: float = 1.0
@@ -149,6 +151,8 @@ def load_totals(store: Store, states: dict[int, CampaignState], now: datetime) -
         states[cid].impressions = n
     for (cid, item), (clicks, shown) in totals.by_item.items():
         states[cid].variants[item] = (clicks, shown)
+    for st in states.values():
+        st.expected = totals.expected.get(st.campaign.id, 0.0)
     peer_priors(states)
 
 

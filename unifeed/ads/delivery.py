@@ -22,6 +22,7 @@ import numpy as np
 
 from unifeed.ads.auction import Bidder, run_auction
 from unifeed.ads.audience import in_suggested_groups, may_see
+from unifeed.ads.bidder import Strategy, bid_per_result
 from unifeed.ads.config import DeliveryConfig
 from unifeed.ads.snapshot import AdSnapshot, LiveCampaign
 from unifeed.ads.variants import VariantEvidence
@@ -92,20 +93,28 @@ def base_bid(c: LiveCampaign, reserve_minor: float) -> float:
 
 
 def bid(c: LiveCampaign, reserve_minor: float) -> float:
-    """Effective bid per result, minor units."""
+    """Effective bid per result, minor units: the bidder's outputs
+    (`unifeed.ads.bidder`) on the strategy's reference."""
     spec = c.campaign
-    pace = c.multiplier
-    if spec.bid_strategy == "cost_per_result" and c.goal_multiplier is not None:
-        return float(spec.cost_goal_minor or 0) * c.goal_multiplier * min(pace, 1.0)
-    if spec.bid_strategy == "roas" and c.goal_multiplier is not None and spec.roas_goal:
-        if c.results:
-            per_result = c.value / c.results
-        else:
-            per_result = base_bid(c, reserve_minor) * spec.roas_goal
-        return per_result / spec.roas_goal * c.goal_multiplier * min(pace, 1.0)
-    if spec.bid_strategy == "bid_cap" and spec.bid_cap_minor:
-        return min(float(spec.bid_cap_minor), base_bid(c, reserve_minor) * pace)
-    return base_bid(c, reserve_minor) * pace
+    strategy = Strategy(spec.bid_strategy)
+    if strategy is Strategy.cost_per_result and c.goal_multiplier is not None:
+        reference = float(spec.cost_goal_minor or 0)
+    elif strategy is Strategy.roas and c.goal_multiplier is not None and spec.roas_goal:
+        reference = roas_value_per_result(c, reserve_minor) / spec.roas_goal
+    else:
+        strategy = Strategy.bid_cap if strategy is Strategy.bid_cap else Strategy.highest_volume
+        reference = base_bid(c, reserve_minor)
+    cost = 1.0 if c.goal_multiplier is None else c.goal_multiplier
+    cap = float(spec.bid_cap_minor) if spec.bid_cap_minor else None
+    return bid_per_result(strategy, reference, c.multiplier, cost, cap)
+
+
+def roas_value_per_result(c: LiveCampaign, reserve_minor: float) -> float:
+    """What a result of a ROAS campaign is worth: its results' so far, or,
+    before its first, what the base bid would pay at its ROAS goal."""
+    if c.results:
+        return c.value / c.results
+    return base_bid(c, reserve_minor) * float(c.campaign.roas_goal or 0)
 
 
 def place(

@@ -22,11 +22,12 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from unifeed.ads import pacing_state
+from unifeed.ads.bidder import Bidder, BidderSettings, Observation, Strategy
 from unifeed.ads.calibration import Calibrator
 from unifeed.ads.campaign_state import CampaignState, load_totals
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.config import DeliveryConfig
-from unifeed.ads.pacing import GoalHolder, Pacer
+from unifeed.ads.pacing import Pacer
 from unifeed.ads.prediction import Predictor
 from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.ads.snapshot import AdSnapshot
@@ -42,7 +43,41 @@ log = logging.getLogger(__name__)
 
 
 def _controllers(st: CampaignState) -> pacing_state.Controllers:
-    return st.campaign.id, st.pacer, st.goal
+    return st.campaign.id, st.pacer, st.bidder
+
+
+# The bidders' clock: hours since a fixed origin (naive UTC, as the store keeps times).
+EPOCH = datetime(2000, 1, 1)
+
+
+# Where a new goal campaign's cost dual starts: its floor (docstring of `_bidder`).
+START_COST = BidderSettings().cost_bounds[0]
+
+
+def _hours(t: datetime) -> float:
+    return (as_utc(t) - EPOCH).total_seconds() / 3600.0
+
+
+def _observation(st: CampaignState, now: datetime, paced: float) -> Observation:
+    """Where a goal campaign stands for its bidder. The budget counts the
+    spend its pacer follows (with what is served but not yet reported); the
+    goal counts billed spend against the p(result) of those same impressions
+    and the results credited so far; ROAS values each at the value per result
+    so far (none before the first: until then only spend is evidence)."""
+    per_result = 1.0
+    if st.campaign.bid_strategy == "roas":
+        per_result = st.value / st.results if st.results else 0.0
+    return Observation(
+        hours=_hours(now),
+        spent=paced,
+        expected=st.expected,
+        realised=float(st.results),
+        due=st.pacer.target(now),
+        budget=float(st.pacer.budget_minor),
+        end_hours=_hours(st.pacer.end),
+        cost_spent=float(st.spent_minor),
+        value_per_result=per_result,
+    )
 
 
 class AdLearner:
@@ -157,8 +192,8 @@ class AdLearner:
                 continue
             st = self._states.get(c.id)
             if st is None or now >= st.pacer.end:  # new, or a daily budget's new day
-                goal = self._goal(c)
-                st = CampaignState(c, rows, self._pacer(c, now, goal), goal)
+                bidder = self._bidder(c)
+                st = CampaignState(c, rows, self._pacer(c, now, bidder), bidder)
                 fresh.append(st)
             st.campaign, st.creative_rows = c, rows
             st.pacer.curve = self.traffic
@@ -175,13 +210,10 @@ class AdLearner:
             step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
             if step:
                 paced = st.pacing_spent_minor + st.unreported_minor
-                st.pacer.update(now, paced)
-                if st.goal is not None:
-                    st.goal.update(
-                        st.spent_minor,
-                        st.value if st.campaign.roas_goal else st.results,
-                        behind=paced < st.pacer.target(now),
-                    )
+                if st.bidder is None:
+                    st.pacer.update(now, paced)
+                else:
+                    st.bidder.step(_observation(st, now, paced))
                 st.last_update = now
                 stepped.append(st)
             due.append(st.last_update + self.config.pacing_interval)
@@ -198,7 +230,7 @@ class AdLearner:
             self.clock.run_beside("ads-fit", lambda: self._fit_click_levels(states, version))
         self.predict.apply_levels(states)
 
-    def _pacer(self, c: Campaign, now: datetime, goal: GoalHolder | None) -> Pacer:
+    def _pacer(self, c: Campaign, now: datetime, bidder: Bidder | None) -> Pacer:
         # Every viewer is worth the same to a reach campaign, and to any
         # campaign of a baseline audience: those pace by throttling.
         flat = c.objective.is_reach or not self.config.audience.per_viewer
@@ -206,16 +238,15 @@ class AdLearner:
         if c.budget_kind == "daily":
             start = midnight(now)
             end = start + timedelta(days=1)
-        # A goal campaign's bid starts low through its goal multiplier, and
-        # its pacer only ever lowers it (`bid`): a pacer starting low as well
-        # would have it bid a quarter of its goal until both had climbed.
+        # A goal campaign's bid starts low through its cost dual, and its
+        # budget dual only ever lowers it: it starts at 1.
         return Pacer(
             c.budget_minor,
             start,
             end,
             throttle=flat,
             start_rate=self.config.start_rate,
-            start_multiplier=1.0 if goal is not None else Pacer.start_multiplier,
+            start_multiplier=1.0 if bidder is not None else Pacer.start_multiplier,
             curve=self.traffic,
         )
 
@@ -237,11 +268,17 @@ class AdLearner:
             st.unreported_minor = pending.get(cid, 0.0)
 
     @staticmethod
-    def _goal(c: Campaign) -> GoalHolder | None:
+    def _bidder(c: Campaign) -> Bidder | None:
+        # A new campaign's p(result) is its peers' or its objective's prior,
+        # not yet its own: it starts at half the truthful bid (a prior that is
+        # too high would pay over the goal for results that cannot be taken
+        # back) and climbs as its expected results show where it stands.
         if c.bid_strategy == "cost_per_result" and c.cost_goal_minor:
-            return GoalHolder(float(c.cost_goal_minor))
+            return Bidder(
+                Strategy.cost_per_result, float(c.cost_goal_minor), cost_multiplier=START_COST
+            )
         if c.bid_strategy == "roas" and c.roas_goal:
-            return GoalHolder(1.0 / c.roas_goal)
+            return Bidder(Strategy.roas, 1.0 / c.roas_goal, cost_multiplier=START_COST)
         return None
 
     # ------------------------------------------------------------- refits

@@ -6,15 +6,14 @@ target curve asked of the last interval (the curve follows the app's traffic,
 falls: spend is seen late, and an overshoot cannot be taken back. A campaign
 every viewer is worth the same to cannot pace by its bid, which clears the
 market for everyone or no one: it throttles, entering a share of the
-auctions. A cost-per-result or ROAS goal has its own multiplier, moved by
-the log of goal over realised cost, weighted by new spend. Both start low and
-climb. docs/ads.md explains each rule; docs/benchmarks.md (section "ads
-design history") has the runs that chose them.
+auctions. A cost-per-result or ROAS goal is held by `unifeed.ads.bidder`,
+whose budget dual replaces this multiplier for such a campaign; the pacer
+still gives it its target curve. docs/ads.md explains each rule;
+docs/benchmarks.md (section "ads design history") has the runs that chose them.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -95,52 +94,5 @@ class Pacer:
             wanted = self.rate * step
             self.rate = clamp(wanted, self.min_rate, 1.0)
             step = max(wanted / self.rate, 1.0)  # what the share could not take
-        self.multiplier = clamp(self.multiplier * step, *self.bounds)
-        return self.multiplier
-
-
-@dataclass
-class GoalHolder:
-    """Keeps the realised cost per result near a goal (ROAS: cost per unit of value)."""
-
-    goal: float  # minor units per result; for ROAS, 1 / roas (spend per unit value)
-    gain: float = 0.5
-    bounds: tuple[float, float] = (0.05, 5.0)
-    # It starts at half the goal's bid: a first p(result) that is too high
-    # would pay over the goal for results that cannot be taken back.
-    multiplier: float = 0.5
-    # Results are rare and lumpy early on: the realised cost counts this many
-    # imaginary results bought at the goal, so a few unlucky impressions do
-    # not drive the bid down before any result could have come.
-    prior_results: float = 3.0
-    # A campaign neither spending nor over its goal (or over it on less
-    # evidence than its prior) may just have its p(result) underestimated:
-    # it climbs by this much per update until it wins and evidence takes over.
-    explore: float = 1.1
-    _spent: float = field(default=0.0, repr=False)
-
-    @property
-    def spent_seen(self) -> float:
-        """The spend at its last update: what later spend is new evidence against."""
-        return self._spent
-
-    def resume(self, multiplier: float, spent_seen: float) -> None:
-        """Carry on from a saved state (after a restart)."""
-        self.multiplier = clamp(multiplier, *self.bounds)
-        self._spent = spent_seen
-
-    def update(self, spent_minor: float, results: float, behind: bool = False) -> float:
-        """New multiplier from the spend and results so far.
-
-        `behind`: the campaign spends less than its budget's curve asks.
-        """
-        k = self.prior_results
-        realised = (spent_minor + k * self.goal) / (results + k)
-        evidence = min(1.0, max(spent_minor - self._spent, 0.0) / self.goal)
-        self._spent = max(self._spent, spent_minor)
-        step = math.exp(self.gain * evidence * math.log(self.goal / realised))
-        thin = realised <= self.goal or spent_minor < k * self.goal
-        if behind and evidence < 0.1 and thin:
-            step = max(step, self.explore)
         self.multiplier = clamp(self.multiplier * step, *self.bounds)
         return self.multiplier

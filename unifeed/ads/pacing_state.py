@@ -1,7 +1,8 @@
 """Pacing state in the store, so a restarted server carries on where it stood.
 
-The pacers and goal holders live in the serving process (see
-unifeed.ads.pacing); after each pacing step delivery saves where they stand,
+The pacers and goal bidders live in the learning process (see
+unifeed.ads.pacing and unifeed.ads.bidder); after each pacing step learning
+saves where they stand,
 and a process that meets a campaign for the first time resumes from the
 saved state when it belongs to the same period (the flight, or a daily
 budget's day). Without it every multiplier would start over at 1 and a
@@ -14,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from unifeed.ads.pacing import GoalHolder, Pacer
+from unifeed.ads.bidder import Bidder
+from unifeed.ads.pacing import Pacer
 from unifeed.ads.records.learning import LearningRecords, SavedPacing
 from unifeed.store import Store
 
-Controllers = tuple[int, Pacer, GoalHolder | None]  # (campaign id, its pacer, its goal)
+# (campaign id, its pacer, its goal's bidder). A goal campaign's `multiplier`
+# column holds its bidder's budget dual (pace), `goal_multiplier` its cost dual.
+Controllers = tuple[int, Pacer, Bidder | None]
 
 
 def save(store: Store, controllers: Iterable[Controllers], stepped_at: datetime) -> None:
@@ -29,13 +33,13 @@ def save(store: Store, controllers: Iterable[Controllers], stepped_at: datetime)
             SavedPacing(
                 campaign_id=cid,
                 period_start=pacer.start,
-                multiplier=pacer.multiplier,
+                multiplier=pacer.multiplier if bidder is None else bidder.pace,
                 rate=pacer.rate,
-                goal_multiplier=None if goal is None else goal.multiplier,
-                goal_spent_minor=None if goal is None else goal.spent_seen,
+                goal_multiplier=None if bidder is None else bidder.cost_multiplier,
+                goal_spent_minor=None if bidder is None else bidder.window_spent,
                 stepped_at=stepped_at,
             )
-            for cid, pacer, goal in controllers
+            for cid, pacer, bidder in controllers
         ]
     )
 
@@ -43,17 +47,18 @@ def save(store: Store, controllers: Iterable[Controllers], stepped_at: datetime)
 def restore(store: Store, controllers: Iterable[Controllers]) -> dict[int, datetime]:
     """Resume these controllers from their saved states of the same period;
     when each of those last stepped, by campaign id."""
-    wanted = {cid: (pacer, goal) for cid, pacer, goal in controllers}
+    wanted = {cid: (pacer, bidder) for cid, pacer, bidder in controllers}
     if not wanted:
         return {}
     saved = LearningRecords(store).load_pacing(list(wanted))
     resumed = {}
     for row in saved:
-        pacer, goal = wanted[row.campaign_id]
+        pacer, bidder = wanted[row.campaign_id]
         if _same(row.period_start, pacer.start):
-            pacer.resume(row.multiplier, row.rate)
-            if goal is not None and row.goal_multiplier is not None:
-                goal.resume(row.goal_multiplier, row.goal_spent_minor or 0.0)
+            if bidder is None:
+                pacer.resume(row.multiplier, row.rate)
+            else:  # its window of evidence starts over; the duals carry on
+                bidder.resume(row.multiplier, row.goal_multiplier)
             resumed[row.campaign_id] = row.stepped_at
     return resumed
 

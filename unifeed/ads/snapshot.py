@@ -23,9 +23,9 @@ class LiveCampaign:
     """One live campaign as the auction sees it: its controllers' output and its rates."""
 
     campaign: Campaign
-    multiplier: float  # the pacing multiplier on its bid
+    multiplier: float  # the pacing multiplier on its bid (a goal's: its budget dual)
     rate: float  # the share of auctions it enters (throttled pacing), else 1
-    goal_multiplier: float | None  # its cost or ROAS goal's multiplier, if it holds one
+    goal_multiplier: float | None  # its cost or ROAS goal's dual, if it holds one
     results: int
     value: float
     click_rate: float  # clicks per billed impression, shrunk
@@ -40,9 +40,9 @@ class LiveCampaign:
     def of(cls, st: CampaignState) -> LiveCampaign:
         return cls(
             st.campaign,
-            st.pacer.multiplier,
+            st.pacer.multiplier if st.bidder is None else st.bidder.pace,
             st.pacer.rate,
-            None if st.goal is None else st.goal.multiplier,
+            None if st.bidder is None else st.bidder.cost_multiplier,
             st.results,
             st.value,
             st.click_rate,

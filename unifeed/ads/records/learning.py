@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from unifeed.store import Store, schema
 from unifeed.store.db import utcnow
@@ -26,6 +26,9 @@ class Totals(NamedTuple):
     clicks: dict[int, int]  # on its creatives, attributed or not
     impressions: dict[int, int]  # billed
     by_item: dict[tuple[int, int], tuple[int, int]]  # (campaign, item) -> (clicks, billed)
+    # The sum of p(result) the auction predicted for its billed impressions:
+    # the results it should have by now, known as soon as it is charged.
+    expected: dict[int, float]
 
 
 class ClickResult(NamedTuple):
@@ -56,6 +59,7 @@ class LearningRecords:
         """Spend on these spend rows, results and their value, clicks on the
         creatives and billed impressions of these campaigns, in one connection."""
         s, a, lg = schema.campaign_spend, schema.attributions, schema.ledger
+        fr, slot = schema.feed_requests, schema.ad_slots
         with self.store.engine.connect() as conn:
             spent = {
                 (cid, day): int(v)
@@ -83,6 +87,24 @@ class LearningRecords:
                 ).all()
                 if item is not None
             }
+            expected = {
+                cid: float(v)
+                for cid, v in conn.execute(
+                    select(lg.c.campaign_id, func.sum(slot.c.p_result))
+                    .select_from(
+                        lg.join(fr, fr.c.request_id == lg.c.request_id).join(
+                            slot,
+                            and_(
+                                slot.c.feed_request_id == fr.c.id,
+                                slot.c.item_id == lg.c.item_id,
+                                slot.c.campaign_id == lg.c.campaign_id,
+                            ),
+                        )
+                    )
+                    .where(lg.c.campaign_id.in_(campaign_ids), lg.c.kind == "impression")
+                    .group_by(lg.c.campaign_id)
+                ).all()
+            }
         clicks: dict[int, int] = {}
         impressions: dict[int, int] = {}
         for (cid, _), n in clicks_of.items():
@@ -92,7 +114,7 @@ class LearningRecords:
         by_item = {
             key: (clicks_of.get(key, 0), shown_of.get(key, 0)) for key in {*clicks_of, *shown_of}
         }
-        return Totals(spent, results, clicks, impressions, by_item)
+        return Totals(spent, results, clicks, impressions, by_item, expected)
 
     def clicks(self, campaign_ids: list[int]) -> dict[int, int]:
         """Clicks on each campaign's creatives, attributed or not."""

@@ -1,0 +1,357 @@
+"""One bidder for every bid strategy: the budget and the cost goal as dual variables.
+
+A campaign maximises its results subject to two constraints: spend no more
+than the budget (along the day's traffic curve), and, for a cost-per-result or
+ROAS goal, pay no more per result than the goal on average. Lagrange
+multipliers on the two constraints give the bid per result
+
+    bid = reference × cost_multiplier × pace,     pace = 1 / (1 + λ_budget)
+
+- `pace` is the budget's dual (Balseiro & Gur's dual-gradient pacing): it
+  moves against the gap between the spend the traffic curve asked of the last
+  interval and what was spent, in log space with a bounded step. With a cost
+  goal it is projected onto λ ≥ 0 (pace ≤ 1): a budget can only lower a bid
+  the goal allows. Without one, the reference is a guess and pace goes both ways.
+- `cost_multiplier` is the cost goal's dual: it moves with the log of goal over
+  cost per result, where results are the EXPECTED results of what was won
+  (the sum of p(result), known at once) scaled by how many results those
+  expectations have turned into so far (shrunk towards 1). Realised results
+  alone arrive one per goal's worth of spend, so one unlucky hour would swing
+  the bid by half.
+- `reference` is where the goal puts the bid before feedback: the goal itself
+  (the truthful bid: in a second-price auction a bid of goal × p(result) never
+  pays more than the goal per expected result), or, when the bidder sees the
+  prices of the market (`PriceBook`), the threshold under which the
+  opportunities cost the goal per result on average, which is what the
+  linear programme of the day would bid.
+
+Nothing can freeze it: every step is bounded, the duals have bounds they come
+back from in a bounded number of steps, the evidence of a window decays (a
+drought forgets the burst before it), a campaign behind its curve and within
+its goal climbs a little each step, and a goal's bid never drops below a
+share of the truthful one. It is stdlib only: learning steps it, serving reads
+its two numbers from the snapshot, and `bench/auctionnet.py` runs it as is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Strategy(StrEnum):
+    highest_volume = "highest_volume"
+    cost_per_result = "cost_per_result"
+    roas = "roas"
+    bid_cap = "bid_cap"
+
+    @property
+    def has_goal(self) -> bool:
+        return self in (Strategy.cost_per_result, Strategy.roas)
+
+
+def clamp(x: float, lo: float, hi: float) -> float:
+    return min(max(x, lo), hi)
+
+
+def bid_per_result(
+    strategy: Strategy,
+    reference: float,
+    pace: float,
+    cost_multiplier: float = 1.0,
+    cap: float | None = None,
+) -> float:
+    """The bid per result serving places (minor units): pure, from the bidder's outputs.
+
+    `reference`: the goal's bid per result for a cost goal (or the price
+    book's threshold), the value per result over the ROAS goal for ROAS, the
+    base bid for highest volume and bid cap."""
+    b = reference * cost_multiplier * min(pace, 1.0) if strategy.has_goal else reference * pace
+    if strategy is Strategy.bid_cap and cap is not None:
+        b = min(b, cap)
+    return max(b, 0.0)
+
+
+@dataclass(frozen=True)
+class BidderSettings:
+    """The bidder's constants; docs/ads.md ("The bidder") says why each is what it is."""
+
+    # log pace moves by this × the interval's overspend (in intervals' worth
+    # of budget, within -1..max_overspend): small, so the bid level holds
+    # across the day and the budget goes where results are cheapest, as the
+    # day's linear programme would put it (Balseiro & Gur's step).
+    budget_step: float = 0.3
+    max_overspend: float = 2.0  # it falls faster than it climbs: an overshoot stays spent
+    catch_up: float = 0.1  # share of the gap to the curve asked back per interval
+    pace_bounds: tuple[float, float] = (0.02, 50.0)  # without a goal; with one, ≤ 1
+    cost_gain: float = 0.5  # cost multiplier moves by (goal / cost) ** gain
+    max_cost_step: float = math.log(1.5)  # |Δ log cost multiplier| per step
+    cost_bounds: tuple[float, float] = (0.7, 4.0)  # × the truthful bid's share
+    # Evidence of the cost window halves every this many hours: long enough
+    # for a few results' worth of expectations, short enough that a burst of
+    # bad luck is forgotten before the day is out.
+    half_life_hours: float = 2.0
+    # Imaginary results bought at the goal in the window: a few impressions
+    # cannot swing the bid, and a window without evidence reads as on goal.
+    prior_results: float = 3.0
+    # Imaginary results as expected in the calibration of p(result): a
+    # prediction is trusted until a fair number of results contradict it.
+    calibration_prior: float = 10.0
+    # Climb by this much (log) per hour while behind the curve and either
+    # within the goal or without evidence in the window: a bid that wins
+    # nothing learns nothing, so it must come up until it wins again.
+    explore_per_hour: float = 0.25
+    # Aim the expected cost per result this far under the goal: realised
+    # results are Poisson, and paying over the goal costs more than under it saves.
+    aim: float = 0.95
+    calibration_bounds: tuple[float, float] = (0.1, 10.0)
+    # An interval may spend up to this many times what the curve asks of it
+    # (catching up after a quiet hour), not a day's budget at once.
+    burst: float = 3.0
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Where a campaign stands (cumulative over its period) at one step."""
+
+    hours: float  # time of the step, hours since any fixed origin
+    spent: float  # spend so far, minor units
+    expected: float  # sum of p(result) of what it won
+    realised: float  # results so far
+    due: float  # spend its budget's curve asks by now
+    budget: float  # the period's budget (minor units)
+    end_hours: float  # when the period ends, on the same clock as `hours`
+    # Spend the goal is judged on, matching `expected` (billed impressions
+    # only; lifetime for a daily budget); None: `spent`.
+    cost_spent: float | None = None
+    # What a result is worth against the goal: 1 for a cost per result; for
+    # ROAS the value per result so far (the goal is then spend per unit value).
+    value_per_result: float = 1.0
+
+
+@dataclass
+class PriceBook:
+    """Recent opportunities by the bid per result they needed to win (price / p(result)).
+
+    Bins are on a log scale around `scale` (the goal): each holds decayed
+    sums of opportunities, their price and their p(result), so `threshold`
+    can say which bid would have bought results at a given average cost.
+    """
+
+    scale: float
+    bins: int = 64
+    span: float = 64.0  # bins cover scale / span .. scale × span
+    count: list[float] = field(default_factory=list)
+    cost: list[float] = field(default_factory=list)
+    results: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.count:
+            self.count = [0.0] * self.bins
+            self.cost = [0.0] * self.bins
+            self.results = [0.0] * self.bins
+
+    def index(self, needed: float) -> int:
+        if needed <= 0:
+            return 0
+        x = (math.log(needed / self.scale) + math.log(self.span)) / (2 * math.log(self.span))
+        return int(clamp(x * self.bins, 0, self.bins - 1))
+
+    def edge(self, i: int) -> float:
+        """The bid per result that wins every opportunity of bins 0..i."""
+        return self.scale * self.span ** (2 * (i + 1) / self.bins - 1)
+
+    def add(self, price: float, p: float) -> None:
+        if p <= 0:
+            return
+        i = self.index(price / p)
+        self.count[i] += 1.0
+        self.cost[i] += price
+        self.results[i] += p
+
+    def add_binned(self, count: list[float], cost: list[float], results: list[float]) -> None:
+        """Add sums already binned with `index` (a caller with many opportunities)."""
+        for i in range(self.bins):
+            self.count[i] += count[i]
+            self.cost[i] += cost[i]
+            self.results[i] += results[i]
+
+    def decay(self, factor: float) -> None:
+        for xs in (self.count, self.cost, self.results):
+            for i in range(self.bins):
+                xs[i] *= factor
+
+    @property
+    def weight(self) -> float:
+        return sum(self.results)
+
+    def spend_rate(self, bid: float) -> float:
+        """Spend per opportunity at this bid per result, at recent prices."""
+        n = sum(self.count)
+        if n <= 0:
+            return 0.0
+        top = self.index(bid)
+        return sum(self.cost[: top + 1]) / n
+
+    def highest_within(self, bid: float, opportunities: float, limit: float) -> float:
+        """The bid (at most `bid`) whose spend over this many opportunities
+        stays within `limit`, at recent prices (a bin edge, or `bid` itself)."""
+        if self.spend_rate(bid) * opportunities <= limit:
+            return bid
+        best = 0.0
+        for i in range(self.index(bid)):
+            if self.spend_rate(self.edge(i)) * opportunities > limit:
+                break
+            best = self.edge(i)
+        return best
+
+    def threshold(self, cost_per_result: float) -> float:
+        """The highest bid per result whose wins would have cost at most this
+        per expected result on average (the day's linear programme, in one number)."""
+        c = r = 0.0
+        best = self.edge(0)
+        for i in range(self.bins):
+            c, r = c + self.cost[i], r + self.results[i]
+            if r > 0 and c > cost_per_result * r:
+                break
+            best = self.edge(i)
+        return best
+
+
+@dataclass
+class Bidder:
+    """A campaign's duals, stepped by learning; serving reads `pace` and `cost_multiplier`."""
+
+    strategy: Strategy
+    goal: float | None = None  # minor units per result (ROAS: spend per unit of value)
+    settings: BidderSettings = field(default_factory=BidderSettings)
+    pace: float = 1.0  # 1 / (1 + λ_budget)
+    cost_multiplier: float = 1.0  # the cost goal's dual, × the truthful bid
+    book: PriceBook | None = None  # the market's prices, where the bidder sees them
+    # The window (decayed) and the day's totals behind the cost dual.
+    window_spent: float = 0.0
+    window_expected: float = 0.0
+    _last: Observation | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.strategy.has_goal and not self.goal:
+            raise ValueError("a cost or ROAS goal needs a positive goal")
+        self.pace = clamp(self.pace, *self._pace_bounds)
+
+    @property
+    def _pace_bounds(self) -> tuple[float, float]:
+        lo, hi = self.settings.pace_bounds
+        return (lo, 1.0) if self.strategy.has_goal else (lo, hi)
+
+    def resume(self, pace: float, cost_multiplier: float | None) -> None:
+        """Carry on from a saved state; the next step only records where it stands."""
+        self.pace = clamp(pace, *self._pace_bounds)
+        if cost_multiplier is not None:
+            self.cost_multiplier = clamp(cost_multiplier, *self.settings.cost_bounds)
+        self._last = None
+
+    def calibration(self, obs: Observation) -> float:
+        """Results per expected result so far, shrunk towards 1."""
+        k = self.settings.calibration_prior
+        return clamp((obs.realised + k) / (obs.expected + k), *self.settings.calibration_bounds)
+
+    def reference(self, value: float | None = None) -> float:
+        """Bid per result before the duals: the goal, or the price book's threshold."""
+        if not self.strategy.has_goal:
+            return float(value or 0.0)
+        goal = float(self.goal or 0.0) if value is None else value
+        if self.book is not None and self.book.weight >= self.settings.prior_results:
+            # Where everything recent was cheap the threshold runs off the
+            # book; past twice the goal, only the cost dual's evidence leads.
+            return min(self.book.threshold(goal * self.settings.aim), 2.0 * goal)
+        return goal
+
+    def bid(
+        self,
+        value: float | None = None,
+        cap: float | None = None,
+        opportunities: float | None = None,
+        asked: float | None = None,
+    ) -> float:
+        """Bid per result now. `value`: the base bid (no goal), or the value per
+        result over the ROAS goal (ROAS); a cost goal's is its goal.
+
+        With the price book, the number of `opportunities` the next interval
+        brings and the spend its curve `asked` of it, the bid is held to what
+        would spend at most `burst` × that at recent prices: the duals learn
+        only after an interval, and one interval of a busy hour can spend
+        a day's budget."""
+        b = bid_per_result(
+            self.strategy, self.reference(value), self.pace, self.cost_multiplier, cap
+        )
+        book = self.book
+        if book is None or opportunities is None or asked is None or book.weight <= 0:
+            return b
+        limit = self.settings.burst * asked + 1.0
+        return book.highest_within(b, opportunities, limit)
+
+    def step(self, obs: Observation) -> None:
+        """Move the duals on what happened since the last step (the first only records)."""
+        last, self._last = self._last, obs
+        if last is None or obs.hours <= last.hours:
+            return
+        s = self.settings
+        got = max(obs.spent - last.spent, 0.0)
+        asked = max(obs.due - last.due + s.catch_up * (last.due - last.spent), 0.0)
+        # Budget dual: a bounded step against the interval's overspend,
+        # measured in intervals' worth of what the rest of the budget allows
+        # per interval, so a quiet night hour's tiny ask does not swing it.
+        left = max(obs.end_hours - last.hours, obs.hours - last.hours)
+        per_interval = max(obs.budget - last.spent, 0.0) * (obs.hours - last.hours) / left
+        norm = max(asked, per_interval) + 1.0
+        g_budget = clamp((got - asked) / norm, -1.0, s.max_overspend)
+        self.pace = clamp(self.pace * math.exp(-s.budget_step * g_budget), *self._pace_bounds)
+        if not self.strategy.has_goal:
+            return
+        # In money per result: a ROAS goal (spend per unit value) times the
+        # value per result so far is a cost-per-result goal.
+        goal = float(self.goal or 0.0) * obs.value_per_result
+        kappa = self.calibration(obs)
+        decay = 0.5 ** ((obs.hours - last.hours) / s.half_life_hours)
+        cost_now = obs.spent if obs.cost_spent is None else obs.cost_spent
+        cost_then = last.spent if last.cost_spent is None else last.cost_spent
+        self.window_spent = decay * self.window_spent + max(cost_now - cost_then, 0.0)
+        self.window_expected = decay * self.window_expected + max(obs.expected - last.expected, 0)
+        if self.book is not None:
+            self.book.decay(decay)
+        k = s.prior_results
+        behind = obs.spent < obs.due
+        if goal <= 0:  # ROAS before its first result: no value to weigh spend against
+            move = 0.0
+            thin = True
+            g = 0.0
+        else:
+            # The day's slack (money under the goal so far; negative: over it)
+            # is made up over the spend still planned, not at once: an early
+            # overshoot barely moves a day that has most of its budget ahead.
+            target = goal * s.aim
+            slack = target * kappa * obs.expected - cost_now
+            planned = max(obs.budget - obs.spent, target)
+            aim = target * clamp(1.0 + slack / planned, 0.5, 1.5)
+            # The window's cost per calibrated expected result against that aim.
+            window = (self.window_spent + k * aim) / (kappa * self.window_expected + k)
+            g = math.log(aim / window)
+            move = clamp(s.cost_gain * g, -s.max_cost_step, s.max_cost_step)
+            # Spend is evidence too: paying k goals' worth for nothing is not "no news".
+            thin = kappa * self.window_expected + self.window_spent / aim < k
+        # Exploring brings the bid back up to its reference (the truthful
+        # or the price book's bid), never past it: beyond it only evidence leads.
+        if behind and (g >= 0 or thin) and self.cost_multiplier < 1.0:
+            up = min(s.explore_per_hour * (obs.hours - last.hours), -math.log(self.cost_multiplier))
+            move = max(move, up)
+        # While the budget binds (pace < 1) the goal does not: results under
+        # the goal then say nothing about bidding higher, and a cost dual that
+        # kept climbing would be wound up, to be paid for at once when the
+        # budget lets go (conditional integration).
+        if self.pace < 1.0:
+            move = min(move, 0.0)
+        lo, hi = s.cost_bounds
+        # The floor follows the calibration: a bid of goal × p(result), with
+        # p(result) corrected, never pays over the goal per result.
+        self.cost_multiplier = clamp(self.cost_multiplier * math.exp(move), lo * kappa, hi)
