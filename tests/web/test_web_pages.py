@@ -241,3 +241,30 @@ def test_odd_requests_get_a_page_never_a_5xx(
     assert r.headers["content-type"].startswith("text/html")
     # The API keeps its JSON errors.
     assert web.get("/v1/campaigns/zz").headers["content-type"] == "application/json"
+
+
+def test_the_campaign_page_shows_each_ads_review_and_its_steps(
+    web: TestClient, keys: dict[str, str]
+) -> None:
+    v = Visitor(web).sign_in(keys["acme"])
+    cid = launched(v)
+    bad = "Fresh pasta GUARANTEED to cure your cold"
+    assert (
+        v.post(f"/app/campaigns/{cid}/creatives", {"text": [AD_TEXTS[0], bad]}).status_code == 303
+    )
+    good_id, bad_id = (
+        x["id"] for x in web.get(f"/v1/campaigns/{cid}/creatives").json()["creatives"]
+    )
+    page = v.get(f"/app/campaigns/{cid}").text
+    assert "health claim:" in page and "guaranteed results:" in page  # review's reasons
+    assert f"/creatives/{bad_id}/approve" not in page  # no button for what cannot serve
+    assert f"/creatives/{good_id}/pause" in page
+    r = v.post(f"/app/campaigns/{cid}/creatives/{bad_id}/approve")
+    assert r.status_code == 409 and "is rejected: only a creative that is draft" in r.text
+    assert v.post(f"/app/campaigns/{cid}/creatives/{good_id}/pause").status_code == 303
+    assert web.get(f"/v1/campaigns/{cid}/creatives/{good_id}").json()["status"] == "paused"
+    assert f"/creatives/{good_id}/approve" in v.get(f"/app/campaigns/{cid}").text
+    assert v.post(f"/app/campaigns/{cid}/creatives/{good_id}/approve").status_code == 303
+    assert web.get(f"/v1/campaigns/{cid}").json()["creatives"] == 1
+    assert v.post(f"/app/campaigns/{cid}/creatives/99999/approve").status_code == 404
+    assert v.post(f"/app/campaigns/{cid}/creatives/x1/approve").status_code == 404

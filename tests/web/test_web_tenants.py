@@ -68,7 +68,11 @@ def test_every_route_is_404_across_tenants_and_asks_strangers_to_sign_in(two_ten
     assert ("GET", "/app/operator/users/{user_id}") in routes
 
     def url(path: str) -> str:
-        return path.replace("{campaign_id}", cid).replace("{user_id}", "u0")
+        return (
+            path.replace("{campaign_id}", cid)
+            .replace("{user_id}", "u0")
+            .replace("{creative_id}", "1")
+        )
 
     def send(v: Visitor, method: str, path: str):
         if method == "GET":

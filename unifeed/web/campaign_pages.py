@@ -21,6 +21,8 @@ from starlette.concurrency import run_in_threadpool
 
 from unifeed.ads.audience_groups import AGE_BANDS, age_band
 from unifeed.ads.campaigns import Campaign
+from unifeed.ads.creatives import Status
+from unifeed.ads.records.creatives import CreativeRecords
 from unifeed.api import campaign_routes, creative_routes, creatives
 from unifeed.api.creative_schemas import CreativesCreate
 from unifeed.api.deps import Principal, Services
@@ -300,4 +302,48 @@ async def add_creatives(request: Request, campaign_id: str, visit: SignedInDep) 
         ]
         return await _campaign_page(request, visit, c.public_id, 422, problems, texts)
     await run_in_threadpool(creatives.add_typed, services, c, body)
+    return redirect(request, visit, f"/app/campaigns/{c.public_id}#creatives")
+
+
+# ------------------------------------------------------ a creative's steps
+@router.post("/{campaign_id}/creatives/{creative_id}/approve")
+async def approve_creative(
+    request: Request, campaign_id: str, creative_id: str, visit: SignedInDep
+) -> Response:
+    return await _creative_status(request, visit, campaign_id, creative_id, "approved")
+
+
+@router.post("/{campaign_id}/creatives/{creative_id}/reject")
+async def reject_creative(
+    request: Request, campaign_id: str, creative_id: str, visit: SignedInDep
+) -> Response:
+    return await _creative_status(request, visit, campaign_id, creative_id, "rejected")
+
+
+@router.post("/{campaign_id}/creatives/{creative_id}/pause")
+async def pause_creative(
+    request: Request, campaign_id: str, creative_id: str, visit: SignedInDep
+) -> Response:
+    return await _creative_status(request, visit, campaign_id, creative_id, "paused")
+
+
+async def _creative_status(
+    request: Request, visit: Visit, campaign_id: str, creative_id: str, status: Status
+) -> Response:
+    """The same step as the API's, from the campaign page's buttons; a step
+    the creative cannot take (approving one review rejected) comes back on
+    the page with the reason."""
+    assert visit.who is not None
+    await form_of(request, visit)
+    services = services_of(request)
+    c = await run_in_threadpool(visible, services, visit.who, campaign_id)
+    if not creative_id.isdigit() or len(creative_id) > 15:
+        raise not_found()
+    found = await run_in_threadpool(CreativeRecords(services.store).get, c.id, int(creative_id))
+    if found is None:
+        raise not_found()
+    try:
+        await run_in_threadpool(creatives.set_status, services, c, found, status)
+    except creatives.CreativeConflict as e:
+        return await _campaign_page(request, visit, c.public_id, 409, [str(e)])
     return redirect(request, visit, f"/app/campaigns/{c.public_id}#creatives")
