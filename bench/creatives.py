@@ -35,6 +35,7 @@ import pickle
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,6 +218,17 @@ def generation_figures(gens: Sequence[Generation], asked: int) -> dict[str, Any]
         "asked": asked,
         "s_per_approved": sum(secs) / approved if approved else None,
         "failed_briefs": sum(not g.approved for g in gens),
+        "outcomes": dict(Counter(a.outcome for a in attempts).most_common()),
+        "errors": dict(
+            Counter(
+                (a.error or "").split(",")[0] for a in attempts if a.outcome == "invalid"
+            ).most_common(4)
+        ),
+        "rules": dict(
+            Counter(
+                str(r.rule) for a in attempts if a.review for r in a.review.rejections
+            ).most_common(5)
+        ),
     }
 
 
@@ -625,6 +637,10 @@ def _gen_row(label: str, f: dict[str, Any]) -> str:
     )
 
 
+def _counts(c: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in c.items()) or "none"
+
+
 def _one_line(text: str) -> str:
     return text.replace("\n", " / ")
 
@@ -679,6 +695,15 @@ def render(
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         _gen_row("from the brief (generated arm)", s["generation"]),
         _gen_row("for a group (audience arm)", s["audience_generation"]),
+        "",
+        *[
+            f"How the attempts {label} ended: {_counts(f['outcomes'])}; invalid because "
+            f"{_counts(f['errors'])}; review's rejections by rule: {_counts(f['rules'])}."
+            for label, f in (
+                ("from the brief", s["generation"]),
+                ("for a group", s["audience_generation"]),
+            )
+        ],
         "",
         "Briefs with no approved variant (failed in the generated and audience arms: their "
         "campaign served nothing there and is left out of the ratios): "
