@@ -13,6 +13,7 @@ from bench.creatives import (
     brief_of,
     geomean,
     load_briefs,
+    pooled,
     ratios,
 )
 from unifeed.creative import review
@@ -61,6 +62,19 @@ def test_ratios_skip_failed_briefs_and_other_objectives() -> None:
     assert got == [1.2, 0.5]
     assert abs(geomean(got) - (0.6**0.5)) < 1e-12
     assert geomean([]) is None
+
+
+def test_the_pooled_ratio_keeps_campaigns_with_no_results() -> None:
+    def arm(results: int, spend: int) -> dict[str, Any]:
+        return {"results": results, "spend_minor": spend, "results_per_euro": None}
+
+    rows = [
+        {"objective": "traffic", "arms": {"advertiser": arm(10, 100), "generated": arm(0, 100)}},
+        {"objective": "sales", "arms": {"advertiser": arm(10, 100), "generated": arm(30, 100)}},
+        {"objective": "leads", "arms": {"advertiser": arm(5, 100)}},  # failed brief
+    ]
+    assert pooled(rows, "generated", "advertiser", ("traffic", "sales", "leads")) == 1.5
+    assert pooled(rows, "generated", "advertiser", ("leads",)) is None
 
 
 def test_every_product_has_a_brief_and_a_competent_text_that_passes_review() -> None:
