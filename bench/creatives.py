@@ -618,7 +618,15 @@ INTRO = (
     "units spent. Ratios are geometric means over the campaigns whose result follows a "
     "click (traffic, engagement, leads, app promotion, sales; awareness buys reach, which "
     "a creative does not change); a campaign whose brief got no approved variant is left "
-    "out of them."
+    "out of them. The geometric mean leaves out campaigns with no result in either arm; "
+    "the pooled ratio (results over spend, summed over the campaigns compared) keeps them."
+    "\n\n"
+    "A failed brief's campaign still runs, with the advertiser's text, in every arm, as the "
+    "rest of the market. The first run (seed 0, commit 872f2f1) dropped such campaigns "
+    "from the generated and audience arms instead, and its control caught the flaw: "
+    "generated / advertiser was 1.63x in the world that ignores text (1.20x in the one "
+    "that reads it), because the remaining campaigns met less competition for the same "
+    "slots, not because of their text."
 )
 
 
@@ -844,8 +852,16 @@ def main(argv: list[str] | None = None) -> int:
         log(f"model answers: {model.hits} cached, {model.misses} asked")
         return 0
     if args.merge:
-        results = [r for f in args.merge for r in pickle.loads(f.read_bytes())]
-        results.sort(key=lambda r: r["seed"])
+        by_seed: dict[int, dict[str, Any]] = {}
+        for f in args.merge:  # a seed's worlds may come from separate runs
+            for r in pickle.loads(f.read_bytes()):
+                if r["seed"] in by_seed:
+                    kept = by_seed[r["seed"]]
+                    kept["worlds"].update(r["worlds"])
+                    kept["seconds"] = max(kept["seconds"], r["seconds"])
+                else:
+                    by_seed[r["seed"]] = r
+        results = [by_seed[k] for k in sorted(by_seed)]
         opts.seeds = [r["seed"] for r in results]
         seconds = sum(r["seconds"] for r in results)
     else:
