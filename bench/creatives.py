@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import math
@@ -407,6 +408,103 @@ def run_seed(opts: Options, seed: int, model: CachedModel, log: Callable[[str], 
             rows.append(row)
         result["worlds"][w] = {"campaigns": rows, "audience_variants": audience_gens.get(w, [])}
     result["generation"] = {a.id: gens[a.id] for a in advertisers}
+    result["typed_rejections"] = {
+        world.topics[a.topic]: [str(r) for r in review(typed[a.id], briefs[a.id]).rejections]
+        for a in advertisers
+        if not review(typed[a.id], briefs[a.id]).approved
+    }
+    result["typed"] = {
+        a.id: ad_text(typed[a.id].headline, typed[a.id].primary_text) for a in advertisers
+    }
+    return result
+
+
+def from_stores(opts: Options, seed: int, model: CachedModel, log: Callable[[str], None]) -> dict:
+    """A seed's result read back from the stores its arms left under --out.
+
+    For a run stopped before it could save: an arm counts when its flight
+    finished, which the next arm's store (or the seed's saved result) shows;
+    the campaigns' figures are the report the API gives, computed from the
+    store at the same moment the flight asked for it. The generated variants
+    come back from the answer cache; what was written for groups is not kept
+    in the store, so a salvaged audience arm lists its groups from nothing.
+    """
+    from unifeed.ads.records.campaigns import CampaignRecords
+    from unifeed.ads.report import campaign_report
+    from unifeed.settings import Settings
+    from unifeed.sim.advertisers import build_advertisers
+    from unifeed.sim.flight import FlightConfig
+    from unifeed.sim.world import SimConfig, build_world
+    from unifeed.store import Store
+
+    cfg = FlightConfig(
+        sim=SimConfig(
+            seed=seed, n_users=opts.users, days=opts.warmup_days + opts.flight_days, diurnal=True
+        ),
+        warmup_days=opts.warmup_days,
+    )
+    world = build_world(cfg.sim)
+    advertisers = build_advertisers(world, cfg.cost_goals_minor, 1)
+    data = load_briefs()
+    briefs = {a.id: brief_of(world.topics[a.topic], a.objective, data) for a in advertisers}
+    typed = {
+        a.id: advertiser_creative(world.topics[a.topic], briefs[a.id], data) for a in advertisers
+    }
+    gens = {
+        a.id: generate(
+            model, briefs[a.id], variants=opts.variants, attempts=opts.attempts, seed=opts.gen_seed
+        )
+        for a in advertisers
+    }
+    failed = {a.id for a in advertisers if not gens[a.id].approved}
+    now = cfg.flight_end + dt.timedelta(hours=6)
+    result: dict[str, Any] = {"seed": seed, "worlds": {}, "seconds": 0.0}
+    result["topics"] = {a.id: world.topics[a.topic] for a in advertisers}
+    for w in opts.worlds:
+        base = opts.out / f"seed{seed}" / w
+        finished = [
+            arm for k, arm in enumerate(ARMS) if k + 1 < len(ARMS) and (base / ARMS[k + 1]).exists()
+        ]
+        log(f"seed {seed} {w}: finished arms {finished}")
+        reports: dict[str, dict[str, Any]] = {}
+        for arm in finished:
+            store = Store(
+                Settings(data_dir=base / arm, operator_key="x" * 16).resolved_database_url
+            )
+            try:
+                by_name = {c.name: c for c in CampaignRecords(store).list(None)}
+                reports[arm] = {
+                    a.id: campaign_report(
+                        store, by_name[a.campaign_name], now, audience_breakdown=False
+                    )
+                    for a in advertisers
+                }
+            finally:
+                store.close()
+        rows = []
+        for a in advertisers:
+            row: dict[str, Any] = {
+                "advertiser": a.id,
+                "objective": a.objective,
+                "strategy": a.bid_strategy["type"],
+                "topic": world.topics[a.topic],
+                "arms": {},
+            }
+            for arm in finished:
+                if arm != "advertiser" and a.id in failed:
+                    continue
+                r = reports[arm][a.id]
+                row["arms"][arm] = {
+                    "spend_minor": r["spend_minor"],
+                    "impressions": r["impressions"],
+                    "clicks": r["clicks"],
+                    "ctr": r["ctr"],
+                    "results": r["results"],
+                    "results_per_euro": results_per_euro(r),
+                }
+            rows.append(row)
+        result["worlds"][w] = {"campaigns": rows, "audience_variants": []}
+    result["generation"] = gens
     result["typed_rejections"] = {
         world.topics[a.topic]: [str(r) for r in review(typed[a.id], briefs[a.id]).rejections]
         for a in advertisers
@@ -822,6 +920,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--merge", type=Path, nargs="+", help="report on results kept by earlier --save runs"
     )
+    p.add_argument(
+        "--from-stores",
+        action="store_true",
+        help="report on the finished arms of stopped runs, read from their stores under --out",
+    )
     args = p.parse_args(argv)
     budget = args.budget_minor or int(8000 * args.users / 1200 * args.flight_days / 3)
     opts = Options(
@@ -851,7 +954,10 @@ def main(argv: list[str] | None = None) -> int:
             pregenerate(opts, seed, model, log)
         log(f"model answers: {model.hits} cached, {model.misses} asked")
         return 0
-    if args.merge:
+    if args.from_stores:
+        results = [from_stores(opts, seed, model, log) for seed in opts.seeds]
+        seconds = time.perf_counter() - start
+    elif args.merge:
         by_seed: dict[int, dict[str, Any]] = {}
         for f in args.merge:  # a seed's worlds may come from separate runs
             for r in pickle.loads(f.read_bytes()):
