@@ -132,12 +132,14 @@ def generate(
     seed: int = 0,
     temperature: float = 0.7,
     earlier: Sequence[Creative] = (),
+    audience: str = "",
 ) -> Generation:
     """Up to `variants` approved variants, one angle per slot, `attempts` tries per slot.
 
     `earlier` holds the campaign's existing variants, so a new one that copies
-    one of them is rejected as a near-duplicate. Seeded: the same model, brief
-    and seed give the same variants.
+    one of them is rejected as a near-duplicate; `audience` describes whom the
+    variants are for (`unifeed.creative.audience`). Seeded: the same model,
+    brief, audience and seed give the same variants.
     """
     if variants < 1 or attempts < 1 or not angles:
         raise ValueError("variants and attempts must be at least 1, with at least one angle")
@@ -146,7 +148,7 @@ def generate(
     kept = list(earlier)
     for slot in range(variants):
         angle = angles[slot % len(angles)]
-        prompt = messages(brief, angle)
+        prompt = messages(brief, angle, audience)
         for k in range(attempts):
             s = seed * 1_000_003 + slot * 101 + k
             attempt = _attempt(model, prompt, answer, brief, kept, slot, angle, s, temperature)

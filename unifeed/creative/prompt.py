@@ -63,11 +63,13 @@ def _system(brief: Brief) -> str:
     )
 
 
-def messages(brief: Brief, angle: Angle) -> list[Message]:
+def messages(brief: Brief, angle: Angle, audience: str = "") -> list[Message]:
     """The brief goes in the system message and the angle alone in the last one.
 
     Every variant of a campaign then shares all but the last message, which the
     embedded back-end evaluates once and keeps (unifeed/llm/embedded.py).
+    `audience` names who the variant is for (`unifeed.creative.audience`); it
+    goes in the last message too, so the shared prefix stays the same.
     """
     brief_text = (
         f"Product: {brief.product_name} ({brief.product})\n"
@@ -77,5 +79,11 @@ def messages(brief: Brief, angle: Angle) -> list[Message]:
     )
     return [
         Message("system", f"{_system(brief)}\n\n{brief_text}"),
-        Message("user", f"Write the ad. Angle: {ANGLE_HINTS[angle]}."),
+        Message("user", f"Write the ad. Angle: {ANGLE_HINTS[angle]}.{_for(audience)}"),
     ]
+
+
+def _for(audience: str) -> str:
+    if not audience.strip():
+        return ""
+    return f" Write it for {audience.strip()}, in words they use."

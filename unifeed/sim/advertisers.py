@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from unifeed.sim.adtext import AdTextResponse
 from unifeed.sim.response import ResponseModel
 from unifeed.sim.world import GENERIC, TILTS, TOPICS, World
 
@@ -198,6 +199,7 @@ class AdResponses:
         response: ResponseModel,
         conversions: ConversionModel | None = None,
         wearout: float = WEAROUT,
+        text: AdTextResponse | None = None,
     ) -> None:
         if not 0.0 < wearout <= 1.0:
             raise ValueError(f"wearout must be in (0, 1], got {wearout}")
@@ -205,6 +207,8 @@ class AdResponses:
         self.response = response
         self.conversions = conversions or ConversionModel()
         self.wearout = wearout
+        # None: people ignore the ad's text (the ads benchmark's world).
+        self.text = text
 
     def affinity(self, user: int, adv: Advertiser) -> float:
         theta = self.world.interests[user]
@@ -217,20 +221,27 @@ class AdResponses:
         creative: str,
         nth: int,
         exposures: int = 0,
+        text: str | None = None,
     ) -> tuple[list[str], tuple[str, float, float] | None]:
         """(on-platform actions, (conversion action, delay in seconds, value) or None).
 
         `creative`: the advertiser's own name for the creative, the same in
         every arm; `nth`: earlier views of this creative by this user;
         `exposures`: earlier views of any of the advertiser's creatives (the
-        wear-out). Decided by uniforms hashed from (seed, user, creative,
-        nth), so the same person seeing the same ad for the same time reacts
-        alike in every arm of a benchmark.
+        wear-out); `text`: the creative's text, which moves p(click) when the
+        world reads ad texts (`unifeed.sim.adtext`). Decided by uniforms
+        hashed from (seed, user, creative, nth), so the same person seeing
+        the same ad for the same time reacts alike in every arm of a benchmark.
         """
         u = _uniforms(self.world.config.seed, self.world.user_ids[user], creative, nth)
         aff = np.array([self.affinity(user, adv)])
         p = self.response.probabilities_of(aff, np.zeros(1), np.zeros(1))
-        if u[0] >= p["click"][0] * self.wearout**exposures:
+        p_click = float(p["click"][0])
+        if self.text is not None and text is not None:
+            brand = PRODUCTS[self.world.topics[adv.topic]][0]
+            logit = np.log(p_click / (1.0 - p_click)) + self.text.offset(user, text, brand)
+            p_click = float(1.0 / (1.0 + np.exp(-logit)))
+        if u[0] >= p_click * self.wearout**exposures:
             return (["hide"] if u[3] < p["hide"][0] else []), None
         acts = ["click"]
         if u[1] < p["like"][0]:

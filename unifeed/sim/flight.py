@@ -28,7 +28,7 @@ import heapq
 import logging
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 import numpy as np
 
+from unifeed.sim.adtext import AdTextResponse
 from unifeed.sim.advertisers import (
     CURRENCY,
     AdResponses,
@@ -87,6 +88,10 @@ class FlightConfig:
     flush_minutes: int = 10  # how often the app sends its queued events
     creatives: int = 3
     encoder: Literal["minilm", "hashing"] = "minilm"
+    # How people treat an ad's text: "ignored" (the ads benchmark), "read"
+    # (`unifeed.sim.adtext`) or "blind" (the same rules, switched off: the
+    # creatives benchmark's control world).
+    ad_text: Literal["ignored", "read", "blind"] = "ignored"
 
     def __post_init__(self) -> None:
         if not 1 <= self.warmup_days < self.sim.days:
@@ -122,6 +127,7 @@ class ArmOutcome:
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+DayHook = Callable[["_Flight", int], None]  # (the arm's flight, the day just ended)
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -174,9 +180,11 @@ def run_arm(
     warm_dir: Path,
     data_dir: Path,
     progress: Progress = _quiet,
+    after_day: DayHook | None = None,
 ) -> ArmOutcome:
     """The flight for one arm (named `arm`, delivering to `audience`), on a
-    copy of the warmed-up store."""
+    copy of the warmed-up store. `after_day(flight, day)` runs after each
+    day's retrain (an arm that adds creatives mid-flight, say)."""
     from unifeed.ads.config import DeliveryConfig
     from unifeed.api.server import running_server
 
@@ -196,6 +204,7 @@ def run_arm(
     )
     with running_server(settings, clock=clock, delivery=delivery) as url, _client(url) as client:
         flight = _Flight(cfg, world, advertisers, client, clock)
+        flight.data_dir = data_dir
         flight.sign_up(url)
         days = range(cfg.warmup_days, world.config.days)
         schedule = [flight.sessions(day) for day in days]
@@ -206,6 +215,8 @@ def run_arm(
                 day, schedule[k], lambda done, _, b=before: progress(arm, b + done, total)
             )
             _retrain(settings, client, world.config, day)
+            if after_day is not None:
+                after_day(flight, day)
         clock.move_to(cfg.flight_end + dt.timedelta(hours=6))
         flight.flush(clock.now())
         reports = {
@@ -240,9 +251,15 @@ class _Flight:
         clock: SimClock,
     ) -> None:
         self.cfg, self.world, self.client, self.clock = cfg, world, client, clock
+        self.data_dir: Path | None = None  # the arm's store, for a hook to read
         self.advertisers = {a.id: a for a in advertisers}
         self.response = ResponseModel()
-        self.ads = AdResponses(world, self.response, ConversionModel())
+        text = (
+            None
+            if cfg.ad_text == "ignored"
+            else AdTextResponse(world, text_blind=cfg.ad_text == "blind")
+        )
+        self.ads = AdResponses(world, self.response, ConversionModel(), text=text)
         self.code = {item_id: i for i, item_id in enumerate(world.item_ids)}
         self.campaigns: dict[str, str] = {}
         self.advertiser_clients: dict[str, httpx.Client] = {}
@@ -251,6 +268,7 @@ class _Flight:
         # service's ids differ from run to run and arm to arm, and people
         # must react to the same creative alike in every arm.
         self.creative_key: dict[str, str] = {}
+        self.creative_text: dict[str, str] = {}  # creative item id -> its text
         self.views: dict[tuple[int, str], int] = {}  # (user, creative) -> views so far
         self.exposures: dict[tuple[int, str], int] = {}  # (user, advertiser) -> views so far
         self.seen: set[tuple[int, int]] = set()  # (user, item) organic items met
@@ -272,10 +290,21 @@ class _Flight:
             body = a.campaign_body(self.world, self.cfg.budget_minor, start, end)
             cid = _post(adv, "/v1/campaigns", body)["id"]
             self.campaigns[a.id] = cid
-            made = _post(adv, f"/v1/campaigns/{cid}/creatives", {"texts": list(a.texts)})
-            for k, item_id in enumerate(made["item_ids"]):
-                self.owner[item_id] = a
-                self.creative_key[item_id] = f"{a.id}:{k}"
+            self.add_creatives(a, a.texts)
+
+    def add_creatives(self, a: Advertiser, texts: Sequence[str], prefix: str = "") -> list[str]:
+        """Post ad texts to `a`'s campaign; each is named `{a.id}:{prefix}{k}` across arms.
+
+        No texts, no creatives: the campaign then serves nothing."""
+        if not texts:
+            return []
+        adv, cid = self.advertiser_clients[a.id], self.campaigns[a.id]
+        made = _post(adv, f"/v1/campaigns/{cid}/creatives", {"texts": list(texts)})
+        for k, (item_id, text) in enumerate(zip(made["item_ids"], texts, strict=True)):
+            self.owner[item_id] = a
+            self.creative_key[item_id] = f"{a.id}:{prefix}{k}"
+            self.creative_text[item_id] = text
+        return list(made["item_ids"])
 
     def sessions(self, day: int) -> list[tuple[dt.datetime, int, bool]]:
         """(time, user, first of the user's day) for every session of the day, in time order."""
@@ -343,7 +372,7 @@ class _Flight:
             seen_before = self.exposures.get((u, adv.id), 0)
             self.exposures[(u, adv.id)] = seen_before + 1
             acts, conversion = self.ads.respond(
-                u, adv, self.creative_key[item_id], nth, seen_before
+                u, adv, self.creative_key[item_id], nth, seen_before, self.creative_text[item_id]
             )
             self.push(seen_at, _ad_event(user_id, item_id, "impression", seen_at, rid))
             for a in acts:
