@@ -17,8 +17,10 @@ import pytest
 
 from unifeed.ads.campaign_spec import Brief as CampaignBrief
 from unifeed.ads.campaign_spec import CampaignSpec
+from unifeed.ads.creatives import NewCreative, NewVersion
 from unifeed.ads.objective import OBJECTIVES
 from unifeed.ads.records.campaigns import CampaignRecords
+from unifeed.ads.records.creatives import CreativeRecords
 from unifeed.creative import Brief, review
 from unifeed.creative.audience import (
     AudienceGroup,
@@ -164,7 +166,9 @@ def test_responders_are_the_clickers_with_their_latest_vector_and_history(store:
         view_window_days=1,
     )
     c = repo.create(adv, spec)
-    (ad,) = repo.add_creatives(c, [{"kind": "ad", "author": "a", "text": "Copperleaf skillet"}])
+    first = NewVersion(None, "Copperleaf skillet", "Learn more", None, (), None, None)
+    (variant,) = CreativeRecords(store).add(c, [NewCreative(first, "approved")])
+    ad = variant.current.item_id
     store.upsert_users([{"id": u} for u in ("ann", "bob", "cy")])
     store.upsert_items(
         [
