@@ -276,3 +276,12 @@ def test_docs_architecture_states_what_each_package_imports() -> None:
     for entry in ("unifeed", "unifeed.__main__"):  # the version; `python -m unifeed`
         real.pop(entry, None)
     assert documented == real
+
+
+def test_test_files_have_unique_basenames() -> None:
+    """tests/ has no __init__.py files, so pytest imports each test module by its
+    basename: two with the same name stop the whole run at collection."""
+    seen: dict[str, list[str]] = {}
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        seen.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert not {name: paths for name, paths in seen.items() if len(paths) > 1}
