@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import statistics
 import sys
 import time
@@ -227,11 +228,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-unguarded", action="store_true", help="skip the unguarded arm")
     ap.add_argument("--samples", type=Path, help="write every answer to this JSON file")
     ap.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
+    ap.add_argument("--part", help="K/N: only questions K, K+N, ... (run parts in parallel)")
+    ap.add_argument("--dump", type=Path, help="pickle the arms' answers here (with --part)")
+    ap.add_argument("--merge", type=Path, nargs="+", help="report on dumped parts instead")
+    ap.add_argument("--only-unguarded", action="store_true", help="run the unguarded arm only")
     args = ap.parse_args(argv)
     creators, questions = corpus.load()
     if args.limit:
         step = max(1, len(questions) // args.limit)
         questions = questions[::step][: args.limit]
+    if args.part:
+        k, n = (int(x) for x in args.part.split("/"))
+        questions = questions[k::n]
+    if args.merge:
+        return merge(args, creators)
     enc = MiniLMEncoder()
     arms = [Arm("quotes only (no model, baseline)", None)]
     if not args.no_embedded:
@@ -241,11 +251,39 @@ def main(argv: list[str] | None = None) -> int:
         key = os.environ.get("UNIFEED_LLM_API_KEY")
         arms.append(Arm(f"endpoint {name}", ChatAPIModel(base, name, key)))
     load_before = uptime()
+    if args.only_unguarded:
+        raw = run_unguarded(arms, questions, creators, enc)
+        with args.dump.open("wb") as f:
+            pickle.dump({"unguarded": raw, "load": load_before}, f)
+        return 0
     run(arms, questions, creators, enc)
+    if args.dump:
+        with args.dump.open("wb") as f:
+            pickle.dump({"arms": arms, "load": load_before}, f)
+        return 0
     report(arms, creators, args, len(questions), load_before, {})
     if not args.no_unguarded:
         raw = run_unguarded(arms, questions, creators, enc)
         report(arms, creators, args, len(questions), load_before, raw)
+    return 0
+
+
+def merge(args: argparse.Namespace, creators: dict) -> int:
+    """One report from parts run in parallel (`--part K/N --dump`), plus the unguarded arm's
+    dump if one of the files holds it."""
+    arms: dict[str, Arm] = {}
+    raw: dict[str, list[dict]] = {}
+    loads = []
+    for path in args.merge:
+        with path.open("rb") as f:
+            part = pickle.load(f)
+        loads.append(part["load"])
+        raw.update(part.get("unguarded", {}))
+        for arm in part.get("arms", []):
+            arms.setdefault(arm.label, Arm(arm.label, None)).answers.extend(arm.answers)
+    merged = list(arms.values())
+    n = len(merged[0].answers) if merged else 0
+    report(merged, creators, args, n, " / ".join(loads), raw)
     return 0
 
 
