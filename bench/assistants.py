@@ -259,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     run(arms, questions, creators, enc)
     if args.dump:
         with args.dump.open("wb") as f:
-            pickle.dump({"arms": arms, "load": load_before}, f)
+            kept = [Arm(arm.label, None, arm.answers) for arm in arms]  # no model to pickle
+            pickle.dump({"arms": kept, "load": load_before}, f)
         return 0
     report(arms, creators, args, len(questions), load_before, {})
     if not args.no_unguarded:
