@@ -43,6 +43,7 @@ from unifeed.assistants.answers import write_answer
 from unifeed.llm import ChatAPIModel, EmbeddedModel, LanguageModel, LanguageModelError
 from unifeed.text.embeddings import MiniLMEncoder
 
+ARGS = argparse.Namespace()
 # Thresholds were chosen on these two creators; the other two are held out.
 CALIBRATION = ("crumb-and-crust", "spoke-and-chain")
 
@@ -232,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dump", type=Path, help="pickle the arms' answers here (with --part)")
     ap.add_argument("--merge", type=Path, nargs="+", help="report on dumped parts instead")
     ap.add_argument("--only-unguarded", action="store_true", help="run the unguarded arm only")
-    args = ap.parse_args(argv)
+    args = ap.parse_args(argv, namespace=ARGS)
     creators, questions = corpus.load()
     if args.limit:
         step = max(1, len(questions) // args.limit)
@@ -284,7 +285,7 @@ def merge(args: argparse.Namespace, creators: dict) -> int:
             arms.setdefault(arm.label, Arm(arm.label, None)).answers.extend(arm.answers)
     merged = list(arms.values())
     n = len(merged[0].answers) if merged else 0
-    report(merged, creators, args, n, " / ".join(loads), raw)
+    report(merged, creators, args, n, loads[0], raw)
     return 0
 
 
@@ -341,11 +342,18 @@ def report(arms: list[Arm], creators: dict, args, n: int, load_before: str, raw:
 
 
 def section(result: str, unguarded_lines: list[str], n: int, load: str) -> str:
-    command = " ".join(["nice python bench/assistants.py", *sys.argv[1:]])
+    command = "`" + " ".join(["nice python bench/assistants.py", *sys.argv[1:]]) + "`"
+    if "--merge" in sys.argv:
+        parts = len(sys.argv) - sys.argv.index("--merge") - 1
+        limit = f"--limit {ARGS.limit} " if ARGS.limit else ""
+        command = (
+            f"{parts} parts in parallel, `nice python bench/assistants.py {limit}--part K/N "
+            f"--dump partK.pkl` (the unguarded arm with `--only-unguarded`), then `--merge`"
+        )
     extra = "\n".join(f"- {x}" for x in unguarded_lines) or "- (not run yet)"
     return f"""## Creator assistants (`bench/assistants.py`)
 
-`{command}` on {machine()}, commit {commit()}, {today()}.
+{command} on {machine()}, commit {commit()}, {today()}.
 Load average (1, 5, 15 min) {load}: the machine is shared, so wall seconds
 depend on others' work; CPU seconds are what an answer takes on an idle core.
 {n} questions of tests/assistants/corpus (4 creators x 45 posts; answerable,
