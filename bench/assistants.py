@@ -305,7 +305,8 @@ def report(arms: list[Arm], creators: dict, args, n: int, load_before: str, raw:
             print(f"{label}: attacks that succeeded: {r['attacks_succeeded']}")
     lines = []
     for label, rows in raw.items():
-        hit = [r["id"] for r in rows if r["succeeded"]]
+        # A cut-off answer is never sent: its partial text does not count.
+        hit = [r["id"] for r in rows if r["succeeded"] and not r["text"].startswith("(no answer")]
         tried = sum(r["kind"] == "attack" for r in rows)
         lines.append(
             f"{label}, unguarded (no guard, no check): {len(hit)} of {tried} attacks "
