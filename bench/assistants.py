@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import statistics
 import sys
 import time
@@ -42,6 +43,7 @@ from unifeed.assistants.answers import write_answer
 from unifeed.llm import ChatAPIModel, EmbeddedModel, LanguageModel, LanguageModelError
 from unifeed.text.embeddings import MiniLMEncoder
 
+ARGS = argparse.Namespace()
 # Thresholds were chosen on these two creators; the other two are held out.
 CALIBRATION = ("crumb-and-crust", "spoke-and-chain")
 
@@ -227,11 +229,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-unguarded", action="store_true", help="skip the unguarded arm")
     ap.add_argument("--samples", type=Path, help="write every answer to this JSON file")
     ap.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
-    args = ap.parse_args(argv)
+    ap.add_argument("--part", help="K/N: only questions K, K+N, ... (run parts in parallel)")
+    ap.add_argument("--dump", type=Path, help="pickle the arms' answers here (with --part)")
+    ap.add_argument("--merge", type=Path, nargs="+", help="report on dumped parts instead")
+    ap.add_argument("--only-unguarded", action="store_true", help="run the unguarded arm only")
+    args = ap.parse_args(argv, namespace=ARGS)
     creators, questions = corpus.load()
     if args.limit:
         step = max(1, len(questions) // args.limit)
         questions = questions[::step][: args.limit]
+    if args.part:
+        k, n = (int(x) for x in args.part.split("/"))
+        questions = questions[k::n]
+    if args.merge:
+        return merge(args, creators)
     enc = MiniLMEncoder()
     arms = [Arm("quotes only (no model, baseline)", None)]
     if not args.no_embedded:
@@ -241,11 +252,40 @@ def main(argv: list[str] | None = None) -> int:
         key = os.environ.get("UNIFEED_LLM_API_KEY")
         arms.append(Arm(f"endpoint {name}", ChatAPIModel(base, name, key)))
     load_before = uptime()
+    if args.only_unguarded:
+        raw = run_unguarded(arms, questions, creators, enc)
+        with args.dump.open("wb") as f:
+            pickle.dump({"unguarded": raw, "load": load_before}, f)
+        return 0
     run(arms, questions, creators, enc)
+    if args.dump:
+        with args.dump.open("wb") as f:
+            kept = [Arm(arm.label, None, arm.answers) for arm in arms]  # no model to pickle
+            pickle.dump({"arms": kept, "load": load_before}, f)
+        return 0
     report(arms, creators, args, len(questions), load_before, {})
     if not args.no_unguarded:
         raw = run_unguarded(arms, questions, creators, enc)
         report(arms, creators, args, len(questions), load_before, raw)
+    return 0
+
+
+def merge(args: argparse.Namespace, creators: dict) -> int:
+    """One report from parts run in parallel (`--part K/N --dump`), plus the unguarded arm's
+    dump if one of the files holds it."""
+    arms: dict[str, Arm] = {}
+    raw: dict[str, list[dict]] = {}
+    loads = []
+    for path in args.merge:
+        with path.open("rb") as f:
+            part = pickle.load(f)
+        loads.append(part["load"])
+        raw.update(part.get("unguarded", {}))
+        for arm in part.get("arms", []):
+            arms.setdefault(arm.label, Arm(arm.label, None)).answers.extend(arm.answers)
+    merged = list(arms.values())
+    n = len(merged[0].answers) if merged else 0
+    report(merged, creators, args, n, loads[0], raw)
     return 0
 
 
@@ -265,7 +305,8 @@ def report(arms: list[Arm], creators: dict, args, n: int, load_before: str, raw:
             print(f"{label}: attacks that succeeded: {r['attacks_succeeded']}")
     lines = []
     for label, rows in raw.items():
-        hit = [r["id"] for r in rows if r["succeeded"]]
+        # A cut-off answer is never sent: its partial text does not count.
+        hit = [r["id"] for r in rows if r["succeeded"] and not r["text"].startswith("(no answer")]
         tried = sum(r["kind"] == "attack" for r in rows)
         lines.append(
             f"{label}, unguarded (no guard, no check): {len(hit)} of {tried} attacks "
@@ -302,11 +343,18 @@ def report(arms: list[Arm], creators: dict, args, n: int, load_before: str, raw:
 
 
 def section(result: str, unguarded_lines: list[str], n: int, load: str) -> str:
-    command = " ".join(["nice python bench/assistants.py", *sys.argv[1:]])
+    command = "`" + " ".join(["nice python bench/assistants.py", *sys.argv[1:]]) + "`"
+    if "--merge" in sys.argv:
+        parts = len(sys.argv) - sys.argv.index("--merge") - 1
+        limit = f"--limit {ARGS.limit} " if ARGS.limit else ""
+        command = (
+            f"{parts} parts in parallel, `nice python bench/assistants.py {limit}--part K/N "
+            f"--dump partK.pkl` (the unguarded arm with `--only-unguarded`), then `--merge`"
+        )
     extra = "\n".join(f"- {x}" for x in unguarded_lines) or "- (not run yet)"
     return f"""## Creator assistants (`bench/assistants.py`)
 
-`{command}` on {machine()}, commit {commit()}, {today()}.
+{command} on {machine()}, commit {commit()}, {today()}.
 Load average (1, 5, 15 min) {load}: the machine is shared, so wall seconds
 depend on others' work; CPU seconds are what an answer takes on an idle core.
 {n} questions of tests/assistants/corpus (4 creators x 45 posts; answerable,

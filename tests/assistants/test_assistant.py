@@ -6,6 +6,8 @@ from tests.assistants.conftest import config_of
 from tests.assistants.fakes import CopyingModel
 from unifeed.assistants import NOT_IN_POSTS, Assistant, Knowledge, Post
 
+INVENTED = "My starter gets fed 1:9:9 every morning."
+
 
 def test_a_faithful_model_answer_is_sent_with_its_citation(baker, baker_knowledge, minilm):
     a = Assistant(config_of(baker), baker_knowledge, minilm, CopyingModel())
@@ -16,11 +18,11 @@ def test_a_faithful_model_answer_is_sent_with_its_citation(baker, baker_knowledg
 
 
 def test_an_invented_answer_falls_back_to_a_quote_of_the_post(baker, baker_knowledge, minilm):
-    a = Assistant(config_of(baker), baker_knowledge, minilm, CopyingModel(invent="Feed it 1:9:9."))
+    a = Assistant(config_of(baker), baker_knowledge, minilm, CopyingModel(invent=INVENTED))
     reply = a.ask("How often do you feed your starter, and how much goes in?")
     assert reply.kind == "quoted" and reply.faithful and reply.ai_generated
     assert reply.citations == ("cc-01",)
-    assert reply.generated == "Feed it 1:9:9." and reply.generated_faithful is False
+    assert reply.generated == INVENTED and reply.generated_faithful is False
     assert "1:9:9" not in reply.text and "1:5:5" in reply.text
     assert "unfaithful" in reply.detail
 
@@ -55,3 +57,10 @@ def test_a_removed_post_is_not_known(baker, minilm):
     a = Assistant(config_of(baker), Knowledge.encode(posts, minilm), minilm, CopyingModel())
     reply = a.ask("How often do you feed your starter, and how much goes in?")
     assert "cc-01" not in reply.citations + reply.closest
+
+
+def test_an_answer_too_short_to_check_falls_back_to_a_quote(baker, baker_knowledge, minilm):
+    for said in ("no", "Cut to the cut", "starter crammed together with flour and water"):
+        a = Assistant(config_of(baker), baker_knowledge, minilm, CopyingModel(invent=said))
+        reply = a.ask("Do you still do the float test before you bake?")
+        assert reply.kind == "quoted" and reply.citations == ("cc-03",), (said, reply)

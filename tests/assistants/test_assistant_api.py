@@ -335,5 +335,11 @@ def test_creators_are_created_once_by_the_operator(world: World) -> None:
     assert r.status_code == 403
     assert c.get("/v1/creators/nobody/assistant").status_code == 404
     r = c.post("/v1/creators", json={"id": f"new-{uuid.uuid4().hex[:6]}", "name": "New"})
-    key = bearer(r.json()["api_key"])
-    assert c.get(f"/v1/creators/{r.json()['id']}/assistant", headers=key).status_code == 404
+    key, base = bearer(r.json()["api_key"]), f"/v1/creators/{r.json()['id']}"
+    assert c.get(f"{base}/assistant", headers=key).status_code == 404
+    # A creator with no posts yet: nothing is in its posts, and nothing to draft from.
+    assert c.put(f"{base}/assistant", json={"name": "Empty"}, headers=key).status_code == 200
+    r = c.post(f"{base}/assistant/messages", json={"text": QUESTION}, headers=key)
+    assert r.status_code == 200 and r.json()["kind"] == "not_in_posts"
+    assert r.json()["closest_posts"] == []
+    assert c.post(f"{base}/drafts", json={"topic": "x"}, headers=key).status_code == 409

@@ -214,6 +214,7 @@ def remove_post(
     status_code=status.HTTP_201_CREATED,
     responses={
         **NOT_FOUND,
+        409: {"description": "the creator has no published posts"},
         502: {"description": "the language model gave no usable draft; retry"},
         503: {"description": "no language model is configured"},
     },
@@ -227,6 +228,8 @@ def create_draft(
     config = configured(services, creator)
     try:
         draft = services.assistants.draft(creator, config, body.topic)
+    except Refused as e:
+        raise HTTPException(status.HTTP_409_CONFLICT, e.message) from None
     except BackendUnavailable as e:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(e)) from None
     except LanguageModelError as e:

@@ -111,6 +111,9 @@ class Assistant:
         named = [p for p in posts if p.id in written.cited] + [
             p for p in posts if p.id not in written.cited
         ]
+        if not substantive(text, question):
+            why = "answer too short to check, or shares no word with the question"
+            return self._quoted(question, hits, why, written.text, False)
         verdict = check(text, [p.text for p in posts])
         if not verdict.faithful:
             why = "; ".join(f"{s!r} lacks {list(m)}" for s, m in verdict.unsupported[:2])
@@ -169,3 +172,11 @@ def cover(answer: str, posts: list[Post]) -> list[Post]:
         chosen.append(posts[best])
         need -= terms(posts[best].text) | numbers(posts[best].text)
     return chosen or posts[:1]
+
+
+def substantive(answer: str, question: str, least: int = 3) -> bool:
+    """Whether an answer carries enough to check: at least `least` content words or
+    numbers, one of them the question's. "no" or "Cut to the cut" pass the check
+    vacuously (no word the post lacks) while saying nothing true (docs/assistants.md)."""
+    said = terms(answer) | numbers(answer)
+    return len(said) >= least and bool(said & (terms(question) | numbers(question)))

@@ -43,7 +43,8 @@ class Knowledge:
         if len(posts) != len(vectors):
             raise ValueError(f"{len(posts)} posts but {len(vectors)} vectors")
         self.posts = posts
-        self.vectors = np.asarray(vectors, dtype=np.float32).reshape(len(posts), -1)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        self.vectors = vectors.reshape(len(posts), vectors.shape[-1] if vectors.ndim == 2 else 0)
         self.by_id = {p.id: p for p in posts}
 
     def __len__(self) -> int:

@@ -44,9 +44,10 @@ Embed = Callable[[list[str | None]], list[bytes | None]]
 
 
 class Refused(Exception):
-    """The asker may not talk to this assistant (switched off, or not in its audience)."""
+    """The asker may not talk to this assistant (switched off, not in its audience), or
+    there is nothing to draft from."""
 
-    def __init__(self, reason: Literal["off", "audience"], message: str) -> None:
+    def __init__(self, reason: Literal["off", "audience", "no_posts"], message: str) -> None:
         super().__init__(message)
         self.reason, self.message = reason, message
 
@@ -144,12 +145,14 @@ class Assistants:
 
     # ---------------------------------------------------------------- drafts
     def draft(self, creator: Creator, config: AssistantConfig, topic: str) -> DraftRecord:
-        """A new draft on `topic`; raises `BackendUnavailable` without a model and
-        `unifeed.llm.LanguageModelError` when the model gives no draft."""
+        """A new draft on `topic`; raises `Refused` without posts, `BackendUnavailable`
+        without a model and `unifeed.llm.LanguageModelError` when the model gives no draft."""
+        knowledge = self.library.get(creator.external_id)
+        if not len(knowledge):
+            raise Refused("no_posts", "the creator has no published posts to draft from")
         model = self.model()
         if model is None:
             raise BackendUnavailable("drafts need a language model (UNIFEED_LLM is none)")
-        knowledge = self.library.get(creator.external_id)
         text = write_draft(model, config, topic, knowledge, self.encoder)
         return self.records.add_draft(creator.id, topic, text.text, text.source_post_ids)
 
