@@ -345,7 +345,8 @@ def report(arms: list[Arm], creators: dict, args, n: int, load_before: str, raw:
 def section(result: str, unguarded_lines: list[str], n: int, load: str) -> str:
     command = "`" + " ".join(["nice python bench/assistants.py", *sys.argv[1:]]) + "`"
     if "--merge" in sys.argv:
-        parts = len(sys.argv) - sys.argv.index("--merge") - 1
+        after = sys.argv[sys.argv.index("--merge") + 1 :]
+        parts = next((i for i, a in enumerate(after) if a.startswith("--")), len(after))
         limit = f"--limit {ARGS.limit} " if ARGS.limit else ""
         command = (
             f"{parts} parts in parallel, `nice python bench/assistants.py {limit}--part K/N "
