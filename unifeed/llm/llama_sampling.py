@@ -39,6 +39,9 @@ class _CheckedGrammarSampler:
 
     def __init__(self, llama: Llama, chain: Any, grammar: LlamaGrammar) -> None:
         self._chain = chain  # the unconstrained chain: top-k, top-p, min-p, temperature, draw
+        # Held here: at interpreter exit the module's globals are cleared
+        # before a leftover sampler's finaliser runs.
+        self._free = C.llama_sampler_free
         self._grammar = C.llama_sampler_init_grammar(
             llama._model.vocab, grammar._grammar.encode(), grammar._root.encode()
         )
@@ -53,7 +56,7 @@ class _CheckedGrammarSampler:
 
     def __del__(self) -> None:
         if getattr(self, "_grammar", None) is not None:
-            C.llama_sampler_free(self._grammar)
+            self._free(self._grammar)
             self._grammar = None
 
     def sample(self, ctx: Any, idx: int = -1) -> int:
