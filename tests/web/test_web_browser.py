@@ -41,13 +41,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "runs" / "dashboard"
 DOCS_IMG = ROOT / "docs" / "img"
+DOCS_WIDTH, DOCS_HEIGHT = 960, 1400
 # What the scripted model writes for the pasta brief: three ads, in the words
 # the seeded users' posts use (so the feed has reason to show them).
 LEARN, SHOP = "Learn more", "Shop now"
 WRITTEN = [
     answer("Fresh pasta for dinner", "Hand-made pasta, garlic sauce, delivered today.", LEARN),
     answer("Fresh pasta, from your oven", "Bake it tonight: each box comes with a recipe.", SHOP),
-    answer("Fresh pasta in Berlin", "Delivered the same day in Berlin, garlic sauce included.", LEARN),
+    answer("Fresh pasta in Berlin", "Delivered the same day in Berlin, with garlic sauce.", LEARN),
 ]
 BRIEF = (
     "Hand-made pasta with garlic sauce, delivered the same day in Berlin. Bake it in the "
@@ -130,7 +131,16 @@ def shot(page: Any, name: str, docs: str | None = None, of: str = "main") -> Non
     just the `of` element, when UNIFEED_DOCS_IMG=1 (how the README's pictures are made)."""
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     if docs and os.environ.get("UNIFEED_DOCS_IMG", "") == "1":
-        page.locator(of).first.screenshot(path=str(DOCS_IMG / f"{docs}.png"))
+        from io import BytesIO
+
+        from PIL import Image
+
+        # Small enough for a README: at most 960 pixels wide and 1,400 high, 128 colours.
+        image = Image.open(BytesIO(page.locator(of).first.screenshot()))
+        if image.width > DOCS_WIDTH:
+            image = image.resize((DOCS_WIDTH, round(image.height * DOCS_WIDTH / image.width)))
+        image = image.crop((0, 0, image.width, min(image.height, DOCS_HEIGHT)))
+        image.convert("RGB").quantize(128).save(DOCS_IMG / f"{docs}.png", optimize=True)
 
 
 def sign_in(page: Any, key: str, then: str = "/app/") -> None:
@@ -168,7 +178,7 @@ def test_an_advertiser_launches_a_campaign_and_sees_its_results(
     page.get_by_label("Product or offer").fill("Fresh pasta")
     page.get_by_label("Describe it").fill(BRIEF)
     page.get_by_label("Landing page").fill("https://pasta.example/fresh")
-    shot(page, "03-launch-form", docs="dashboard_launch")
+    shot(page, "03-launch-form", docs="dashboard_launch", of="body")
     page.get_by_role("button", name="Launch campaign").click()
     page.wait_for_url(re.compile(r".*/app/campaigns/[0-9a-f]+\?launched=1"))
     cid = page.url.split("/")[-1].split("?")[0]
@@ -207,7 +217,7 @@ def test_an_advertiser_launches_a_campaign_and_sees_its_results(
     assert page.locator("#fig-results").inner_text() == str(report["results"])
     assert page.locator("#fig-impressions").inner_text() == str(report["impressions"])
     assert page.locator("svg polyline").count() >= 3
-    shot(page, "06-campaign-results", docs="dashboard_campaign")
+    shot(page, "06-campaign-results", docs="dashboard_campaign", of="body")
     # At a phone's width nothing spills sideways out of the page.
     phone = page_of(PHONE)
     sign_in(phone, site["keys"]["acme"], then=f"/app/campaigns/{cid}")
@@ -267,7 +277,7 @@ def test_the_operator_previews_a_users_feed_and_sees_why(
     why = ads.first.inner_text()
     assert "Won the auction" in why and "would pay" in why
     assert preview.locator("tr.organic").count() >= 5
-    shot(page, "11-feed-preview", docs="dashboard_preview")
+    shot(page, "11-feed-preview", docs="dashboard_preview", of="body")
 
 
 def test_one_advertiser_cannot_open_anothers_campaign(
@@ -315,7 +325,7 @@ def test_a_creator_sets_up_their_assistant_and_asks_it_a_question(
         .json()["conversations"][0]["messages"]
     )
     assert m["answer"] in asked.inner_text()
-    shot(page, "09-assistant-answer", docs="dashboard_assistant", of="li.asked")
+    shot(page, "09-assistant-answer", docs="dashboard_assistant", of="body")
     # At a phone's width the conversation fits too.
     phone = page_of(PHONE)
     sign_in(phone, site["keys"]["baker"], then="/app/creators/baker/conversations")
