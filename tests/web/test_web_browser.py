@@ -143,6 +143,23 @@ def shot(page: Any, name: str, docs: str | None = None, of: str = "main") -> Non
         image.convert("RGB").quantize(128).save(DOCS_IMG / f"{docs}.png", optimize=True)
 
 
+def unlabelled(page: Any) -> list[str]:
+    """The page's fields without a label a screen reader reads out, and whether its
+    headings skip a level (an h3 straight under an h1)."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """() => {
+          const fields = [...document.querySelectorAll(
+              'input:not([type=hidden]), select, textarea')]
+            .filter(e => e.labels.length === 0).map(e => e.name || e.id);
+          const levels = [...document.querySelectorAll('main h1, main h2, main h3, main h4')]
+            .map(h => Number(h.tagName[1]));
+          const skips = levels.filter((l, i) => i > 0 && l > levels[i - 1] + 1)
+            .map(l => 'h' + l);
+          return [...fields, ...skips];
+        }"""
+    )
+
+
 def sign_in(page: Any, key: str, then: str = "/app/") -> None:
     page.goto(then)
     page.get_by_label("API key").fill(key)
@@ -160,12 +177,7 @@ def test_an_advertiser_launches_a_campaign_and_sees_its_results(
     page.wait_for_url("**/app/campaigns")
     page.get_by_role("link", name="Launch a campaign").first.click()
     page.wait_for_url("**/app/campaigns/new")
-    # Every field has a label a screen reader reads out.
-    unlabelled = page.evaluate(
-        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-              .filter(e => e.labels.length === 0).map(e => e.name)"""
-    )
-    assert unlabelled == []
+    assert unlabelled(page) == []
     # Sent empty, the form says what is missing and takes focus to the list.
     page.get_by_role("button", name="Launch campaign").click()
     page.wait_for_selector("#error-summary")
@@ -206,6 +218,7 @@ def test_an_advertiser_launches_a_campaign_and_sees_its_results(
     page.locator("#text-3").fill(AD_TEXTS[0])
     page.get_by_role("button", name="Save ad 3 as a new version").click()
     page.wait_for_selector("ol.creatives > li:nth-child(3) >> text=version 2")
+    assert unlabelled(page) == []  # the edit forms' fields too
     shot(page, "05-ads-approved")
     # A short flight through the API: feeds, impressions, clicks.
     got = deliver(site["api"], "browser")
@@ -302,6 +315,7 @@ def test_a_creator_sets_up_their_assistant_and_asks_it_a_question(
     sign_in(page, site["keys"]["baker"])
     page.wait_for_url("**/app/creators/baker/assistant")
     assert "not set up" in page.locator("#assistant-status").inner_text()
+    assert unlabelled(page) == []
     page.get_by_label("Name", exact=True).fill("Crumb bot")
     page.get_by_label("Persona").fill("Warm, brief, a baker's words.")
     page.get_by_label("Topics to avoid").fill("medical advice")
@@ -312,8 +326,10 @@ def test_a_creator_sets_up_their_assistant_and_asks_it_a_question(
     page.wait_for_selector("text=Saved: your assistant answers")
     got = site["api"].get("/v1/creators/baker/assistant").json()
     assert (got["name"], got["audience"], got["enabled"]) == ("Crumb bot", "followers", True)
+    assert unlabelled(page) == []
     page.get_by_label("Your question").fill(QUESTION)
-    page.get_by_role("button", name="Ask").click()
+    page.get_by_role("button", name="Ask").focus()
+    page.keyboard.press("Enter")  # from the keyboard
     page.wait_for_url("**/app/creators/baker/conversations?asked=*")
     asked = page.locator("li.asked")
     assert "AI-generated" in asked.inner_text()
@@ -325,6 +341,7 @@ def test_a_creator_sets_up_their_assistant_and_asks_it_a_question(
         .json()["conversations"][0]["messages"]
     )
     assert m["answer"] in asked.inner_text()
+    assert unlabelled(page) == []
     shot(page, "09-assistant-answer", docs="dashboard_assistant", of="body")
     # At a phone's width the conversation fits too.
     phone = page_of(PHONE)
