@@ -29,6 +29,7 @@ class Visitor:
         self.client = client
         self.cookie: str | None = None
         self.csrf: str | None = None
+        self.key: str | None = None  # the API key it signed in with
 
     def request(self, method: str, url: str, **kw: Any) -> Response:
         self.client.cookies.clear()
@@ -57,6 +58,7 @@ class Visitor:
         r = self.post("/app/sign-in", {"key": key})
         assert r.status_code == 303, r.text
         self.get(r.headers["location"])  # the page's own token for the next form
+        self.key = key
         return self
 
 

@@ -165,7 +165,10 @@ class Services:
 
     def creator_of_key(self, key: str) -> int | None:
         """The creator whose key this is (internal id), or None."""
-        digest = hash_key(key)
+        return self.creator_of_hash(hash_key(key))
+
+    def creator_of_hash(self, digest: str) -> int | None:
+        """The creator whose key has this hash (a dashboard session keeps only the hash)."""
         creator = self.creator_keys.get(digest)
         if creator is None:
             creator = self.assistants.records.creator_of_key_hash(digest)

@@ -127,6 +127,14 @@ class AssistantRecords:
             r = conn.execute(q).first()
         return None if r is None else Creator(*r)
 
+    def creator_by_id(self, creator_id: int) -> Creator | None:
+        """The creator with this internal id (whom a creator's key names)."""
+        t = schema.creators
+        q = select(t.c.id, t.c.external_id, t.c.name).where(t.c.id == creator_id)
+        with self.store.engine.connect() as conn:
+            r = conn.execute(q).first()
+        return None if r is None else Creator(*r)
+
     # ----------------------------------------------------------- assistants
     def config(self, creator_id: int) -> AssistantConfig | None:
         t = schema.assistants

@@ -18,8 +18,15 @@ from starlette.exceptions import HTTPException
 from unifeed.ads.config import DeliveryConfig
 from unifeed.api.app import create_app as create_api
 from unifeed.clock import Clock
+from unifeed.llm import LanguageModel
 from unifeed.settings import Settings
-from unifeed.web import account_pages, campaign_pages, operator_pages
+from unifeed.web import (
+    account_pages,
+    campaign_pages,
+    creative_pages,
+    creator_pages,
+    operator_pages,
+)
 from unifeed.web.pages import (
     HEADERS,
     STATIC,
@@ -32,17 +39,24 @@ from unifeed.web.pages import (
 from unifeed.web.sessions import PATH, Signer, secret_of
 
 # Every router of dashboard pages (tests/web walks each of their routes across tenants).
-ROUTERS = (account_pages.router, campaign_pages.router, operator_pages.router)
+ROUTERS = (
+    account_pages.router,
+    campaign_pages.router,
+    creative_pages.router,
+    creator_pages.router,
+    operator_pages.router,
+)
 
 
 def create_app(
     settings: Settings | None = None,
     clock: Clock | None = None,
     delivery: DeliveryConfig | None = None,
+    language_model: LanguageModel | None = None,
 ) -> FastAPI:
-    """The API with the dashboard (what `unifeed serve` runs)."""
+    """The API with the dashboard (what `unifeed serve` runs); the arguments are the API's."""
     settings = settings or Settings()
-    app = create_api(settings, clock, delivery)
+    app = create_api(settings, clock, delivery, language_model)
     install(app, settings)
     return app
 

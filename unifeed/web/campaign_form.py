@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from unifeed.ads.campaign_spec import MAX_CLICK_WINDOW_DAYS
 from unifeed.ads.money import CURRENCIES
 from unifeed.ads.objective import OBJECTIVES
-from unifeed.api.campaign_schemas import CampaignCreate
+from unifeed.api.campaign_schemas import MAX_GENERATED, CampaignCreate
 from unifeed.web import formats
 from unifeed.web.pages import Form
 
@@ -70,6 +70,8 @@ FIELD_OF: dict[tuple[str, ...], str] = {
     ("attribution", "click_days"): "click_days",
     ("attribution", "view_days"): "view_days",
     ("advertiser_id",): "advertiser",
+    ("generate_creatives",): "generate",
+    ("auto_approve_creatives",): "auto_approve",
 }
 # What an empty required field says, in the list at the top as beside the field.
 REQUIRED = {
@@ -102,7 +104,10 @@ ORDER = (
     "min_age",
     "click_days",
     "view_days",
+    "generate",
+    "auto_approve",
 )
+WRITTEN = 3  # ads written from the brief at launch, by default, where the server has a model
 
 
 @dataclass
@@ -117,9 +122,11 @@ class CampaignForm:
     currencies = CURRENCY_CHOICES
 
     @classmethod
-    def blank(cls, now: datetime) -> CampaignForm:
+    def blank(cls, now: datetime, writes: bool = False) -> CampaignForm:
+        """An empty form; `writes`: the server has a language model to write ads with."""
         return cls(
             {
+                "generate": str(WRITTEN if writes else 0),
                 "currency": "EUR",
                 "budget_kind": "lifetime",
                 "start": formats.local_input(now),
@@ -210,6 +217,7 @@ def parse(form: Form, operator: bool) -> tuple[CampaignCreate | None, CampaignFo
     countries = [c.strip().upper() for c in form.get("countries").replace(";", ",").split(",")]
     countries = [c for c in countries if c]
     view_days = whole("view_days")
+    generate = whole("generate")
     body: dict[str, Any] = {
         # The product names the campaign unless it has a name of its own (and
         # a missing product is the product field's error, not the name's).
@@ -238,6 +246,8 @@ def parse(form: Form, operator: bool) -> tuple[CampaignCreate | None, CampaignFo
             "click_days": whole("click_days") or 7,
             "view_days": 1 if view_days is None else view_days,
         },
+        "generate_creatives": generate or 0,
+        "auto_approve_creatives": form.get("auto_approve") == "on",
     }
     if operator:
         body["advertiser_id"] = form.get("advertiser") or None
@@ -282,6 +292,8 @@ def message(err: Any, name: str) -> str:
         return f"Enter a number of days from 1 to {MAX_CLICK_WINDOW_DAYS}."
     if name == "view_days":
         return "Enter a number of days from 0 to 7."
+    if name == "generate":
+        return f"Enter a number of ads from 0 to {MAX_GENERATED}."
     if name == "end" and "flight" in msg:
         return msg.removeprefix("Value error, ").capitalize() + "."
     msg = msg.removeprefix("Value error, ")

@@ -2,7 +2,8 @@
 
 Every figure comes from the campaign's report (`unifeed.ads.report`), made
 by the same heavy work as the API's `/v1/campaigns/{id}/report`; launching,
-pausing and adding creatives call the API's own functions. So the dashboard
+pausing and the creatives' steps (`creative_pages`) call the API's own
+functions. So the dashboard
 and the API cannot disagree, and an advertiser sees here exactly what their
 key sees there: their own campaigns, and a 404 for anyone else's.
 """
@@ -16,15 +17,12 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from unifeed.ads.audience_groups import AGE_BANDS, age_band
 from unifeed.ads.campaigns import Campaign
-from unifeed.ads.creatives import Status
-from unifeed.ads.records.creatives import CreativeRecords
-from unifeed.api import campaign_routes, creative_routes, creatives
-from unifeed.api.creative_schemas import CreativesCreate
+from unifeed.api import campaign_routes, creative_routes
+from unifeed.api.campaign_schemas import MAX_GENERATED
 from unifeed.api.deps import Principal, Services
 from unifeed.web import campaign_form, charts, formats
 from unifeed.web.pages import (
@@ -121,11 +119,22 @@ async def _advertisers(request: Request, visit: Visit) -> list[Any]:
     return list(found.values())
 
 
+def _writes(request: Request) -> bool:
+    """Whether this server can write ads from a brief (it has a language model)."""
+    return services_of(request).generations.writer is not None
+
+
 @router.get("/new", response_class=HTMLResponse)
 async def launch_form(request: Request, visit: SignedInDep) -> Response:
-    form = campaign_form.CampaignForm.blank(formats.now_rounded())
+    form = campaign_form.CampaignForm.blank(formats.now_rounded(), _writes(request))
     return render(
-        request, visit, "launch.html", form=form, advertisers=await _advertisers(request, visit)
+        request,
+        visit,
+        "launch.html",
+        form=form,
+        advertisers=await _advertisers(request, visit),
+        writes=_writes(request),
+        max_generated=MAX_GENERATED,
     )
 
 
@@ -141,7 +150,10 @@ async def launch(request: Request, visit: SignedInDep) -> Response:
         except RequestValidationError as e:
             campaign_form.add_errors(shown.errors, e.errors(), body.bid_strategy.type)
         except HTTPException as e:
-            shown.errors["advertiser"] = str(e.detail).removeprefix("advertiser_id: ")
+            if e.status_code == 409:  # ads to write, and no model to write them
+                shown.errors["generate"] = "This server cannot write ads: enter 0."
+            else:
+                shown.errors["advertiser"] = str(e.detail).removeprefix("advertiser_id: ")
         else:
             return redirect(request, visit, f"/app/campaigns/{c.public_id}?launched=1")
     return render(
@@ -151,23 +163,28 @@ async def launch(request: Request, visit: SignedInDep) -> Response:
         422,
         form=shown,
         advertisers=await _advertisers(request, visit),
+        writes=_writes(request),
+        max_generated=MAX_GENERATED,
     )
 
 
 # --------------------------------------------------------- campaign page
 @router.get("/{campaign_id}", response_class=HTMLResponse)
 async def campaign(request: Request, campaign_id: str, visit: SignedInDep) -> Response:
-    return await _campaign_page(request, visit, campaign_id)
+    return await show_campaign(request, visit, campaign_id)
 
 
-async def _campaign_page(
+async def show_campaign(
     request: Request,
     visit: Visit,
     campaign_id: str,
     status: int = 200,
     creative_errors: list[str] | None = None,
     texts: list[str] | None = None,
+    editing: tuple[int, dict[str, str]] | None = None,
 ) -> Response:
+    """The campaign's page; after a refused step, with what went wrong: `creative_errors`,
+    the typed `texts` back in their boxes, or the edit form of one ad (`editing`) open."""
     assert visit.who is not None
     services = services_of(request)
     c = await run_in_threadpool(visible, services, visit.who, campaign_id)
@@ -197,6 +214,10 @@ async def _campaign_page(
         boxes=boxes,
         charts=campaign_charts(c, report),
         launched=request.query_params.get("launched") == "1",
+        generation=services.generations.status(c.id),
+        writes=services.generations.writer is not None,
+        max_generated=MAX_GENERATED,
+        editing=editing,
     )
 
 
@@ -280,70 +301,3 @@ async def _set_status(request: Request, visit: Visit, campaign_id: str, status: 
     c = await run_in_threadpool(visible, services, visit.who, campaign_id)
     await run_in_threadpool(campaign_routes.set_status, services, visit.who, c.public_id, status)
     return redirect(request, visit, f"/app/campaigns/{c.public_id}")
-
-
-@router.post("/{campaign_id}/creatives", response_class=HTMLResponse)
-async def add_creatives(request: Request, campaign_id: str, visit: SignedInDep) -> Response:
-    """Ad texts typed by the advertiser (generated drafts will be reviewed beside them)."""
-    assert visit.who is not None
-    form = await form_of(request, visit)
-    services = services_of(request)
-    c = await run_in_threadpool(visible, services, visit.who, campaign_id)
-    texts = [t for t in form.all("text") if t]
-    try:
-        body = CreativesCreate(texts=texts)
-    except ValidationError as e:
-        problems = [
-            "Write at least one ad."
-            if err["type"] == "too_short" and not texts
-            else f"Ad {int(err['loc'][1]) + 1 if len(err['loc']) > 1 else ''}: "
-            + str(err["msg"]).lower()
-            for err in e.errors(include_url=False)
-        ]
-        return await _campaign_page(request, visit, c.public_id, 422, problems, texts)
-    await run_in_threadpool(creatives.add_typed, services, c, body)
-    return redirect(request, visit, f"/app/campaigns/{c.public_id}#creatives")
-
-
-# ------------------------------------------------------ a creative's steps
-@router.post("/{campaign_id}/creatives/{creative_id}/approve")
-async def approve_creative(
-    request: Request, campaign_id: str, creative_id: str, visit: SignedInDep
-) -> Response:
-    return await _creative_status(request, visit, campaign_id, creative_id, "approved")
-
-
-@router.post("/{campaign_id}/creatives/{creative_id}/reject")
-async def reject_creative(
-    request: Request, campaign_id: str, creative_id: str, visit: SignedInDep
-) -> Response:
-    return await _creative_status(request, visit, campaign_id, creative_id, "rejected")
-
-
-@router.post("/{campaign_id}/creatives/{creative_id}/pause")
-async def pause_creative(
-    request: Request, campaign_id: str, creative_id: str, visit: SignedInDep
-) -> Response:
-    return await _creative_status(request, visit, campaign_id, creative_id, "paused")
-
-
-async def _creative_status(
-    request: Request, visit: Visit, campaign_id: str, creative_id: str, status: Status
-) -> Response:
-    """The same step as the API's, from the campaign page's buttons; a step
-    the creative cannot take (approving one review rejected) comes back on
-    the page with the reason."""
-    assert visit.who is not None
-    await form_of(request, visit)
-    services = services_of(request)
-    c = await run_in_threadpool(visible, services, visit.who, campaign_id)
-    if not creative_id.isdigit() or len(creative_id) > 15:
-        raise not_found()
-    found = await run_in_threadpool(CreativeRecords(services.store).get, c.id, int(creative_id))
-    if found is None:
-        raise not_found()
-    try:
-        await run_in_threadpool(creatives.set_status, services, c, found, status)
-    except creatives.CreativeConflict as e:
-        return await _campaign_page(request, visit, c.public_id, 409, [str(e)])
-    return redirect(request, visit, f"/app/campaigns/{c.public_id}#creatives")

@@ -1,9 +1,11 @@
 """What every dashboard page shares: who is visiting, forms, rendering, errors.
 
-A visit is the session cookie checked and its key looked up. Pages that need
-someone signed in send everyone else to the sign-in page; pages of another
-tenant, and the operator's pages for an advertiser, are a 404 exactly like a
-page that does not exist. Every POST is a form whose CSRF token must be the
+A visit is the session cookie checked and its key looked up: the operator's,
+an advertiser's or a creator's. Pages that need someone signed in send
+everyone else to the sign-in page; pages of another tenant, the operator's
+pages for an advertiser, a creator's pages for anyone but that creator and the
+advertisers' pages for a creator are a 404 exactly like a page that does not
+exist. Every POST is a form whose CSRF token must be the
 session's.
 """
 
@@ -24,6 +26,7 @@ from starlette.exceptions import HTTPException
 from unifeed import __version__
 from unifeed.api import limits
 from unifeed.api.deps import Principal, Services
+from unifeed.assistants.records import Creator
 from unifeed.web import formats
 from unifeed.web.sessions import COOKIE, MAX_AGE_S, PATH, Session, Signer, csrf_ok
 
@@ -47,13 +50,18 @@ HEADERS = {
 @dataclass(frozen=True)
 class Visit:
     session: Session
-    who: Principal | None
+    who: Principal | None  # the operator or an advertiser; None for a creator
     fresh: bool  # the response must set the cookie
-    name: str | None = None  # whom the header names: the advertiser's name, or "operator"
+    name: str | None = None  # whom the header names: the advertiser's or creator's name
+    creator: Creator | None = None  # signed in with a creator's key
 
     @property
     def operator(self) -> bool:
         return self.who is not None and self.who.role == "operator"
+
+    @property
+    def signed(self) -> bool:
+        return self.who is not None or self.creator is not None
 
 
 class SignInRequired(Exception):
@@ -81,6 +89,17 @@ def signer_of(request: Request) -> Signer:
     return request.app.state.web_signer  # type: ignore[no-any-return]
 
 
+def holder_of(services: Services, key_hash: str) -> tuple[Principal | None, Creator | None]:
+    """Who holds the key with this hash: the operator or an advertiser, or a creator."""
+    who = services.principal_of_hash(key_hash)
+    if who is not None:
+        return who, None
+    creator_id = services.creator_of_hash(key_hash)
+    if creator_id is None:
+        return None, None
+    return None, services.assistants.records.creator_by_id(creator_id)
+
+
 def visit_of(request: Request) -> Visit:
     """Who is visiting, from the session cookie (a fresh anonymous session
     when there is none, it is not ours, or it expired)."""
@@ -90,10 +109,13 @@ def visit_of(request: Request) -> Visit:
     if session.key_hash is None:
         return Visit(session, None, fresh=False)
     services = services_of(request)
-    who = services.principal_of_hash(session.key_hash)
-    if who is None or services.store.session_ended(session.id_hash):
+    who, creator = holder_of(services, session.key_hash)
+    if (who is None and creator is None) or services.store.session_ended(session.id_hash):
         # Signed out, or its key was revoked: a new anonymous session.
         return Visit(Session.new(), None, fresh=True)
+    if creator is not None:
+        return Visit(session, None, fresh=False, name=creator.name, creator=creator)
+    assert who is not None
     name = "operator"
     if who.advertiser_id is not None:
         found = services.campaigns.advertisers([who.advertiser_id]).get(who.advertiser_id)
@@ -101,10 +123,32 @@ def visit_of(request: Request) -> Visit:
     return Visit(session, who, fresh=False, name=name)
 
 
+def _sign_in_first(request: Request) -> SignInRequired:
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return SignInRequired(path if request.method == "GET" else PATH + "/")
+
+
+def anyone_signed_in(request: Request, visit: Annotated[Visit, Depends(visit_of)]) -> Visit:
+    if not visit.signed:
+        raise _sign_in_first(request)
+    return visit
+
+
 def signed_in(request: Request, visit: Annotated[Visit, Depends(visit_of)]) -> Visit:
+    """The operator or an advertiser (a creator cannot tell their pages exist)."""
+    if visit.creator is not None:
+        raise not_found()
     if visit.who is None:
-        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise SignInRequired(path if request.method == "GET" else PATH + "/")
+        raise _sign_in_first(request)
+    return visit
+
+
+def creator_signed_in(request: Request, visit: Annotated[Visit, Depends(visit_of)]) -> Visit:
+    """A creator (the operator and advertisers cannot tell creators' pages exist)."""
+    if visit.who is not None:
+        raise not_found()
+    if visit.creator is None:
+        raise _sign_in_first(request)
     return visit
 
 
@@ -117,6 +161,8 @@ def operator_only(visit: Annotated[Visit, Depends(signed_in)]) -> Visit:
 VisitDep = Annotated[Visit, Depends(visit_of)]
 SignedInDep = Annotated[Visit, Depends(signed_in)]
 OperatorDep = Annotated[Visit, Depends(operator_only)]
+CreatorDep = Annotated[Visit, Depends(creator_signed_in)]
+AnyoneDep = Annotated[Visit, Depends(anyone_signed_in)]
 
 
 # ------------------------------------------------------------------- forms
