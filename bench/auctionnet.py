@@ -31,6 +31,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.auctionnet_ceiling import Ceiling, ceiling
 from bench.report import REPO, commit, today, write_section
 
 SECTION = "auctionnet"
@@ -56,6 +57,19 @@ class Episode:
     goal: float
     wall_s: float
     reused: bool = False  # read back from an earlier run (--reuse-baselines)
+    ceiling: Ceiling | None = None  # hindsight, in the market this episode met
+
+
+def ceiling_of(out: Path, budget: float, goal: float) -> Ceiling | None:
+    """The episode's hindsight ceiling (bench/auctionnet_ceiling.py), cached beside it."""
+    probe, cached = out.with_suffix(".npz"), out.with_suffix(".ceiling.json")
+    if cached.exists() and probe.exists() and cached.stat().st_mtime >= probe.stat().st_mtime:
+        return Ceiling(**json.loads(cached.read_text()))
+    if not probe.exists():
+        return None
+    c = ceiling(probe, budget, goal)
+    cached.write_text(json.dumps(c.__dict__))
+    return c
 
 
 def machine() -> str:
@@ -92,15 +106,20 @@ def play(strategy: str, player: int, episode: int, out_dir: Path, reuse: str) ->
     out = out_dir / f"{strategy}_p{player}_e{episode}.json"
     if (reuse == "all" or (reuse == "baselines" and strategy != "project")) and out.exists():
         r = json.loads(out.read_text().splitlines()[-1])
-        return replace(episode_of(strategy, player, episode, r), reused=True)
+        ep = episode_of(strategy, player, episode, r)
+        return replace(ep, reused=True, ceiling=ceiling_of(out, ep.budget, ep.goal))
     out.unlink(missing_ok=True)
     env = {
         **os.environ,
         "AUCTIONNET_ROOT": str(WORK),
         "PYTHONDONTWRITEBYTECODE": "1",
+        "AUCTIONNET_HOME": str(HOME),
         "AUCTIONNET_STRATEGY": f"{REPO / 'bench' / 'auctionnet_strategy.py'}:UnifeedBidder",
+        # The opportunities and the others' bids, for the hindsight ceiling.
+        "AUCTIONNET_PROBE": str(out.with_suffix(".npz")),
     }
-    cmd = ["nice", str(VENV / "bin" / "python"), str(HOME / "harness" / "run_episode.py")]
+    probe = REPO / "bench" / "auctionnet_probe.py"
+    cmd = ["nice", "-n", "10", str(VENV / "bin" / "python"), str(probe)]
     cmd += ["--strategy", strategy, "--player-index", str(player), "--episode", str(episode)]
     cmd += ["--out", str(out)]
     t0 = time.time()
@@ -109,7 +128,8 @@ def play(strategy: str, player: int, episode: int, out_dir: Path, reuse: str) ->
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
     r = json.loads(out.read_text().splitlines()[-1])
     r["wall_s"] = round(time.time() - t0, 1)
-    return episode_of(strategy, player, episode, r)
+    ep = episode_of(strategy, player, episode, r)
+    return replace(ep, ceiling=ceiling_of(out, ep.budget, ep.goal))
 
 
 def episode_of(strategy: str, player: int, episode: int, r: dict) -> Episode:

@@ -155,9 +155,9 @@ def test_refits_run_off_the_request_path(market, monkeypatch) -> None:
     assert not ads.clock.running("ads-calibrate")
 
 
-def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:
+def test_budgets_aim_at_the_traffic_the_feed_log_shows(market) -> None:
     """The background refit learns the day's shape from the feed log's past
-    days, and the next refresh hands it to every pacer."""
+    days, and the next refresh hands it to every budget's plan."""
     client, settings, adv = market
     create_campaign(client, adv, budget=100_000)
     busy = (datetime.now(UTC).hour + 5) % 24
@@ -173,7 +173,7 @@ def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:
     ads.campaigns_changed()
     client.get("/v1/feed", params={"user_id": "u1", "n": 10})
     (st,) = ads._states.values()
-    assert st.pacer.curve is ads.traffic
+    assert st.plan.curve is ads.traffic
 
 
 def test_a_viewer_who_clicked_the_campaign_is_bid_on_as_one(market) -> None:
@@ -256,12 +256,14 @@ def test_awareness_buys_people_reached(eager_market) -> None:
     assert sponsored(again.json()) == []
     # Someone new still gets it.
     assert len(sponsored(client.get("/v1/feed", params={"user_id": "u3", "n": 10}).json())) == 1
-    # A campaign that ran out of new people raises its bid (its pacer is
-    # behind); then repeats are bought, so the budget is spent, but they
+    # A campaign that ran out of new people raises its bid (its budget dual
+    # is behind, and a throttled campaign lifts its bid once it enters every
+    # auction); then repeats are bought, so the budget is spent, but they
     # reach nobody new.
     ads = client.app.state.services.feed.ads
     (st,) = ads._states.values()
-    st.pacer.multiplier = 20.0  # u0 has three impressions on record: worth 1/16
+    assert st.bidder.throttle
+    st.bidder.lift = 20.0  # u0 has three impressions on record: worth 1/16
     ads.publish()
     page = client.get("/v1/feed", params={"user_id": "u0", "n": 10, "include_seen": True}).json()
     (repeat,) = sponsored(page)

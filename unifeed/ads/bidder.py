@@ -229,6 +229,14 @@ class Bidder:
     pace: float = 1.0  # 1 / (1 + λ_budget)
     cost_multiplier: float = 1.0  # the cost goal's dual, × the truthful bid
     book: PriceBook | None = None  # the market's prices, where the bidder sees them
+    # Pace by the share of auctions entered: for a campaign every viewer is
+    # worth the same to, whose bid clears the market for everyone or no one.
+    # Its pace is then that share (≤ 1), and what a full share cannot take
+    # goes to `lift`, a multiplier on its bid that only climbs: in a
+    # second-price auction a bid over the clearing price costs nothing more,
+    # and lowering it would only drop the campaign out of every auction at once.
+    throttle: bool = False
+    lift: float = 1.0
     # The window (decayed) and the day's totals behind the cost dual.
     window_spent: float = 0.0
     window_expected: float = 0.0
@@ -242,10 +250,23 @@ class Bidder:
     @property
     def _pace_bounds(self) -> tuple[float, float]:
         lo, hi = self.settings.pace_bounds
-        return (lo, 1.0) if self.strategy.has_goal else (lo, hi)
+        return (lo, 1.0) if self.strategy.has_goal or self.throttle else (lo, hi)
 
-    def resume(self, pace: float, cost_multiplier: float | None) -> None:
-        """Carry on from a saved state; the next step only records where it stands."""
+    @property
+    def rate(self) -> float:
+        """The share of auctions it enters: its pace when it throttles, else 1."""
+        return self.pace if self.throttle else 1.0
+
+    @property
+    def bid_pace(self) -> float:
+        """The pace on its bid: its lift when it throttles, else its pace."""
+        return self.lift if self.throttle else self.pace
+
+    def resume(self, pace: float, cost_multiplier: float | None, rate: float = 1.0) -> None:
+        """Carry on from a saved state (`bid_pace`, `cost_multiplier`, `rate`);
+        the next step only records where it stands."""
+        if self.throttle:
+            pace, self.lift = rate, clamp(pace, 1.0, self.settings.pace_bounds[1])
         self.pace = clamp(pace, *self._pace_bounds)
         if cost_multiplier is not None:
             self.cost_multiplier = clamp(cost_multiplier, *self.settings.cost_bounds)
@@ -283,7 +304,7 @@ class Bidder:
         only after an interval, and one interval of a busy hour can spend
         a day's budget."""
         b = bid_per_result(
-            self.strategy, self.reference(value), self.pace, self.cost_multiplier, cap
+            self.strategy, self.reference(value), self.bid_pace, self.cost_multiplier, cap
         )
         book = self.book
         if book is None or opportunities is None or asked is None or book.weight <= 0:
@@ -306,7 +327,10 @@ class Bidder:
         per_interval = max(obs.budget - last.spent, 0.0) * (obs.hours - last.hours) / left
         norm = max(asked, per_interval) + 1.0
         g_budget = clamp((got - asked) / norm, -1.0, s.max_overspend)
-        self.pace = clamp(self.pace * math.exp(-s.budget_step * g_budget), *self._pace_bounds)
+        wanted = self.pace * math.exp(-s.budget_step * g_budget)
+        self.pace = clamp(wanted, *self._pace_bounds)
+        if self.throttle and not self.strategy.has_goal:
+            self.lift = clamp(self.lift * max(wanted / self.pace, 1.0), 1.0, s.pace_bounds[1])
         if not self.strategy.has_goal:
             return
         # In money per result: a ROAS goal (spend per unit value) times the
