@@ -119,7 +119,8 @@ def play(strategy: str, player: int, episode: int, out_dir: Path, reuse: str) ->
         "AUCTIONNET_PROBE": str(out.with_suffix(".npz")),
     }
     probe = REPO / "bench" / "auctionnet_probe.py"
-    cmd = ["nice", "-n", "10", str(VENV / "bin" / "python"), str(probe)]
+    # Niced to 10 in all (a parent already niced passes its niceness on).
+    cmd = ["nice", "-n", str(max(0, 10 - os.nice(0))), str(VENV / "bin" / "python"), str(probe)]
     cmd += ["--strategy", strategy, "--player-index", str(player), "--episode", str(episode)]
     cmd += ["--out", str(out)]
     t0 = time.time()
@@ -201,6 +202,7 @@ def report(results: dict[str, list[Episode]], settings: list[tuple[int, int]], c
             "harness seeds every episode: PID on 0,0 scored 8.19 in two separate runs): "
             f"{', '.join(reused)}.",
         ]
+    lines += ceiling_report(results, settings)
     if "project" in results and baselines:
         best_of = [
             max(results[s][i].score for s in results if s != "project")
@@ -209,6 +211,65 @@ def report(results: dict[str, list[Episode]], settings: list[tuple[int, int]], c
         wins = sum(results["project"][i].score >= best_of[i] for i in range(len(settings)))
         lines += ["", f"The bidder scores at least the best baseline in {wins} of {len(settings)}."]
     return "\n".join(lines)
+
+
+def ceiling_report(results: dict[str, list[Episode]], settings: list[tuple[int, int]]) -> list[str]:
+    """Each strategy against the hindsight ceilings of the markets it met
+    (bench/auctionnet_ceiling.py), and the target against them."""
+    if any(e.ceiling is None for eps in results.values() for e in eps):
+        return []
+    lines = [
+        "",
+        "### Against the hindsight ceiling",
+        "",
+        "The most the advertiser could have bought in each episode's market, knowing in",
+        "advance every opportunity's pValue and the others' bids (`bench/auctionnet_ceiling.py`;",
+        "expected conversions; the others' bids are those of the strategy's own episode).",
+        "*Held*: the day's linear programme, spend ≤ budget and CPA ≤ goal. *Scored*: the best",
+        "of AuctionNet's score (CPA may pass the goal at the squared penalty), spend ≤ budget.",
+        "*Linear*: the same with one bid multiplier on pValue for the whole day.",
+        "",
+        "| strategy | score | ceiling: held | scored | linear held | linear scored "
+        "| score / held | score / scored |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s, eps in results.items():
+        score = sum(e.score for e in eps)
+        c = [e.ceiling for e in eps if e.ceiling is not None]
+        held, scored = sum(x.held for x in c), sum(x.scored for x in c)
+        lin_h, lin_s = sum(x.linear_held for x in c), sum(x.linear_scored for x in c)
+        lines.append(
+            f"| {NAMES[s]} | {score:.1f} | {held:.1f} | {scored:.1f} | {lin_h:.1f} | {lin_s:.1f} "
+            f"| {score / held:.2f} | {score / scored:.2f} |"
+        )
+    n = len(results)
+    mean_held = sum(e.ceiling.held for eps in results.values() for e in eps if e.ceiling) / n
+    mean_scored = sum(e.ceiling.scored for eps in results.values() for e in eps if e.ceiling) / n
+    baselines = [sum(e.score for e in results[s]) for s in results if s != "project"]
+    if baselines:
+        bar = 1.10 * max(baselines)
+        lines += [
+            "",
+            f"Ceilings averaged over the strategies' markets: held {mean_held:.1f}, scored "
+            f"{mean_scored:.1f}. The issue's bar, 1.10× the best baseline, is {bar:.1f}: "
+            f"{bar / mean_held:.2f} of the held ceiling, "
+            f"{bar / mean_scored:.2f} of the scored one.",
+        ]
+    lines += [
+        "",
+        "Per setting (expected conversions; held ceiling [scored ceiling], from the PID episode):",
+        "",
+        "| player, episode | held | scored | held spend / budget |",
+        "|---|---|---|---|",
+    ]
+    ref = results.get("pid") or next(iter(results.values()))
+    for (p, e), ep in zip(settings, ref, strict=True):
+        c = ep.ceiling
+        assert c is not None
+        lines.append(
+            f"| {p}, {e} | {c.held:.1f} | {c.scored:.1f} | {100 * c.held_spend / ep.budget:.0f}% |"
+        )
+    return lines
 
 
 def main() -> None:

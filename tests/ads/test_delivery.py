@@ -21,9 +21,10 @@ from tests.ads.market import (
     sponsored,
 )
 from unifeed.ads import prediction
-from unifeed.ads.auction import AdLoad
+from unifeed.ads.auction import AdLoad, run_auction
+from unifeed.ads.auction import Bidder as AuctionBidder
 from unifeed.ads.campaign_state import billed_impressions
-from unifeed.ads.delivery import bid
+from unifeed.ads.delivery import bid, quote
 from unifeed.ads.learner import START_COST
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.ads.records.campaigns import CampaignRecords
@@ -227,6 +228,58 @@ def test_a_new_goal_campaign_bids_under_its_goal(market) -> None:
     assert st.bidder.pace == 1.0
     live = ads.snapshot.campaigns[st.campaign.id]
     assert bid(live, ads.config.reserve_minor) == 80 * START_COST
+
+
+def test_a_quote_is_what_winning_the_slot_costs() -> None:
+    """A winner's quote is what the auction charges it; a loser's, what the
+    least winning bid would have cost it per impression."""
+    bidders = [
+        AuctionBidder(1, 0, 100.0, 0.1, 1.0),  # value 11
+        AuctionBidder(2, 1, 50.0, 0.1, 2.0),  # value 7
+        AuctionBidder(3, 2, 10.0, 0.2, 0.5),  # value 2.5
+    ]
+    win = run_auction(bidders, displaced_value_minor=3.0, reserve_minor=1.0)
+    assert win is not None and win.bidder.campaign_id == 1
+    quotes = {q.campaign_id: q for q in quote(bidders, 3.0, 1.0)}
+    assert quotes[1].price_minor == pytest.approx(win.expected_cost_minor)
+    assert quotes[1].p_result == 0.1
+    # Campaign 2 must beat a value of 11: a bid per result just over 90,
+    # which the auction would charge 9 per impression.
+    assert quotes[2].price_minor == pytest.approx(9.0)
+    raised = [bidders[0], AuctionBidder(2, 1, 90.5, 0.1, 2.0), bidders[2]]
+    win2 = run_auction(raised, 3.0, 1.0)
+    assert win2 is not None and win2.bidder.campaign_id == 2
+    assert win2.expected_cost_minor == pytest.approx(quotes[2].price_minor)
+    assert quotes[3].price_minor == pytest.approx(10.5)
+
+
+def test_a_goal_campaign_learns_the_market_from_its_auctions(market) -> None:
+    """Serving's auctions quote a cost-per-result campaign's price to its
+    bidder's book; once the book holds a few results' worth, the bid's
+    reference is the book's threshold instead of the goal."""
+    client, _, adv = market
+    create_campaign(
+        client,
+        adv,
+        budget=100_000,
+        bid_strategy={"type": "cost_per_result", "cost_per_result_minor": 80},
+    )
+    ads = client.app.state.services.feed.ads
+    for u in range(90):
+        client.get("/v1/feed", params={"user_id": f"u{u % 30}", "n": 10, "include_seen": True})
+    (st,) = ads._states.values()
+    book = st.bidder.book
+    assert book is not None and sum(book.count) > 0
+    assert book.weight == pytest.approx(sum(book.results))
+    ads.publish()
+    live = ads.snapshot.campaigns[st.campaign.id]
+    assert book.weight >= st.bidder.settings.prior_results
+    # Every slot here was nearly free (no rival, no reserve): the threshold
+    # runs off the book, to twice the goal, where only the cost dual leads.
+    assert live.reference_minor == st.bidder.reference() == 160.0
+    assert bid(live, ads.config.reserve_minor) == pytest.approx(
+        live.reference_minor * st.bidder.cost_multiplier * min(st.bidder.pace, 1.0)
+    )
 
 
 def test_a_new_reach_campaign_enters_a_share_of_the_auctions(market) -> None:
