@@ -109,6 +109,13 @@ class BidderSettings:
     # An interval may spend up to this many times what the curve asks of it
     # (catching up after a quiet hour), not a day's budget at once.
     burst: float = 3.0
+    # The price book's level moves by (promised / won) ** gain per step, the
+    # p(result) of what the book said the last bid would win against what it
+    # won, within these bounds: a book fed a proxy of the price (AuctionNet's
+    # least winning cost understates what a lost opportunity would have
+    # cost) is calibrated as p(result) is.
+    price_gain: float = 0.5
+    price_bounds: tuple[float, float] = (0.5, 4.0)
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,13 @@ class Observation:
     # What a result is worth against the goal: 1 for a cost per result; for
     # ROAS the value per result so far (the goal is then spend per unit value).
     value_per_result: float = 1.0
+    # The sum of p(result) of every opportunity it won, charged or not (an
+    # exchange may charge only what was shown); None: `expected`.
+    won_results: float | None = None
+
+    @property
+    def won(self) -> float:
+        return self.expected if self.won_results is None else self.won_results
 
 
 @dataclass
@@ -186,6 +200,13 @@ class PriceBook:
     def weight(self) -> float:
         return sum(self.results)
 
+    def results_rate(self, bid: float) -> float:
+        """p(result) won per opportunity at this bid per result, at recent prices."""
+        n = sum(self.count)
+        if n <= 0:
+            return 0.0
+        return sum(self.results[: self.index(bid) + 1]) / n
+
     def spend_rate(self, bid: float) -> float:
         """Spend per opportunity at this bid per result, at recent prices."""
         n = sum(self.count)
@@ -237,6 +258,10 @@ class Bidder:
     # and lowering it would only drop the campaign out of every auction at once.
     throttle: bool = False
     lift: float = 1.0
+    # The market's prices over the book's (its calibration), and the results
+    # (p(result) won) the book promised for the last bid placed through `bid`.
+    price_level: float = 1.0
+    _promised: float | None = field(default=None, repr=False)
     # The window (decayed) and the day's totals behind the cost dual.
     window_spent: float = 0.0
     window_expected: float = 0.0
@@ -271,6 +296,7 @@ class Bidder:
         if cost_multiplier is not None:
             self.cost_multiplier = clamp(cost_multiplier, *self.settings.cost_bounds)
         self._last = None
+        self._promised = None
 
     def calibration(self, obs: Observation) -> float:
         """Results per expected result so far, shrunk towards 1."""
@@ -285,7 +311,10 @@ class Bidder:
         if self.book is not None and self.book.weight >= self.settings.prior_results:
             # Where everything recent was cheap the threshold runs off the
             # book; past twice the goal, only the cost dual's evidence leads.
-            return min(self.book.threshold(goal * self.settings.aim), 2.0 * goal)
+            # At a price level ψ every price is ψ × the book's: the bid that
+            # buys at the aim is ψ × the book's bid at aim / ψ.
+            psi = self.price_level
+            return min(psi * self.book.threshold(goal * self.settings.aim / psi), 2.0 * goal)
         return goal
 
     def bid(
@@ -310,7 +339,10 @@ class Bidder:
         if book is None or opportunities is None or asked is None or book.weight <= 0:
             return b
         limit = self.settings.burst * asked + 1.0
-        return book.highest_within(b, opportunities, limit)
+        psi = self.price_level
+        b = psi * book.highest_within(b / psi, opportunities, limit / psi)
+        self._promised = book.results_rate(b / psi) * opportunities
+        return b
 
     def step(self, obs: Observation) -> None:
         """Move the duals on what happened since the last step (the first only records)."""
@@ -331,6 +363,18 @@ class Bidder:
         self.pace = clamp(wanted, *self._pace_bounds)
         if self.throttle and not self.strategy.has_goal:
             self.lift = clamp(self.lift * max(wanted / self.pace, 1.0), 1.0, s.pace_bounds[1])
+        promised, self._promised = self._promised, None
+        if promised is not None and promised > 0 and self.book is not None:
+            # What the book said the last bid would win against what it won
+            # (a cushion of a tenth keeps an interval that won nothing from
+            # reading as an infinite gap). More promised than won: the
+            # market's prices are over the book's. Counting wins, not spend,
+            # keeps it one-way: fewer opportunities pass a higher level.
+            won = max(obs.won - last.won, 0.0)
+            cushion = 0.1 * promised
+            ratio = ((promised + cushion) / (won + cushion)) ** s.price_gain
+            step = clamp(ratio, math.exp(-s.max_cost_step), math.exp(s.max_cost_step))
+            self.price_level = clamp(self.price_level * step, *s.price_bounds)
         if not self.strategy.has_goal:
             return
         # In money per result: a ROAS goal (spend per unit value) times the
