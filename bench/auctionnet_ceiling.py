@@ -148,7 +148,69 @@ def ceiling(path: Path, budget: float, goal: float) -> Ceiling:
     )
 
 
-if __name__ == "__main__":
-    import sys
+def limit_table(run_dir: Path, scores_file: Path, strategy: str = "project") -> str:
+    """Every strategy's score as a share of the ceilings of the development
+    settings: the ceilings from this run's `strategy` episodes, the scores
+    of the others from `scores_file` (an earlier run's per-setting scores)."""
+    import json
 
-    print(ceiling(Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])))
+    earlier = json.loads(scores_file.read_text())
+    settings = [tuple(x) for x in earlier["settings"]]
+    ceilings, played = [], []
+    for p, e in settings:
+        out = run_dir / f"{strategy}_p{p}_e{e}.json"
+        r = json.loads(out.read_text().splitlines()[-1])
+        cached = out.with_suffix(".ceiling.json")
+        if cached.exists():
+            c = Ceiling(**json.loads(cached.read_text()))
+        else:
+            c = ceiling(out.with_suffix(".npz"), r["budget"], r["cpa_goal"])
+        ceilings.append(c)
+        played.append(r["score"])
+    rows = {**earlier["scores"], f"Unifeed bidder, this run ({strategy})": played}
+    held = sum(c.held for c in ceilings)
+    scored = sum(c.scored for c in ceilings)
+    lin_h = sum(c.linear_held for c in ceilings)
+    lin_s = sum(c.linear_scored for c in ceilings)
+    lines = [
+        f"Ceilings (expected conversions, 11 settings): held {held:.1f}, scored {scored:.1f}; "
+        f"one multiplier for the day: held {lin_h:.1f}, scored {lin_s:.1f}.",
+        "",
+        "| strategy | score | / held ceiling | / scored ceiling |",
+        "|---|---|---|---|",
+    ]
+    for name, xs in rows.items():
+        total = sum(xs)
+        lines.append(f"| {name} | {total:.1f} | {total / held:.2f} | {total / scored:.2f} |")
+    best = max(sum(xs) for name, xs in earlier["scores"].items() if "Unifeed" not in name)
+    lines += [
+        "",
+        f"The issue's bar, 1.10 × the best baseline ({best:.1f}) = {1.1 * best:.1f}: "
+        f"{1.1 * best / held:.2f} of the held ceiling, "
+        f"{1.1 * best / scored:.2f} of the scored one.",
+        "",
+        "| player, episode | held | held: spend / budget | scored | scored: CPA / goal | "
+        + " | ".join(rows)
+        + " |",
+        "|---|---|---|---|---|" + "---|" * len(rows),
+    ]
+    for i, ((p, e), c) in enumerate(zip(settings, ceilings, strict=True)):
+        r = json.loads((run_dir / f"{strategy}_p{p}_e{e}.json").read_text().splitlines()[-1])
+        cpa = c.scored_spend / max(c.scored_conversions, 1e-9) / r["cpa_goal"]
+        cells = " | ".join(f"{xs[i]:.1f}" for xs in rows.values())
+        lines.append(
+            f"| {p}, {e} | {c.held:.1f} | {100 * c.held_spend / r['budget']:.0f}% | "
+            f"{c.scored:.1f} | {cpa:.2f} | {cells} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run-dir", type=Path, default=Path("runs/auctionnet"))
+    ap.add_argument("--scores", type=Path, default=Path("bench/auctionnet_scores_13bdfaf.json"))
+    ap.add_argument("--strategy", default="project")
+    a = ap.parse_args()
+    print(limit_table(a.run_dir, a.scores, a.strategy))
