@@ -31,6 +31,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.auctionnet_ceiling import Ceiling, ceiling
 from bench.report import REPO, commit, today, write_section
 
 SECTION = "auctionnet"
@@ -56,6 +57,19 @@ class Episode:
     goal: float
     wall_s: float
     reused: bool = False  # read back from an earlier run (--reuse-baselines)
+    ceiling: Ceiling | None = None  # hindsight, in the market this episode met
+
+
+def ceiling_of(out: Path, budget: float, goal: float) -> Ceiling | None:
+    """The episode's hindsight ceiling (bench/auctionnet_ceiling.py), cached beside it."""
+    probe, cached = out.with_suffix(".npz"), out.with_suffix(".ceiling.json")
+    if cached.exists() and probe.exists() and cached.stat().st_mtime >= probe.stat().st_mtime:
+        return Ceiling(**json.loads(cached.read_text()))
+    if not probe.exists():
+        return None
+    c = ceiling(probe, budget, goal)
+    cached.write_text(json.dumps(c.__dict__))
+    return c
 
 
 def machine() -> str:
@@ -92,15 +106,21 @@ def play(strategy: str, player: int, episode: int, out_dir: Path, reuse: str) ->
     out = out_dir / f"{strategy}_p{player}_e{episode}.json"
     if (reuse == "all" or (reuse == "baselines" and strategy != "project")) and out.exists():
         r = json.loads(out.read_text().splitlines()[-1])
-        return replace(episode_of(strategy, player, episode, r), reused=True)
+        ep = episode_of(strategy, player, episode, r)
+        return replace(ep, reused=True, ceiling=ceiling_of(out, ep.budget, ep.goal))
     out.unlink(missing_ok=True)
     env = {
         **os.environ,
         "AUCTIONNET_ROOT": str(WORK),
         "PYTHONDONTWRITEBYTECODE": "1",
+        "AUCTIONNET_HOME": str(HOME),
         "AUCTIONNET_STRATEGY": f"{REPO / 'bench' / 'auctionnet_strategy.py'}:UnifeedBidder",
+        # The opportunities and the others' bids, for the hindsight ceiling.
+        "AUCTIONNET_PROBE": str(out.with_suffix(".npz")),
     }
-    cmd = ["nice", str(VENV / "bin" / "python"), str(HOME / "harness" / "run_episode.py")]
+    probe = REPO / "bench" / "auctionnet_probe.py"
+    # Niced to 10 in all (a parent already niced passes its niceness on).
+    cmd = ["nice", "-n", str(max(0, 10 - os.nice(0))), str(VENV / "bin" / "python"), str(probe)]
     cmd += ["--strategy", strategy, "--player-index", str(player), "--episode", str(episode)]
     cmd += ["--out", str(out)]
     t0 = time.time()
@@ -109,7 +129,8 @@ def play(strategy: str, player: int, episode: int, out_dir: Path, reuse: str) ->
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
     r = json.loads(out.read_text().splitlines()[-1])
     r["wall_s"] = round(time.time() - t0, 1)
-    return episode_of(strategy, player, episode, r)
+    ep = episode_of(strategy, player, episode, r)
+    return replace(ep, ceiling=ceiling_of(out, ep.budget, ep.goal))
 
 
 def episode_of(strategy: str, player: int, episode: int, r: dict) -> Episode:
@@ -181,6 +202,7 @@ def report(results: dict[str, list[Episode]], settings: list[tuple[int, int]], c
             "harness seeds every episode: PID on 0,0 scored 8.19 in two separate runs): "
             f"{', '.join(reused)}.",
         ]
+    lines += ceiling_report(results, settings)
     if "project" in results and baselines:
         best_of = [
             max(results[s][i].score for s in results if s != "project")
@@ -189,6 +211,65 @@ def report(results: dict[str, list[Episode]], settings: list[tuple[int, int]], c
         wins = sum(results["project"][i].score >= best_of[i] for i in range(len(settings)))
         lines += ["", f"The bidder scores at least the best baseline in {wins} of {len(settings)}."]
     return "\n".join(lines)
+
+
+def ceiling_report(results: dict[str, list[Episode]], settings: list[tuple[int, int]]) -> list[str]:
+    """Each strategy against the hindsight ceilings of the markets it met
+    (bench/auctionnet_ceiling.py), and the target against them."""
+    if any(e.ceiling is None for eps in results.values() for e in eps):
+        return []
+    lines = [
+        "",
+        "### Against the hindsight ceiling",
+        "",
+        "The most the advertiser could have bought in each episode's market, knowing in",
+        "advance every opportunity's pValue and the others' bids (`bench/auctionnet_ceiling.py`;",
+        "expected conversions; the others' bids are those of the strategy's own episode).",
+        "*Held*: the day's linear programme, spend ≤ budget and CPA ≤ goal. *Scored*: the best",
+        "of AuctionNet's score (CPA may pass the goal at the squared penalty), spend ≤ budget.",
+        "*Linear*: the same with one bid multiplier on pValue for the whole day.",
+        "",
+        "| strategy | score | ceiling: held | scored | linear held | linear scored "
+        "| score / held | score / scored |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s, eps in results.items():
+        score = sum(e.score for e in eps)
+        c = [e.ceiling for e in eps if e.ceiling is not None]
+        held, scored = sum(x.held for x in c), sum(x.scored for x in c)
+        lin_h, lin_s = sum(x.linear_held for x in c), sum(x.linear_scored for x in c)
+        lines.append(
+            f"| {NAMES[s]} | {score:.1f} | {held:.1f} | {scored:.1f} | {lin_h:.1f} | {lin_s:.1f} "
+            f"| {score / held:.2f} | {score / scored:.2f} |"
+        )
+    n = len(results)
+    mean_held = sum(e.ceiling.held for eps in results.values() for e in eps if e.ceiling) / n
+    mean_scored = sum(e.ceiling.scored for eps in results.values() for e in eps if e.ceiling) / n
+    baselines = [sum(e.score for e in results[s]) for s in results if s != "project"]
+    if baselines:
+        bar = 1.10 * max(baselines)
+        lines += [
+            "",
+            f"Ceilings averaged over the strategies' markets: held {mean_held:.1f}, scored "
+            f"{mean_scored:.1f}. The issue's bar, 1.10× the best baseline, is {bar:.1f}: "
+            f"{bar / mean_held:.2f} of the held ceiling, "
+            f"{bar / mean_scored:.2f} of the scored one.",
+        ]
+    lines += [
+        "",
+        "Per setting (expected conversions; held ceiling [scored ceiling], from the PID episode):",
+        "",
+        "| player, episode | held | scored | held spend / budget |",
+        "|---|---|---|---|",
+    ]
+    ref = results.get("pid") or next(iter(results.values()))
+    for (p, e), ep in zip(settings, ref, strict=True):
+        c = ep.ceiling
+        assert c is not None
+        lines.append(
+            f"| {p}, {e} | {c.held:.1f} | {c.scored:.1f} | {100 * c.held_spend / ep.budget:.0f}% |"
+        )
+    return lines
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ drives it. The mapping, and the only choices made here:
 - one episode is one day of a cost-per-result campaign: goal = the CPA
   constraint, budget = the budget, 48 ticks of half an hour;
 - p(result) is the benchmark's pValue; expected results = the sum of pValue
-  over the impressions exposed last tick; results = their conversions;
+  over the impressions exposed last tick; results = their conversions; won
+  results (for the price book's calibration) = the sum of pValue over the
+  slots won, exposed or not (the book's prices are those of a slot);
 - money × 100 = minor units (the bidder's one-minor-unit cushion sees the scale);
 - the price book gets every opportunity of the last tick at its least winning
   cost (what an advertiser on that exchange sees of the market);
@@ -69,13 +71,14 @@ class UnifeedBidder(BaseBiddingStrategy):
         goal = float(self.cpa) * MINOR
         book = PriceBook(scale=goal) if self.use_book else None
         self.bidder = Bidder(Strategy.cost_per_result, goal=goal, book=book)
-        self.expected = self.realised = 0.0
+        self.expected = self.realised = self.won = 0.0
         self.trace = []
 
-    def _see_last_tick(self, pvalue_info, impressions, least_winning_cost) -> None:
+    def _see_last_tick(self, pvalue_info, slotted, impressions, least_winning_cost) -> None:
         pv = pvalue_info[:, 0]
         exposed, conversions = impressions[:, 0], impressions[:, 1]
         self.expected += float(np.sum(pv * exposed))
+        self.won += float(np.sum(pv * slotted))
         self.realised += float(np.sum(conversions))
         book = self.bidder.book
         if book is None:
@@ -108,12 +111,24 @@ class UnifeedBidder(BaseBiddingStrategy):
         t = timeStepIndex
         if historyImpressionResult:
             self._see_last_tick(
-                historyPValueInfo[-1], historyImpressionResult[-1], historyLeastWinningCost[-1]
+                historyPValueInfo[-1],
+                historyAuctionResult[-1][:, 0],
+                historyImpressionResult[-1],
+                historyLeastWinningCost[-1],
             )
         spent = (self.budget - self.remaining_budget) * MINOR
         due = self.budget * MINOR * float(self._shares[t])
         budget = self.budget * MINOR
-        obs = Observation(t * TICK_HOURS, spent, self.expected, self.realised, due, budget, DAY)
+        obs = Observation(
+            t * TICK_HOURS,
+            spent,
+            self.expected,
+            self.realised,
+            due,
+            budget,
+            DAY,
+            won_results=self.won,
+        )
         self.bidder.step(obs)
         nxt = self.budget * MINOR * float(self._shares[t + 1])
         asked = max(nxt - due + 0.1 * (due - spent), 0.0)
@@ -123,6 +138,7 @@ class UnifeedBidder(BaseBiddingStrategy):
                 "tick": t,
                 "pace": round(self.bidder.pace, 4),
                 "cost_mult": round(self.bidder.cost_multiplier, 4),
+                "price_level": round(self.bidder.price_level, 4),
                 "reference": round(self.bidder.reference() / MINOR, 3),
                 "spent": round(spent / MINOR, 2),
                 "due": round(due / MINOR, 2),

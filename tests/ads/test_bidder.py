@@ -226,3 +226,57 @@ def test_a_price_book_reference_stays_within_twice_the_goal() -> None:
         book.add(1.0, 0.5)  # everything nearly free
     b = Bidder(Strategy.cost_per_result, goal=GOAL, book=book)
     assert b.reference() == 2 * GOAL
+
+
+def proxy_market(bidder: Bidder, hours: int, rng: np.random.Generator) -> tuple[float, float]:
+    """Opportunities whose price per result is lognormal around the goal,
+    while the bidder's price book sees each at half its price (a proxy that
+    understates, as AuctionNet's least winning cost does). A bid per result
+    wins those priced under it and pays their price. Returns (spend,
+    expected results) over the second half, once the book has filled."""
+    budget = 1e9
+    spent = expected = late_spent = late_expected = 0.0
+    for h in range(hours):
+        due = budget * h / hours
+        bidder.step(Observation(float(h), spent, expected, expected, due, budget, float(hours)))
+        needed = GOAL * np.exp(rng.normal(0.0, 0.5, 400))
+        p = rng.uniform(0.001, 0.01, 400)
+        b = bidder.bid(opportunities=400, asked=budget / hours)
+        won = needed <= b
+        cost, results = float(np.sum(needed[won] * p[won])), float(np.sum(p[won]))
+        spent, expected = spent + cost, expected + results
+        if h >= hours // 2:
+            late_spent, late_expected = late_spent + cost, late_expected + results
+        assert bidder.book is not None
+        for n, q in zip(needed, p, strict=True):
+            bidder.book.add(float(0.5 * n * q), float(q))
+    return late_spent, late_expected
+
+
+def test_a_price_book_fed_a_proxy_is_calibrated_by_what_its_bids_won() -> None:
+    """A book that sees every price at half comes, checked against what its
+    bids won, to the market's level (2), and the bidder holds its goal;
+    without the check the book's level stays at 1 and only the cost dual
+    (below 1) holds the goal against the book's too-high reference."""
+    for gain in (0.0, BidderSettings().price_gain):
+        settings = BidderSettings(price_gain=gain)
+        b = Bidder(Strategy.cost_per_result, GOAL, settings, book=PriceBook(scale=GOAL))
+        spent, results = proxy_market(b, 48, np.random.default_rng(6))
+        assert spent / results <= GOAL
+        if gain:
+            assert 1.6 <= b.price_level <= 2.5
+            assert b.reference() < 2 * GOAL
+        else:
+            assert b.price_level == 1.0 and b.reference() == 2 * GOAL
+            assert b.cost_multiplier < 1.0
+
+
+def test_the_price_level_stays_put_where_the_book_sees_true_prices() -> None:
+    b = Bidder(Strategy.cost_per_result, GOAL, book=PriceBook(scale=GOAL))
+    rng = np.random.default_rng(7)
+    for h in range(24):
+        b.step(Observation(float(h), 0.0, 0.0, 0.0, 0.0, 1e9, 24.0))
+        for _ in range(200):
+            q = float(rng.uniform(0.001, 0.01))
+            b.book.add(float(GOAL * np.exp(rng.normal(0.0, 0.5)) * q), q)  # type: ignore[union-attr]
+    assert b.price_level == 1.0  # no bid placed through the book: nothing to check it on

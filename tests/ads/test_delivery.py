@@ -21,9 +21,10 @@ from tests.ads.market import (
     sponsored,
 )
 from unifeed.ads import prediction
-from unifeed.ads.auction import AdLoad
+from unifeed.ads.auction import AdLoad, run_auction
+from unifeed.ads.auction import Bidder as AuctionBidder
 from unifeed.ads.campaign_state import billed_impressions
-from unifeed.ads.delivery import bid
+from unifeed.ads.delivery import bid, quote
 from unifeed.ads.learner import START_COST
 from unifeed.ads.ledger import Charge, ChargeOutcome, Ledger
 from unifeed.ads.records.campaigns import CampaignRecords
@@ -155,9 +156,9 @@ def test_refits_run_off_the_request_path(market, monkeypatch) -> None:
     assert not ads.clock.running("ads-calibrate")
 
 
-def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:
+def test_budgets_aim_at_the_traffic_the_feed_log_shows(market) -> None:
     """The background refit learns the day's shape from the feed log's past
-    days, and the next refresh hands it to every pacer."""
+    days, and the next refresh hands it to every budget's plan."""
     client, settings, adv = market
     create_campaign(client, adv, budget=100_000)
     busy = (datetime.now(UTC).hour + 5) % 24
@@ -173,7 +174,7 @@ def test_pacers_aim_at_the_traffic_the_feed_log_shows(market) -> None:
     ads.campaigns_changed()
     client.get("/v1/feed", params={"user_id": "u1", "n": 10})
     (st,) = ads._states.values()
-    assert st.pacer.curve is ads.traffic
+    assert st.plan.curve is ads.traffic
 
 
 def test_a_viewer_who_clicked_the_campaign_is_bid_on_as_one(market) -> None:
@@ -229,6 +230,58 @@ def test_a_new_goal_campaign_bids_under_its_goal(market) -> None:
     assert bid(live, ads.config.reserve_minor) == 80 * START_COST
 
 
+def test_a_quote_is_what_winning_the_slot_costs() -> None:
+    """A winner's quote is what the auction charges it; a loser's, what the
+    least winning bid would have cost it per impression."""
+    bidders = [
+        AuctionBidder(1, 0, 100.0, 0.1, 1.0),  # value 11
+        AuctionBidder(2, 1, 50.0, 0.1, 2.0),  # value 7
+        AuctionBidder(3, 2, 10.0, 0.2, 0.5),  # value 2.5
+    ]
+    win = run_auction(bidders, displaced_value_minor=3.0, reserve_minor=1.0)
+    assert win is not None and win.bidder.campaign_id == 1
+    quotes = {q.campaign_id: q for q in quote(bidders, 3.0, 1.0)}
+    assert quotes[1].price_minor == pytest.approx(win.expected_cost_minor)
+    assert quotes[1].p_result == 0.1
+    # Campaign 2 must beat a value of 11: a bid per result just over 90,
+    # which the auction would charge 9 per impression.
+    assert quotes[2].price_minor == pytest.approx(9.0)
+    raised = [bidders[0], AuctionBidder(2, 1, 90.5, 0.1, 2.0), bidders[2]]
+    win2 = run_auction(raised, 3.0, 1.0)
+    assert win2 is not None and win2.bidder.campaign_id == 2
+    assert win2.expected_cost_minor == pytest.approx(quotes[2].price_minor)
+    assert quotes[3].price_minor == pytest.approx(10.5)
+
+
+def test_a_goal_campaign_learns_the_market_from_its_auctions(market) -> None:
+    """Serving's auctions quote a cost-per-result campaign's price to its
+    bidder's book; once the book holds a few results' worth, the bid's
+    reference is the book's threshold instead of the goal."""
+    client, _, adv = market
+    create_campaign(
+        client,
+        adv,
+        budget=100_000,
+        bid_strategy={"type": "cost_per_result", "cost_per_result_minor": 80},
+    )
+    ads = client.app.state.services.feed.ads
+    for u in range(90):
+        client.get("/v1/feed", params={"user_id": f"u{u % 30}", "n": 10, "include_seen": True})
+    (st,) = ads._states.values()
+    book = st.bidder.book
+    assert book is not None and sum(book.count) > 0
+    assert book.weight == pytest.approx(sum(book.results))
+    ads.publish()
+    live = ads.snapshot.campaigns[st.campaign.id]
+    assert book.weight >= st.bidder.settings.prior_results
+    # Every slot here was nearly free (no rival, no reserve): the threshold
+    # runs off the book, to twice the goal, where only the cost dual leads.
+    assert live.reference_minor == st.bidder.reference() == 160.0
+    assert bid(live, ads.config.reserve_minor) == pytest.approx(
+        live.reference_minor * st.bidder.cost_multiplier * min(st.bidder.pace, 1.0)
+    )
+
+
 def test_a_new_reach_campaign_enters_a_share_of_the_auctions(market) -> None:
     """A reach campaign paces by throttling and starts low: a tenth of the auctions."""
     client, _, adv = market
@@ -256,12 +309,14 @@ def test_awareness_buys_people_reached(eager_market) -> None:
     assert sponsored(again.json()) == []
     # Someone new still gets it.
     assert len(sponsored(client.get("/v1/feed", params={"user_id": "u3", "n": 10}).json())) == 1
-    # A campaign that ran out of new people raises its bid (its pacer is
-    # behind); then repeats are bought, so the budget is spent, but they
+    # A campaign that ran out of new people raises its bid (its budget dual
+    # is behind, and a throttled campaign lifts its bid once it enters every
+    # auction); then repeats are bought, so the budget is spent, but they
     # reach nobody new.
     ads = client.app.state.services.feed.ads
     (st,) = ads._states.values()
-    st.pacer.multiplier = 20.0  # u0 has three impressions on record: worth 1/16
+    assert st.bidder.throttle
+    st.bidder.lift = 20.0  # u0 has three impressions on record: worth 1/16
     ads.publish()
     page = client.get("/v1/feed", params={"user_id": "u0", "n": 10, "include_seen": True}).json()
     (repeat,) = sponsored(page)

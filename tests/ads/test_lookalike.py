@@ -16,9 +16,10 @@ from tests.ads.market import (
     serve_everyone,
     sponsored,
 )
+from unifeed.ads.bidder import Bidder, Strategy
 from unifeed.ads.campaign_state import CampaignState, billed_impressions
 from unifeed.ads.lookalike import LOOKALIKE_CLIP, MIN_CLICKS, fit_lookalikes, fit_one
-from unifeed.ads.pacing import Pacer
+from unifeed.ads.pacing import BudgetPlan
 from unifeed.ads.prediction import Predictor
 from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.ads.records.slots import query_matrix
@@ -98,7 +99,12 @@ def test_the_auction_logs_the_viewer_and_learns_who_clicks(market) -> None:
     b = billed_impressions(store, [c.id], ads._model_version)
     assert b.query.shape[0] == 30 and not np.isnan(b.query).any()
     d = Predictor()
-    st = CampaignState(c, np.array([0]), Pacer(c.budget_minor, c.start_at, c.end_at), None)
+    st = CampaignState(
+        c,
+        np.array([0]),
+        BudgetPlan(c.budget_minor, c.start_at, c.end_at),
+        Bidder(Strategy.highest_volume),
+    )
     d.fit(store, {c.id: st}, ads._model_version, datetime.now(UTC))
     look = d.lookalikes[c.id]
     factor = np.array([look.factor(v) for v in b.query])

@@ -1,17 +1,17 @@
-"""The pacing controller lands on the budget and follows the curve in a toy market."""
+"""The bidder's budget dual lands on the budget and follows the curve in toy
+markets, for campaigns without a goal (highest volume, bid cap): what the
+pacing controller it replaced was held to."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 
+from tests.ads.paced import T0, Pacer
 from unifeed.ads.audience import reach_worth
-from unifeed.ads.pacing import Pacer
-
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def market(bid: float, hour: int, rng: np.random.Generator) -> float:
@@ -153,7 +153,7 @@ def test_a_new_campaign_starts_low_so_its_first_hour_does_not_overspend() -> Non
     def pacer(**kw: float) -> Pacer:
         return Pacer(7_200, T0, T0 + timedelta(hours=72), **kw)  # type: ignore[arg-type]
 
-    low, high = first_hours(pacer()), first_hours(pacer(start_multiplier=1.0))
+    low, high = first_hours(pacer()), first_hours(pacer(start_pace=1.0))
     # At 1 the first hour buys well over its share and the next gives it back...
     assert high[0] > 1.5 and high[1] < 0.8
     # ...starting at half, the first hour stays near its share and the rest on it.

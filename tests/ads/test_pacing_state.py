@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from tests.ads.market import NOW, SteppedClock, create_campaign, seed_market
 from tests.api.conftest import AUTH, make_settings
 from unifeed.ads.campaign_state import CampaignState
-from unifeed.ads.learner import START_COST
+from unifeed.ads.learner import START_COST, START_PACE
 from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.api import create_app
 from unifeed.store import Store
@@ -28,6 +28,7 @@ def test_a_restarted_server_resumes_pacing_where_it_stood(
     with TestClient(create_app(settings, clock=clock), headers=AUTH) as client:
         adv = seed_market(client, settings)
         create_campaign(client, adv, budget=100_000, objective="awareness")
+        create_campaign(client, adv, budget=100_000, objective="traffic")
         create_campaign(
             client,
             adv,
@@ -45,12 +46,11 @@ def test_a_restarted_server_resumes_pacing_where_it_stood(
         before = {}
         for pk in pks:
             st = campaign_state(client, pk)
-            if st.bidder is None:
-                before[pk] = (st.pacer.multiplier, st.pacer.rate, None)
-            else:
-                before[pk] = (st.bidder.pace, st.pacer.rate, st.bidder.cost_multiplier)
-    awareness, traffic = (before[pk] for pk in pks)
+            before[pk] = (st.bidder.bid_pace, st.bidder.rate, st.bidder.cost_multiplier)
+    awareness, volume, traffic = (before[pk] for pk in pks)
     assert awareness[1] > 0.1  # the throttle climbed from its starting share
+    # A highest-volume campaign's pace climbed from where it starts, on its bid.
+    assert volume[0] > START_PACE and volume[1] == 1.0
     # The goal campaign's cost dual climbed from its floor while it won
     # nothing; its budget dual stays at 1 (a budget only lowers a goal's bid).
     assert traffic[0] == 1.0 and traffic[2] is not None and traffic[2] > START_COST
@@ -59,8 +59,5 @@ def test_a_restarted_server_resumes_pacing_where_it_stood(
         client.get("/v1/feed", params={"user_id": "u0", "n": 10})
         for pk in pks:
             st = campaign_state(client, pk)
-            if st.bidder is None:
-                now = (st.pacer.multiplier, st.pacer.rate, None)
-            else:
-                now = (st.bidder.pace, st.pacer.rate, st.bidder.cost_multiplier)
+            now = (st.bidder.bid_pace, st.bidder.rate, st.bidder.cost_multiplier)
             assert now == before[pk]

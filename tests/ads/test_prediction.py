@@ -11,11 +11,12 @@ import pytest
 from bench.audiences import Broad
 from tests.ads.market import a_campaign, create_campaign, serve_everyone
 from unifeed.ads.audience import REPEAT_WORTH, ModelAudience
+from unifeed.ads.bidder import Bidder, Strategy
 from unifeed.ads.calibration import Calibrator
 from unifeed.ads.campaign_state import PRIOR_CLICK_RATE, CampaignState, peer_priors
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.conversion import ConversionCurve
-from unifeed.ads.pacing import Pacer
+from unifeed.ads.pacing import BudgetPlan
 from unifeed.ads.prediction import Predictor
 from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.store import Store
@@ -29,7 +30,12 @@ def campaign(objective: str = "traffic") -> Campaign:
 
 
 def state(c: Campaign, **totals: int) -> CampaignState:
-    st = CampaignState(c, np.array([0]), Pacer(c.budget_minor, c.start_at, c.end_at), None)
+    st = CampaignState(
+        c,
+        np.array([0]),
+        BudgetPlan(c.budget_minor, c.start_at, c.end_at),
+        Bidder(Strategy.highest_volume),
+    )
     for k, v in totals.items():
         setattr(st, k, v)
     return st

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.ads.market import log_feed
-from unifeed.ads.pacing import Pacer
+from tests.ads.paced import Pacer
 from unifeed.ads.traffic import FLOOR, HOURS, TrafficCurve, from_counts, learn
 from unifeed.sim.world import DIURNAL
 from unifeed.store import Store

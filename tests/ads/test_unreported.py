@@ -60,7 +60,7 @@ def test_served_spend_counts_until_its_impression_is_reported(market) -> None:
     assert unreported_spend(store, [pk], now)[pk] == pytest.approx(served - spent)
     # Once the reporting lag is past, what was not reported is not counted.
     assert unreported_spend(store, [pk], now + REPORT_LAG + timedelta(minutes=1)) == {}
-    # The pacer sees it at the next refresh; the budget's spend does not.
+    # The budget dual sees it at the next refresh; the budget's spend does not.
     feed_ads = client.app.state.services.feed.ads
     feed_ads.campaigns_changed()
     client.get("/v1/feed", params={"user_id": "u1", "n": 10})

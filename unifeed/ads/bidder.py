@@ -109,6 +109,13 @@ class BidderSettings:
     # An interval may spend up to this many times what the curve asks of it
     # (catching up after a quiet hour), not a day's budget at once.
     burst: float = 3.0
+    # The price book's level moves by (promised / won) ** gain per step, the
+    # p(result) of what the book said the last bid would win against what it
+    # won, within these bounds: a book fed a proxy of the price (AuctionNet's
+    # least winning cost understates what a lost opportunity would have
+    # cost) is calibrated as p(result) is.
+    price_gain: float = 0.5
+    price_bounds: tuple[float, float] = (0.5, 4.0)
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,13 @@ class Observation:
     # What a result is worth against the goal: 1 for a cost per result; for
     # ROAS the value per result so far (the goal is then spend per unit value).
     value_per_result: float = 1.0
+    # The sum of p(result) of every opportunity it won, charged or not (an
+    # exchange may charge only what was shown); None: `expected`.
+    won_results: float | None = None
+
+    @property
+    def won(self) -> float:
+        return self.expected if self.won_results is None else self.won_results
 
 
 @dataclass
@@ -186,6 +200,13 @@ class PriceBook:
     def weight(self) -> float:
         return sum(self.results)
 
+    def results_rate(self, bid: float) -> float:
+        """p(result) won per opportunity at this bid per result, at recent prices."""
+        n = sum(self.count)
+        if n <= 0:
+            return 0.0
+        return sum(self.results[: self.index(bid) + 1]) / n
+
     def spend_rate(self, bid: float) -> float:
         """Spend per opportunity at this bid per result, at recent prices."""
         n = sum(self.count)
@@ -229,6 +250,18 @@ class Bidder:
     pace: float = 1.0  # 1 / (1 + λ_budget)
     cost_multiplier: float = 1.0  # the cost goal's dual, × the truthful bid
     book: PriceBook | None = None  # the market's prices, where the bidder sees them
+    # Pace by the share of auctions entered: for a campaign every viewer is
+    # worth the same to, whose bid clears the market for everyone or no one.
+    # Its pace is then that share (≤ 1), and what a full share cannot take
+    # goes to `lift`, a multiplier on its bid that only climbs: in a
+    # second-price auction a bid over the clearing price costs nothing more,
+    # and lowering it would only drop the campaign out of every auction at once.
+    throttle: bool = False
+    lift: float = 1.0
+    # The market's prices over the book's (its calibration), and the results
+    # (p(result) won) the book promised for the last bid placed through `bid`.
+    price_level: float = 1.0
+    _promised: float | None = field(default=None, repr=False)
     # The window (decayed) and the day's totals behind the cost dual.
     window_spent: float = 0.0
     window_expected: float = 0.0
@@ -242,14 +275,28 @@ class Bidder:
     @property
     def _pace_bounds(self) -> tuple[float, float]:
         lo, hi = self.settings.pace_bounds
-        return (lo, 1.0) if self.strategy.has_goal else (lo, hi)
+        return (lo, 1.0) if self.strategy.has_goal or self.throttle else (lo, hi)
 
-    def resume(self, pace: float, cost_multiplier: float | None) -> None:
-        """Carry on from a saved state; the next step only records where it stands."""
+    @property
+    def rate(self) -> float:
+        """The share of auctions it enters: its pace when it throttles, else 1."""
+        return self.pace if self.throttle else 1.0
+
+    @property
+    def bid_pace(self) -> float:
+        """The pace on its bid: its lift when it throttles, else its pace."""
+        return self.lift if self.throttle else self.pace
+
+    def resume(self, pace: float, cost_multiplier: float | None, rate: float = 1.0) -> None:
+        """Carry on from a saved state (`bid_pace`, `cost_multiplier`, `rate`);
+        the next step only records where it stands."""
+        if self.throttle:
+            pace, self.lift = rate, clamp(pace, 1.0, self.settings.pace_bounds[1])
         self.pace = clamp(pace, *self._pace_bounds)
         if cost_multiplier is not None:
             self.cost_multiplier = clamp(cost_multiplier, *self.settings.cost_bounds)
         self._last = None
+        self._promised = None
 
     def calibration(self, obs: Observation) -> float:
         """Results per expected result so far, shrunk towards 1."""
@@ -264,7 +311,10 @@ class Bidder:
         if self.book is not None and self.book.weight >= self.settings.prior_results:
             # Where everything recent was cheap the threshold runs off the
             # book; past twice the goal, only the cost dual's evidence leads.
-            return min(self.book.threshold(goal * self.settings.aim), 2.0 * goal)
+            # At a price level ψ every price is ψ × the book's: the bid that
+            # buys at the aim is ψ × the book's bid at aim / ψ.
+            psi = self.price_level
+            return min(psi * self.book.threshold(goal * self.settings.aim / psi), 2.0 * goal)
         return goal
 
     def bid(
@@ -283,13 +333,16 @@ class Bidder:
         only after an interval, and one interval of a busy hour can spend
         a day's budget."""
         b = bid_per_result(
-            self.strategy, self.reference(value), self.pace, self.cost_multiplier, cap
+            self.strategy, self.reference(value), self.bid_pace, self.cost_multiplier, cap
         )
         book = self.book
         if book is None or opportunities is None or asked is None or book.weight <= 0:
             return b
         limit = self.settings.burst * asked + 1.0
-        return book.highest_within(b, opportunities, limit)
+        psi = self.price_level
+        b = psi * book.highest_within(b / psi, opportunities, limit / psi)
+        self._promised = book.results_rate(b / psi) * opportunities
+        return b
 
     def step(self, obs: Observation) -> None:
         """Move the duals on what happened since the last step (the first only records)."""
@@ -306,7 +359,22 @@ class Bidder:
         per_interval = max(obs.budget - last.spent, 0.0) * (obs.hours - last.hours) / left
         norm = max(asked, per_interval) + 1.0
         g_budget = clamp((got - asked) / norm, -1.0, s.max_overspend)
-        self.pace = clamp(self.pace * math.exp(-s.budget_step * g_budget), *self._pace_bounds)
+        wanted = self.pace * math.exp(-s.budget_step * g_budget)
+        self.pace = clamp(wanted, *self._pace_bounds)
+        if self.throttle and not self.strategy.has_goal:
+            self.lift = clamp(self.lift * max(wanted / self.pace, 1.0), 1.0, s.pace_bounds[1])
+        promised, self._promised = self._promised, None
+        if promised is not None and promised > 0 and self.book is not None:
+            # What the book said the last bid would win against what it won
+            # (a cushion of a tenth keeps an interval that won nothing from
+            # reading as an infinite gap). More promised than won: the
+            # market's prices are over the book's. Counting wins, not spend,
+            # keeps it one-way: fewer opportunities pass a higher level.
+            won = max(obs.won - last.won, 0.0)
+            cushion = 0.1 * promised
+            ratio = ((promised + cushion) / (won + cushion)) ** s.price_gain
+            step = clamp(ratio, math.exp(-s.max_cost_step), math.exp(s.max_cost_step))
+            self.price_level = clamp(self.price_level * step, *s.price_bounds)
         if not self.strategy.has_goal:
             return
         # In money per result: a ROAS goal (spend per unit value) times the

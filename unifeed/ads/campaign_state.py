@@ -18,7 +18,7 @@ import numpy as np
 from unifeed.ads.bidder import Bidder
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.ledger import LIFETIME
-from unifeed.ads.pacing import Pacer
+from unifeed.ads.pacing import BudgetPlan
 from unifeed.ads.records.learning import LearningRecords
 from unifeed.ads.records.slots import BilledImpressions, SlotRecords
 from unifeed.store import Store
@@ -40,8 +40,8 @@ FIT_IMPRESSIONS = 100_000
 class CampaignState:
     campaign: Campaign
     creative_rows: np.ndarray  # (K,) catalogue rows of its creatives
-    pacer: Pacer  # the budget's curve; the bid's pacing without a cost goal
-    bidder: Bidder | None  # the duals of a cost-per-result or ROAS goal
+    plan: BudgetPlan  # the budget's curve over its period
+    bidder: Bidder  # its duals: the budget's pace and a goal's cost dual
     spent_minor: int = 0  # lifetime
     spent_today_minor: int = 0  # kept for daily budgets only
     results: int = 0
@@ -60,7 +60,7 @@ class CampaignState:
     suggestion_levels: tuple[float, float] = (1.0, 1.0)
     last_update: datetime | None = None
     # Served but not yet reported, estimated (unifeed.ads.unreported): the
-    # pacer counts it, the budget does not.
+    # budget's pace counts it, the budget does not.
     unreported_minor: float = 0.0
     # What its peers' clicks say of its results per click (`peer_priors`);
     # None: its objective's default.
@@ -68,7 +68,7 @@ class CampaignState:
 
     @property
     def pacing_spent_minor(self) -> int:
-        """The spend its pacer follows: today's for a daily budget, else all of it."""
+        """The spend its pace follows: today's for a daily budget, else all of it."""
         return self.spent_today_minor if self.campaign.budget_kind == "daily" else self.spent_minor
 
     @property

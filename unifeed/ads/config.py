@@ -22,9 +22,9 @@ class DeliveryConfig:
     pacing_interval: timedelta = timedelta(minutes=10)
     audience: Audience = field(default_factory=ModelAudience)  # others: benchmark baselines
     # The share of auctions a throttled campaign enters at first (see
-    # unifeed.ads.pacing); its pacer moves it from there.
+    # unifeed.ads.bidder); its budget dual moves it from there.
     start_rate: float = 0.1
-    # How late an app may report an impression; the pacer counts the spend
+    # How late an app may report an impression; pacing counts the spend
     # of ads served since then from the auction's record (unifeed.ads.unreported).
     report_lag: timedelta = REPORT_LAG
     # Served slots hold their price against the budget until reported

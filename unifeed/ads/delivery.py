@@ -8,8 +8,10 @@ who sees an ad follows from the model's prediction for that viewer.
 
 It reads the snapshot (`unifeed.ads.snapshot`), the request and the
 remaining budgets it is handed, and nothing else: no SQL, no timers, no
-callbacks. Its randomness (throttled campaigns sitting auctions out, the
-baselines rotating creatives) comes from the generator it is given.
+callbacks. What each bidder would have had to pay goes back in a list the
+caller hands it (`Quote`), for the bidders' price books. Its randomness
+(throttled campaigns sitting auctions out, the baselines rotating
+creatives) comes from the generator it is given.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from unifeed.ads.variants import VariantEvidence
 # objective; pacing and goals move it from there (see `base_bid`).
 BASE_IMPRESSION_VALUE_MINOR = 5.0
 # ...and at least this much over the reserve, so a new campaign serves from
-# its first minutes instead of waiting for its pacer to climb past it.
+# its first minutes instead of waiting for its pace to climb past it.
 START_OVER_RESERVE = 1.25
 
 
@@ -71,6 +73,16 @@ class PlacedAd:
     displaced_value_minor: float = 0.0
 
 
+@dataclass(frozen=True)
+class Quote:
+    """What one campaign would have paid per impression to win one slot's
+    auction (what it paid, if it won), at its p(result) there."""
+
+    campaign_id: int
+    price_minor: float
+    p_result: float
+
+
 def eligible(
     snapshot: AdSnapshot, viewer: dict[str, Any], config: DeliveryConfig
 ) -> list[LiveCampaign]:
@@ -98,7 +110,7 @@ def bid(c: LiveCampaign, reserve_minor: float) -> float:
     spec = c.campaign
     strategy = Strategy(spec.bid_strategy)
     if strategy is Strategy.cost_per_result and c.goal_multiplier is not None:
-        reference = float(spec.cost_goal_minor or 0)
+        reference = c.reference_minor or float(spec.cost_goal_minor or 0)
     elif strategy is Strategy.roas and c.goal_multiplier is not None and spec.roas_goal:
         reference = roas_value_per_result(c, reserve_minor) / spec.roas_goal
     else:
@@ -123,9 +135,11 @@ def place(
     remaining_minor: Mapping[int, int],
     config: DeliveryConfig,
     rng: np.random.Generator,
+    quotes: list[Quote] | None = None,
 ) -> list[PlacedAd]:
     """The auction's winners for this page's slots. `remaining_minor`: what
-    each eligible campaign's budget still covers, read once for the page."""
+    each eligible campaign's budget still covers, read once for the page.
+    `quotes`, if given, receives every bidder's quote of every slot's auction."""
     states = eligible(snapshot, request.viewer, config)
     if not states:
         return []
@@ -185,6 +199,8 @@ def place(
     for pos in slots:
         displaced = value_of * float(prediction.click.predict(page_scores[pos]))
         win = run_auction(bidders, displaced, config.reserve_minor)
+        if quotes is not None:
+            quotes.extend(quote(bidders, displaced, config.reserve_minor))
         if win is None:
             continue
         b = win.bidder
@@ -208,3 +224,18 @@ def place(
             )
         )
     return placed
+
+
+def quote(bidders: list[Bidder], displaced_minor: float, reserve_minor: float) -> list[Quote]:
+    """Each bidder's price of one slot: the least value that beats every
+    other bid, the organic item and the reserve, less its quality (the price
+    the auction charges a winner; a loser's is what winning would have cost)."""
+    values = sorted(((b.value, b.campaign_id) for b in bidders), reverse=True)
+    out = []
+    for b in bidders:
+        if b.p_result <= 0:
+            continue
+        best_other = next((v for v, cid in values if cid != b.campaign_id), 0.0)
+        floor = max(best_other, reserve_minor, displaced_minor)
+        out.append(Quote(b.campaign_id, max(floor - b.quality_minor, 0.0), b.p_result))
+    return out

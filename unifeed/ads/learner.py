@@ -1,8 +1,9 @@
 """Ad learning: what delivery knows of the live campaigns, kept up to date and published.
 
 A refresh reloads the live campaigns with their spend and results, steps
-their pacing controllers (saved in the store, so a restarted server carries
-on) and relearns the day's traffic curve; refits calibrate p(click) and fit
+their bidders (saved in the store, so a restarted server carries on) and
+relearns the day's traffic curve; serving's auctions feed the bidders'
+price books (`observe`); refits calibrate p(click) and fit
 the click levels, wear-out, conversion rates and lookalikes on billed
 impressions. After each, the learner publishes an immutable `AdSnapshot`,
 which is all that serving (`unifeed.ads.delivery`) reads.
@@ -22,12 +23,13 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from unifeed.ads import pacing_state
-from unifeed.ads.bidder import Bidder, BidderSettings, Observation, Strategy
+from unifeed.ads.bidder import Bidder, BidderSettings, Observation, PriceBook, Strategy
 from unifeed.ads.calibration import Calibrator
 from unifeed.ads.campaign_state import CampaignState, load_totals
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.config import DeliveryConfig
-from unifeed.ads.pacing import Pacer
+from unifeed.ads.delivery import Quote
+from unifeed.ads.pacing import BudgetPlan
 from unifeed.ads.prediction import Predictor
 from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.ads.snapshot import AdSnapshot
@@ -43,7 +45,7 @@ log = logging.getLogger(__name__)
 
 
 def _controllers(st: CampaignState) -> pacing_state.Controllers:
-    return st.campaign.id, st.pacer, st.bidder
+    return st.campaign.id, st.plan, st.bidder
 
 
 # The bidders' clock: hours since a fixed origin (naive UTC, as the store keeps times).
@@ -52,6 +54,11 @@ EPOCH = datetime(2000, 1, 1)
 
 # Where a new goal campaign's cost dual starts: its floor (docstring of `_bidder`).
 START_COST = BidderSettings().cost_bounds[0]
+# Where a new campaign without a goal starts its pace: its base bid is a guess
+# made before it has bought anything, and a guess that is too high spends
+# hours of budget in minutes (a throttled one starts at
+# `DeliveryConfig.start_rate` of the auctions instead).
+START_PACE = 0.5
 
 
 def _hours(t: datetime) -> float:
@@ -59,8 +66,8 @@ def _hours(t: datetime) -> float:
 
 
 def _observation(st: CampaignState, now: datetime, paced: float) -> Observation:
-    """Where a goal campaign stands for its bidder. The budget counts the
-    spend its pacer follows (with what is served but not yet reported); the
+    """Where a campaign stands for its bidder. The budget counts the
+    spend its pace follows (with what is served but not yet reported); the
     goal counts billed spend against the p(result) of those same impressions
     and the results credited so far; ROAS values each at the value per result
     so far (none before the first: until then only spend is evidence)."""
@@ -72,9 +79,9 @@ def _observation(st: CampaignState, now: datetime, paced: float) -> Observation:
         spent=paced,
         expected=st.expected,
         realised=float(st.results),
-        due=st.pacer.target(now),
-        budget=float(st.pacer.budget_minor),
-        end_hours=_hours(st.pacer.end),
+        due=st.plan.target(now),
+        budget=float(st.plan.budget_minor),
+        end_hours=_hours(st.plan.end),
         cost_spent=float(st.spent_minor),
         value_per_result=per_result,
     )
@@ -97,7 +104,7 @@ class AdLearner:
         self.config = config or DeliveryConfig()
         self.predict = Predictor(self.config.audience)  # p(click), p(result) per viewer
         self.log = FeedLog(store)
-        self.traffic = TrafficCurve()  # the pacers' target shape, from the feed log
+        self.traffic = TrafficCurve()  # the budgets' target shape, from the feed log
         self._traffic_due: datetime | None = None
         self._states: dict[int, CampaignState] = {}
         self._snapshot = AdSnapshot()
@@ -169,11 +176,11 @@ class AdLearner:
             return self.publish()
 
     def _reload(self, now: datetime, row_of_pk: dict[int, int], version: str | None) -> None:
-        """Reload live campaigns, their spend and results; step their pacers."""
+        """Reload live campaigns, their spend and results; step their bidders."""
         self._refresh.done()
         self._changed_here = False
         if self._traffic_due is None or now >= self._traffic_due:
-            # It reads a week of the feed log; pacers take it up at the
+            # It reads a week of the feed log; the plans take it up at the
             # refresh after it is in.
             self.clock.run_beside("ads-traffic", lambda: self._learn_traffic(now))
         states: dict[int, CampaignState] = {}
@@ -191,12 +198,11 @@ class AdLearner:
             if len(rows) == 0:
                 continue
             st = self._states.get(c.id)
-            if st is None or now >= st.pacer.end:  # new, or a daily budget's new day
-                bidder = self._bidder(c)
-                st = CampaignState(c, rows, self._pacer(c, now, bidder), bidder)
+            if st is None or now >= st.plan.end:  # new, or a daily budget's new day
+                st = CampaignState(c, rows, self._plan(c, now), self._bidder(c))
                 fresh.append(st)
             st.campaign, st.creative_rows = c, rows
-            st.pacer.curve = self.traffic
+            st.plan.curve = self.traffic
             states[c.id] = st
         if fresh:
             resumed = pacing_state.restore(self.store, (_controllers(s) for s in fresh))
@@ -210,10 +216,7 @@ class AdLearner:
             step = st.last_update is None or now - st.last_update >= self.config.pacing_interval
             if step:
                 paced = st.pacing_spent_minor + st.unreported_minor
-                if st.bidder is None:
-                    st.pacer.update(now, paced)
-                else:
-                    st.bidder.step(_observation(st, now, paced))
+                st.bidder.step(_observation(st, now, paced))
                 st.last_update = now
                 stepped.append(st)
             due.append(st.last_update + self.config.pacing_interval)
@@ -230,29 +233,16 @@ class AdLearner:
             self.clock.run_beside("ads-fit", lambda: self._fit_click_levels(states, version))
         self.predict.apply_levels(states)
 
-    def _pacer(self, c: Campaign, now: datetime, bidder: Bidder | None) -> Pacer:
-        # Every viewer is worth the same to a reach campaign, and to any
-        # campaign of a baseline audience: those pace by throttling.
-        flat = c.objective.is_reach or not self.config.audience.per_viewer
+    def _plan(self, c: Campaign, now: datetime) -> BudgetPlan:
         start, end = c.start_at, c.end_at
         if c.budget_kind == "daily":
             start = midnight(now)
             end = start + timedelta(days=1)
-        # A goal campaign's bid starts low through its cost dual, and its
-        # budget dual only ever lowers it: it starts at 1.
-        return Pacer(
-            c.budget_minor,
-            start,
-            end,
-            throttle=flat,
-            start_rate=self.config.start_rate,
-            start_multiplier=1.0 if bidder is not None else Pacer.start_multiplier,
-            curve=self.traffic,
-        )
+        return BudgetPlan(c.budget_minor, start, end, curve=self.traffic)
 
     def _load_unreported(self, states: dict[int, CampaignState], now: datetime) -> None:
         """Each campaign's spend served but not reported yet (a daily
-        budget's since midnight only), for its pacer."""
+        budget's since midnight only), for its pace."""
         if not states:
             return
         daily = {cid for cid, st in states.items() if st.campaign.budget_kind == "daily"}
@@ -267,19 +257,42 @@ class AdLearner:
         for cid, st in states.items():
             st.unreported_minor = pending.get(cid, 0.0)
 
-    @staticmethod
-    def _bidder(c: Campaign) -> Bidder | None:
-        # A new campaign's p(result) is its peers' or its objective's prior,
-        # not yet its own: it starts at half the truthful bid (a prior that is
-        # too high would pay over the goal for results that cannot be taken
-        # back) and climbs as its expected results show where it stands.
+    def _bidder(self, c: Campaign) -> Bidder:
+        # Every viewer is worth the same to a reach campaign, and to any
+        # campaign of a baseline audience: those pace by throttling.
+        flat = c.objective.is_reach or not self.config.audience.per_viewer
+        # A new goal campaign's p(result) is its peers' or its objective's
+        # prior, not yet its own: it starts at the floor of its cost dual (a
+        # prior that is too high would pay over the goal for results that
+        # cannot be taken back) and climbs as its expected results show
+        # where it stands; its budget dual only ever lowers that bid.
         if c.bid_strategy == "cost_per_result" and c.cost_goal_minor:
+            goal = float(c.cost_goal_minor)
+            # Its auctions' quotes (`observe`) show it the market's prices.
             return Bidder(
-                Strategy.cost_per_result, float(c.cost_goal_minor), cost_multiplier=START_COST
+                Strategy.cost_per_result,
+                goal,
+                cost_multiplier=START_COST,
+                book=PriceBook(scale=goal),
+                throttle=flat,
             )
         if c.bid_strategy == "roas" and c.roas_goal:
-            return Bidder(Strategy.roas, 1.0 / c.roas_goal, cost_multiplier=START_COST)
-        return None
+            return Bidder(
+                Strategy.roas, 1.0 / c.roas_goal, cost_multiplier=START_COST, throttle=flat
+            )
+        # Highest volume (and a goal strategy without its goal): the base bid
+        # is a guess, so the pace starts low and goes both ways.
+        strategy = Strategy.bid_cap if c.bid_strategy == "bid_cap" else Strategy.highest_volume
+        pace = self.config.start_rate if flat else START_PACE
+        return Bidder(strategy, pace=pace, throttle=flat)
+
+    def observe(self, quotes: list[Quote]) -> None:
+        """Add what serving's auctions quoted to the bidders' price books."""
+        with self._lock:
+            for q in quotes:
+                st = self._states.get(q.campaign_id)
+                if st is not None and st.bidder.book is not None:
+                    st.bidder.book.add(q.price_minor, q.p_result)
 
     # ------------------------------------------------------------- refits
     def refit(self, model_version: str | None) -> AdSnapshot:

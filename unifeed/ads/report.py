@@ -17,7 +17,7 @@ from typing import Any
 from unifeed.ads.audience_groups import Groups, shares, shares_of
 from unifeed.ads.campaign_state import PRIOR_CLICKS, PRIOR_IMPRESSIONS
 from unifeed.ads.campaigns import Campaign
-from unifeed.ads.pacing import Pacer
+from unifeed.ads.pacing import BudgetPlan
 from unifeed.ads.records.learning import LearningRecords
 from unifeed.ads.records.reports import ReportRecords
 from unifeed.ads.traffic import TrafficCurve, midnight
@@ -200,10 +200,10 @@ def pacing_curve(
     traffic's shape the target follows (delivery's on the flight's last day
     so far); even when None."""
     curve = curve or TrafficCurve()
-    pacer: Pacer | _DailyTarget = (
+    plan: BudgetPlan | _DailyTarget = (
         _DailyTarget(c.budget_minor, c.start_at, c.end_at, curve)
         if c.budget_kind == "daily"
-        else Pacer(c.budget_minor, c.start_at, c.end_at, curve=curve)
+        else BudgetPlan(c.budget_minor, c.start_at, c.end_at, curve=curve)
     )
     end = min(now, c.end_at)
     out, spent, i = [], 0, 0
@@ -214,7 +214,7 @@ def pacing_curve(
             spent += int(charges[i].amount_minor)
             i += 1
         out.append(
-            {"hour": t_next.isoformat(), "spend_minor": spent, "target_minor": pacer.target(t_next)}
+            {"hour": t_next.isoformat(), "spend_minor": spent, "target_minor": plan.target(t_next)}
         )
         t = t_next
     return out
@@ -239,7 +239,7 @@ def audience(
 
 
 class _DailyTarget:
-    """The spend a daily budget's pacers (one per day, from midnight) have
+    """The spend a daily budget's plans (one per day, from midnight) have
     asked for by t, added up over the flight's days."""
 
     def __init__(self, budget_minor: int, start: datetime, end: datetime, curve: TrafficCurve):

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from unifeed.ads.bidder import Strategy
 from unifeed.ads.campaign_state import CampaignState
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.prediction import Prediction, Predictor
@@ -23,7 +24,7 @@ class LiveCampaign:
     """One live campaign as the auction sees it: its controllers' output and its rates."""
 
     campaign: Campaign
-    multiplier: float  # the pacing multiplier on its bid (a goal's: its budget dual)
+    multiplier: float  # its budget dual's pace on the bid
     rate: float  # the share of auctions it enters (throttled pacing), else 1
     goal_multiplier: float | None  # its cost or ROAS goal's dual, if it holds one
     results: int
@@ -35,14 +36,18 @@ class LiveCampaign:
     # Its creatives' (clicks, billed impressions) by item, what serving's
     # choice among them learns from (`unifeed.ads.variants`).
     variants: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    # A cost goal's bid per result before its duals where the bidder's price
+    # book has seen enough of the market (`Bidder.reference`); None: the goal.
+    reference_minor: float | None = None
 
     @classmethod
     def of(cls, st: CampaignState) -> LiveCampaign:
+        b = st.bidder
         return cls(
             st.campaign,
-            st.pacer.multiplier if st.bidder is None else st.bidder.pace,
-            st.pacer.rate,
-            None if st.bidder is None else st.bidder.cost_multiplier,
+            b.bid_pace,
+            b.rate,
+            b.cost_multiplier if b.strategy.has_goal else None,
             st.results,
             st.value,
             st.click_rate,
@@ -50,6 +55,7 @@ class LiveCampaign:
             st.click_level,
             st.suggestion_levels,
             MappingProxyType(dict(st.variants)),
+            b.reference() if b.strategy is Strategy.cost_per_result and b.book else None,
         )
 
 

@@ -1,7 +1,7 @@
 """The daily shape of traffic: the share of a day's feed requests in each hour.
 
 A budget spent evenly in time asks as much of 4 am, when few people open
-the app, as of 9 pm, when most do: the pacer then bids up at night to buy
+the app, as of 9 pm, when most do: a pacer then bids up at night to buy
 the few slots there are and holds back in the evening when slots are
 plentiful, paying more for less. Pacing targets follow the traffic instead:
 the share of a flight's budget asked of an hour is that hour's share of a

@@ -1,4 +1,4 @@
-"""Spend that is served but not yet reported, for the pacer and the auction.
+"""Spend that is served but not yet reported, for pacing and the auction.
 
 Spend reaches the ledger only when the app reports the impression, often in
 batches minutes late. Pacing counts spend by when each slot was served: the

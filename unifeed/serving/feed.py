@@ -17,7 +17,7 @@ import numpy as np
 from unifeed.actions import POSITIVE_ACTIONS
 from unifeed.ads.calibration import Calibrator
 from unifeed.ads.config import DeliveryConfig
-from unifeed.ads.delivery import AdRequest, PlacedAd, eligible, place
+from unifeed.ads.delivery import AdRequest, PlacedAd, Quote, eligible, place
 from unifeed.ads.learner import AdLearner
 from unifeed.ads.ledger import Ledger
 from unifeed.ads.snapshot import AdSnapshot
@@ -295,7 +295,9 @@ class FeedService:
             clicked={pk for pk, actions in acted.items() if "click" in actions},
             last_ad_position=last_ad,  # the gap holds across pages
         )
-        placed = place(ads, request, remaining, self.ads.config, rng)
+        quotes: list[Quote] = []
+        placed = place(ads, request, remaining, self.ads.config, rng, quotes)
+        self.ads.observe(quotes)  # the market's prices, for the bidders' price books
         return {ad.position: ad for ad in placed}
 
     def _resume(self, user_id: str, cursor: str | None) -> tuple[str | None, int, set[int]]:

@@ -251,7 +251,7 @@ campaign_spend = Table(
 
 # Where each campaign's pacing and goal controllers stood at their last step,
 # so a restarted server carries on instead of starting every multiplier over.
-# `period_start` is the start of the pacer's flight (a daily budget's day): a
+# `period_start` is the start of the budget's period (a daily budget's day): a
 # saved state of another period is stale.
 campaign_pacing = Table(
     "campaign_pacing",

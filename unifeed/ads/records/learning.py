@@ -43,7 +43,7 @@ class SavedPacing(NamedTuple):
     """Where a campaign's controllers stood at their last step."""
 
     campaign_id: int
-    period_start: datetime  # the pacer's flight, or a daily budget's day
+    period_start: datetime  # the budget's period: the flight, or a daily budget's day
     multiplier: float
     rate: float
     goal_multiplier: float | None  # None: no goal holder
