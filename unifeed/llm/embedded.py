@@ -108,8 +108,7 @@ def _load(path: Path, threads: int, context: int, checked: bool) -> _Loaded:
         if loaded is not None:
             return loaded
         try:
-            from llama_cpp import Llama
-
+            from unifeed.llm.llama_loading import PlainBufferLlama
             from unifeed.llm.llama_sampling import CheckedGrammarLlama
         except ImportError as e:
             raise BackendUnavailable(
@@ -117,7 +116,7 @@ def _load(path: Path, threads: int, context: int, checked: bool) -> _Loaded:
             ) from e
         start = time.perf_counter()
         try:
-            llama = (CheckedGrammarLlama if checked else Llama)(
+            llama = (CheckedGrammarLlama if checked else PlainBufferLlama)(
                 model_path=str(path),
                 n_ctx=context,
                 n_threads=threads,

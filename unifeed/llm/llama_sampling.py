@@ -28,6 +28,8 @@ import numpy as np
 from llama_cpp import Llama, LlamaGrammar
 from llama_cpp import llama_cpp as C
 
+from unifeed.llm.llama_loading import PlainBufferLlama
+
 __all__ = ["CheckedGrammarLlama"]
 
 # llama_token_data, as numpy sees it: {int32 id; float logit; float p}.
@@ -87,7 +89,7 @@ class _CheckedGrammarSampler:
         return int(array.data[array.selected].id)
 
 
-class CheckedGrammarLlama(Llama):
+class CheckedGrammarLlama(PlainBufferLlama):
     """`Llama` whose grammar-constrained generation uses `_CheckedGrammarSampler`."""
 
     def _init_sampler(self, *args: Any, grammar: LlamaGrammar | None = None, **kwargs: Any) -> Any:
