@@ -47,6 +47,8 @@ class _CheckedGrammarSampler:
         self._grammar = C.llama_sampler_init_grammar(
             llama._model.vocab, grammar._grammar.encode(), grammar._root.encode()
         )
+        if not self._grammar:  # llama.cpp could not parse it, and would sample unconstrained
+            raise ValueError("llama.cpp refused the grammar")
         self._n_vocab = llama.n_vocab()
         self._one = (C.llama_token_data * 1)()
         self._one_array = C.llama_token_data_array(
