@@ -3,8 +3,8 @@
     python bench/creative_generation.py [--briefs 21] [--variants 5] [--no-write]
         [--base-url URL --model NAME]  [--samples runs/generated.json]
 
-Every brief of tests/creative/labelled/briefs.json (or the first --briefs of
-them) gets --variants variants from `unifeed.creative.generate` (one angle per
+Every brief of tests/creative/labelled/briefs.json (or --briefs of them,
+spread over the set) gets --variants variants from `unifeed.creative.generate` (one angle per
 slot, at most 3 attempts each), twice on the same prompts and seeds: with the
 JSON schema enforced as a grammar (what Unifeed runs) and, as the baseline,
 with the schema only described in the prompt. Seconds are wall time per model
@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 if __name__ == "__main__":  # `python bench/NAME.py` puts bench/ on sys.path, not the checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.previous_prompt import previous_generation
 from bench.report import REPO, commit, machine, today, write_section
 from unifeed.creative import Brief, Generation, generate
 from unifeed.llm import ChatAPIModel, Completion, EmbeddedModel, LanguageModel, Message
@@ -37,7 +39,10 @@ OBJECTIVES = {"app_installs": "app_promotion"}
 
 
 def briefs(n: int) -> list[Brief]:
-    raw = json.loads(BRIEFS.read_text(encoding="utf-8"))[:n]
+    """n briefs spread evenly over the labelled set, so a few still cover its languages."""
+    everything = json.loads(BRIEFS.read_text(encoding="utf-8"))
+    step = (len(everything) - 1) / max(n - 1, 1)
+    raw = [everything[round(j * step)] for j in range(min(n, len(everything)))]
     keys = ("advertiser", "product_name", "product", "description", "landing_url", "language")
     return [
         Brief(
@@ -89,14 +94,16 @@ class Arm:
     label: str
     model: CPUTimed
     runs: list[Generation]
+    previous: bool = False  # the prompt and answer shape of commit f991b28 (the baseline)
 
 
 def table(arms: list[Arm]) -> str:
     rows = [
         "| back-end | attempts | median s/attempt | p95 s/attempt | median CPU s/attempt "
-        "| tokens/s (median) | parsed | wrong language | review passed "
-        "| approved variants / asked | s per approved variant | CPU s per approved variant |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| tokens (median) | tokens/s (median) | parsed | of which cut back | wrong language "
+        "| review passed | approved variants / asked | s per approved variant "
+        "| CPU s per approved variant |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for arm in arms:
         attempts = [a for g in arm.runs for a in g.attempts]
@@ -114,8 +121,10 @@ def table(arms: list[Arm]) -> str:
         rows.append(
             f"| {arm.label} | {len(attempts)} | {statistics.median(secs):.2f} | {q:.2f} "
             f"| {statistics.median(arm.model.cpu):.2f} "
+            f"| {statistics.median(a.completion_tokens for a in attempts):.0f} "
             f"| {statistics.median(tps):.1f} | {len(parsed)}/{len(answered)} "
-            f"({len(parsed) / max(len(answered), 1):.0%}) | {wrong} "
+            f"({len(parsed) / max(len(answered), 1):.0%}) "
+            f"| {sum(a.trimmed for a in parsed)} | {wrong} "
             f"| {passed}/{len(reviewed)} ({passed / max(len(reviewed), 1):.0%}) "
             f"| {approved}/{asked} | {total / max(approved, 1):.2f} "
             f"| {sum(arm.model.cpu) / max(approved, 1):.2f} |"
@@ -123,15 +132,40 @@ def table(arms: list[Arm]) -> str:
     return "\n".join(rows)
 
 
-def reasons(arms: list[Arm]) -> str:
+def reasons(arm: Arm) -> str:
     counts = Counter(
-        r.rule.value
-        for g in arms[0].runs
-        for a in g.rejected
-        if a.review
-        for r in a.review.rejections
+        r.rule.value for g in arm.runs for a in g.rejected if a.review for r in a.review.rejections
     )
     return ", ".join(f"{rule} {n}" for rule, n in counts.most_common()) or "none"
+
+
+def invalid(arm: Arm) -> str:
+    counts = Counter(
+        (a.error or "").split(":")[0][:60]
+        for g in arm.runs
+        for a in g.attempts
+        if a.outcome == "invalid"
+    )
+    return ", ".join(f"{why} {n}" for why, n in counts.most_common()) or "none"
+
+
+def why(arms: list[Arm]) -> str:
+    return "\n".join(
+        f"- {arm.label}: invalid because {invalid(arm)}; review's rejections by rule: "
+        f"{reasons(arm)}."
+        for arm in arms
+    )
+
+
+def approved_texts(arm: Arm) -> str:
+    return "\n".join(
+        f"- {g.brief.product_name}: "
+        + (
+            "; ".join(f'"{c.headline} / {c.primary_text}" ({c.call_to_action})' for c in g.approved)
+            or "none approved"
+        )
+        for g in arm.runs
+    )
 
 
 def samples(arms: list[Arm]) -> dict[str, list[dict[str, Any]]]:
@@ -165,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--base-url", help="an OpenAI-compatible server instead of the embedded model")
     ap.add_argument("--model", help="the server's model name (with --base-url)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the prompt-only arm")
+    ap.add_argument(
+        "--no-previous", action="store_true", help="skip the arm with commit f991b28's prompt"
+    )
     ap.add_argument("--samples", type=Path, help="write every attempt to this JSON file")
     ap.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     args = ap.parse_args(argv, namespace=ARGS)
@@ -174,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         ChatAPIModel(args.base_url, args.model or "default") if args.base_url else EmbeddedModel()
     )
     arms = [Arm("grammar (schema enforced)", CPUTimed(model), [])]
+    if not args.no_previous:
+        arms.append(Arm("previous prompt, grammar (f991b28)", CPUTimed(model), [], previous=True))
     if not args.no_baseline:
         arms.append(Arm("prompt only (baseline)", CPUTimed(PromptOnly(model)), []))
     todo = briefs(args.briefs)
@@ -183,19 +222,23 @@ def main(argv: list[str] | None = None) -> int:
         for brief in todo:
             for arm in arms:
                 bar.update(task, description=f"{brief.product_name}: {arm.label}")
-                arm.runs.append(generate(arm.model, brief, variants=args.variants, seed=args.seed))
+                with previous_generation() if arm.previous else nullcontext():
+                    g = generate(arm.model, brief, variants=args.variants, seed=args.seed)
+                arm.runs.append(g)
                 bar.advance(task)
     result = table(arms)
     print(f"model: {model.name}; uptime load average {load_before} before, {uptime()} after")
     print(result)
-    print(f"review rejections (grammar arm), by rule: {reasons(arms)}")
+    print(why(arms))
+    print(approved_texts(arms[0]))
     if args.samples:
         args.samples.parent.mkdir(parents=True, exist_ok=True)
         args.samples.write_text(json.dumps(samples(arms), indent=1, ensure_ascii=False))
     if not args.no_write:
         load = f"{load_before} before the run, {uptime()} after"
         write_section(
-            "creative-generation", section(model.name, result, reasons(arms), len(todo), load)
+            "creative-generation",
+            section(model.name, result, why(arms), approved_texts(arms[0]), len(todo), load),
         )
     return 0
 
@@ -204,18 +247,25 @@ def uptime() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def section(model: str, result: str, why: str, n: int, load: str) -> str:
+def section(model: str, result: str, why: str, texts: str, n: int, load: str) -> str:
     command = " ".join(["python bench/creative_generation.py", *sys.argv[1:]])
     return f"""## Generated creatives: speed and pass rates (`bench/creative_generation.py`)
 
 `{command}` on {machine()}, commit {commit()}, {today()}. Model: {model}.
 Load average (1, 5, 15 min) {load}: the machine is shared, so wall seconds
 depend on others' work; CPU seconds are what a call takes on an idle core.
-{n} briefs (tests/creative/labelled/briefs.json), {ARGS.variants} variants each over the
-five angles, at most 3 attempts per variant; both arms use the same prompts and seeds.
+{n} briefs (spread over tests/creative/labelled/briefs.json), {ARGS.variants} variants
+each over the
+five angles, at most 3 attempts per variant; the arms take turns brief by brief, with
+the same seeds. *Grammar* is Unifeed's generation (docs/creative.md); *previous prompt*
+is the prompt and answer shape of commit f991b28 (bench/previous_prompt.py: rules and the
+whole brief in the system message, the angle as an instruction, primary text first, no
+cutting back) on the same back-end; *prompt only* is today's prompt with the schema
+described in the prompt instead of a grammar.
 An attempt is *parsed* when the answer is one JSON object of the asked shape
 (headline <= 40, primary text <= 125, a button for the objective) that is also an ad
 (not stopped at the length limit, not repeating its headline, not looping on a phrase);
+*cut back*: a string the length limit stopped, cut back to its last full stop or clause;
 *review passed* is the policy check (docs/creative.md), on parsed answers in the brief's
 language.
 Target: median <= 1 s per variant. "Approved variants / asked" counts the slots that
@@ -223,7 +273,13 @@ got an approved variant within their 3 attempts.
 
 {result}
 
-Review rejections of parsed answers in the grammar arm, by rule: {why}.
+How the attempts failed:
+
+{why}
+
+The approved texts of the grammar arm:
+
+{texts}
 """
 
 

@@ -35,9 +35,10 @@ from pydantic import BaseModel
 if __name__ == "__main__":  # `python bench/NAME.py` puts bench/ on sys.path, not the checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import previous_prompt
 from bench.creative_generation import briefs as creative_briefs
 from bench.report import REPO, commit, machine, today, write_section
-from unifeed.creative.generation import answer_class
+from unifeed.creative.generation import MAX_TOKENS, answer_class
 from unifeed.creative.prompt import calls_to_action, messages
 from unifeed.creative.variant import Angle
 from unifeed.llm import (
@@ -53,10 +54,10 @@ from unifeed.llm import (
 from unifeed.llm.structured import schema_instruction
 
 BRIEFS = REPO / "tests" / "creative" / "labelled" / "briefs.json"
-MAX_TOKENS = 220  # above the longest answer the schema allows (about 190 tokens)
+Prompt = tuple[list[Message], type[BaseModel], int]  # messages, answer class, max tokens
 
 
-def prompts(n: int) -> list[tuple[list[Message], type[BaseModel]]]:
+def prompts(n: int, previous: bool = False) -> list[Prompt]:
     """n prompts as Unifeed's generation makes them: briefs spread over the labelled set,
     each asked for every angle in turn, with the answer class for the brief's objective.
 
@@ -71,7 +72,13 @@ def prompts(n: int) -> list[tuple[list[Message], type[BaseModel]]]:
     out = []
     for i in range(n):
         brief, angle = chosen[i // len(angles) % n_briefs], angles[i % len(angles)]
-        out.append((messages(brief, angle), answer_class(calls_to_action(brief))))
+        if previous:
+            p = previous_prompt
+            answer = p.answer_class(calls_to_action(brief))
+            out.append((p.messages(brief, angle), answer, p.MAX_TOKENS))
+        else:
+            answer = answer_class(calls_to_action(brief), brief.product_name)
+            out.append((messages(brief, angle), answer, MAX_TOKENS))
     return out
 
 
@@ -139,6 +146,7 @@ class Runtime:
     name: str
     make: Callable[[], LanguageModel]
     constrained: bool  # passes the JSON schema (a grammar) or not
+    previous: bool = False  # asks with commit f991b28's prompt and answer shape
     load_s: float = 0.0
     model: LanguageModel | None = None
     runs: list[tuple[Completion, bool]] = field(default_factory=list)
@@ -151,10 +159,21 @@ def runtimes(path: Path) -> list[Runtime]:
 
     return [
         Runtime("llama.cpp, checked grammar, 1 thread", embedded(1), True),
+        # Its own context (another n_ctx is another loaded model): taking turns
+        # in one context, each prompt would evict the other's kept messages.
+        Runtime(
+            "llama.cpp, checked grammar, 1 thread, previous prompt",
+            lambda: EmbeddedModel(path, threads=1, context=2304),
+            True,
+            True,
+        ),
         Runtime("llama.cpp, checked grammar, 2 threads", embedded(2), True),
         Runtime("llama.cpp, stock grammar, 1 thread", embedded(1, checked=False), True),
-        # The stock class without a grammar: its own load, same generation as checked.
-        Runtime("llama.cpp, no grammar, 1 thread", embedded(1, checked=False), False),
+        Runtime(
+            "llama.cpp, no grammar, 1 thread",
+            lambda: EmbeddedModel(path, threads=1, context=2560, checked_grammar=False),
+            False,
+        ),
         Runtime("transformers GGUF, 1 thread", lambda: TransformersGGUF(path, 1), False),
         Runtime("transformers GGUF, 2 threads", lambda: TransformersGGUF(path, 2), False),
     ]
@@ -167,9 +186,8 @@ def load(rt: Runtime) -> None:
     rt.load_s = time.perf_counter() - start
 
 
-def generate(
-    rt: Runtime, prompt: list[Message], answer: type[BaseModel], seed: int
-) -> tuple[Completion, bool]:
+def generate(rt: Runtime, asked: Prompt, seed: int) -> tuple[Completion, bool]:
+    prompt, answer, max_tokens = asked
     assert rt.model is not None
     if rt.constrained:
         schema = schema_of(answer)
@@ -182,7 +200,7 @@ def generate(
         ]
     cpu = time.process_time()
     c = rt.model.complete(
-        prompt, max_tokens=MAX_TOKENS, temperature=0.7, seed=seed, json_schema=schema
+        prompt, max_tokens=max_tokens, temperature=0.7, seed=seed, json_schema=schema
     )
     rt.cpu.append(time.process_time() - cpu)
     try:
@@ -217,6 +235,94 @@ def table(rts: list[Runtime]) -> str:
     return "\n".join(rows)
 
 
+@dataclass
+class Kernel:
+    threads: int
+    decode_cpu_ms: float  # per token, one token per llama_decode
+    decode_wall_ms: float
+    prompt_cpu_ms: float  # per token, 185 tokens in one llama_decode
+    prompt_wall_ms: float
+
+
+def kernel(path: Path, threads: int, steps: int) -> Kernel:
+    """llama.cpp alone: decoding one token at a time and a prompt in one batch, best of three.
+
+    No sampling, no grammar, no Python per token beyond the `eval` call: the
+    floor under any generation path on this machine.
+    """
+    from unifeed.llm.llama_loading import PlainBufferLlama
+
+    llama = PlainBufferLlama(
+        model_path=str(path), n_ctx=1024, n_threads=threads, n_threads_batch=threads, verbose=False
+    )
+    text = (
+        "<|im_start|>system\nYou write short ads.<|im_end|>\n<|im_start|>user\nWrite an ad "
+        "for a desk lamp with three colour temperatures and a USB-C port.<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )
+    tokens = llama.tokenize(text.encode(), add_bos=False, special=True)
+    best = [float("inf")] * 4
+    for _ in range(3):
+        llama.reset()
+        llama.eval(tokens)
+        cpu, wall = time.process_time(), time.perf_counter()
+        for k in range(steps):
+            llama.eval([tokens[k % len(tokens)]])
+        d = [(time.process_time() - cpu) / steps, (time.perf_counter() - wall) / steps]
+        llama.reset()
+        cpu, wall = time.process_time(), time.perf_counter()
+        llama.eval(tokens * 5)
+        n = 5 * len(tokens)
+        p = [(time.process_time() - cpu) / n, (time.perf_counter() - wall) / n]
+        best = [min(b, x) for b, x in zip(best, [*d, *p], strict=True)]
+    llama.close()
+    return Kernel(threads, *(1000 * b for b in best))
+
+
+def kernel_table(rows: list[Kernel], steps: int) -> str:
+    out = [
+        f"llama.cpp alone ({steps} decode steps of one token; a 185-token prompt in one "
+        "batch; best of three):",
+        "",
+        "| threads | decode CPU ms/token | decode wall ms/token | tokens per CPU s (decode) "
+        "| prompt CPU ms/token | prompt wall ms/token |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {r.threads} | {r.decode_cpu_ms:.1f} | {r.decode_wall_ms:.1f} "
+            f"| {1000 / r.decode_cpu_ms:.0f} | {r.prompt_cpu_ms:.2f} | {r.prompt_wall_ms:.2f} |"
+        )
+    return "\n".join(out)
+
+
+def ratio(rts: list[Runtime]) -> str:
+    """Previous prompt over today's, on the same back-end in the same run."""
+    named = {rt.name: rt for rt in rts}
+    now = named.get("llama.cpp, checked grammar, 1 thread")
+    before = named.get("llama.cpp, checked grammar, 1 thread, previous prompt")
+    if now is None or before is None:
+        return ""
+
+    def med(rt: Runtime, what: str) -> float:
+        values = {
+            "cpu": rt.cpu,
+            "wall": [c.seconds for c, _ in rt.runs],
+            "tokens": [c.completion_tokens for c, _ in rt.runs],
+        }[what]
+        return statistics.median(values)
+
+    parts = [
+        f"{label} {med(before, what) / max(med(now, what), 1e-9):.2f}x"
+        for label, what in (
+            ("median CPU s per variant", "cpu"),
+            ("median wall s", "wall"),
+            ("median completion tokens", "tokens"),
+        )
+    ]
+    return "\n\nPrevious prompt / today's, same back-end, same run: " + ", ".join(parts) + "."
+
+
 def uptime() -> str:
     out = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
     return out.strip().split("load average:")[-1].strip()
@@ -228,13 +334,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", help="runtimes whose name contains one of these")
     ap.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     ap.add_argument("--samples", type=Path, help="write every answer to this JSON file")
+    ap.add_argument(
+        "--kernel",
+        type=int,
+        default=0,
+        metavar="TOKENS",
+        help="also time llama.cpp alone (no Python sampling): TOKENS decode steps, 1 and 2 threads",
+    )
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from rich.progress import Progress
 
     path = smollm2_path()
     rts = [r for r in runtimes(path) if not args.only or any(s in r.name for s in args.only)]
-    batch = prompts(args.prompts)
+    batch, before = prompts(args.prompts), prompts(args.prompts, previous=True)
     load_before = uptime()
     with Progress(transient=True) as bar:
         task = bar.add_task("loading", total=len(rts) * (len(batch) + 1))
@@ -242,13 +355,21 @@ def main(argv: list[str] | None = None) -> int:
             bar.update(task, description=f"loading {rt.name}")
             load(rt)
             bar.advance(task)
-        for i, (prompt, answer) in enumerate(batch):
+        for i in range(len(batch)):
             for rt in rts:
                 bar.update(task, description=f"prompt {i + 1}/{len(batch)}: {rt.name}")
-                rt.runs.append(generate(rt, prompt, answer, seed=i))
+                rt.runs.append(generate(rt, before[i] if rt.previous else batch[i], seed=i))
                 bar.advance(task)
+        kernel_rows = []
+        if args.kernel:
+            for threads in (1, 2):
+                bar.update(task, description=f"llama.cpp alone, {threads} thread(s)")
+                kernel_rows.append(kernel(path, threads, args.kernel))
     load_after = uptime()
     result = table(rts)
+    result += ratio(rts)
+    if kernel_rows:
+        result += "\n\n" + kernel_table(kernel_rows, args.kernel)
     print(result)
     print(f"uptime load average: {load_before} (before), {load_after} (after)")
     if args.samples:
@@ -276,7 +397,13 @@ characters) and a primary text (<= 125), from a short ad brief. Target: median
 *Checked grammar* draws each token without the grammar and tests only that token
 (`unifeed/llm/llama_sampling.py`); *stock grammar* is llama-cpp-python's own,
 which tests the whole vocabulary at every step. *No grammar* and transformers
-rely on the prompt alone for the JSON shape.
+rely on the prompt alone for the JSON shape. *Previous prompt* is commit f991b28's
+prompt and answer shape (bench/previous_prompt.py) on today's back-end: the rows
+without it ask with today's (docs/creative.md), whose system message and worked
+examples are evaluated once and kept, so a variant costs its own facts and answer.
+Every llama.cpp row loads the weights into the plain CPU buffer
+(unifeed/llm/llama_loading.py): on this machine's Xeon, llama.cpp's default AMX
+buffer crashed the first decode.
 """
 
 

@@ -14,6 +14,14 @@ from typing import Any
 import pytest
 
 from unifeed.creative import Angle, Brief, CreativeWriter, generate
+from unifeed.creative.generation import (
+    _CLAUSE_END,
+    _SENTENCE_END,
+    MAX_TOKENS,
+    answer_class,
+    trim,
+)
+from unifeed.creative.prompt import calls_to_action, facts_for
 from unifeed.llm import Completion, GenerationFailed, LanguageModel, Message
 
 BRIEF = Brief(
@@ -57,7 +65,7 @@ class Scripted:
 
 GOOD = [
     answer("Parlo: 12 languages", "Learn with Parlo in 15-minute daily lessons."),
-    answer("Try Parlo free for 7 days", "Daily lessons that fit a coffee break, offline too."),
+    answer("Parlo, free for 7 days", "Daily lessons that fit a coffee break, offline too."),
 ]
 
 
@@ -73,7 +81,7 @@ def test_every_slot_gets_its_angle_and_a_good_answer_is_approved() -> None:
         c.origin == "generated" and c.landing_url == "https://parlo.test/start" for c in g.approved
     )
     assert g.parse_pass_rate == 1.0 and g.review_pass_rate == 1.0
-    assert "feature" in model.asked[1]["messages"][-1].content
+    assert facts_for(BRIEF, Angle.feature) in model.asked[1]["messages"][-1].content
 
 
 def test_bad_answers_are_retried_a_bounded_number_of_times_then_dropped() -> None:
@@ -118,6 +126,10 @@ def test_the_schema_limits_lengths_and_offers_the_objective_s_buttons() -> None:
     schema = model.asked[0]["schema"]
     props = schema["properties"]
     assert props["headline"]["maxLength"] == 40 and props["primary_text"]["maxLength"] == 125
+    assert list(props) == ["headline", "primary_text", "call_to_action"]
+    assert props["headline"]["pattern"].startswith("^Parlo[")  # the name comes first
+    assert props["headline"]["pattern"].endswith("{3,35}$")  # and the whole stays <= 40
+    assert props["primary_text"]["pattern"].endswith("{1,125}$")
     assert set(props["call_to_action"]["enum"]) == {"Download", "Sign up", "Learn more"}
     assert schema["additionalProperties"] is False
 
@@ -132,20 +144,90 @@ def test_a_button_off_the_objective_s_list_does_not_parse() -> None:
     assert g.attempts[0].outcome == "invalid" and "call_to_action" in (g.attempts[0].error or "")
 
 
-def test_the_prompt_carries_the_brief_language_and_tone() -> None:
+def test_the_prompt_is_in_the_brief_s_language_with_its_facts_and_no_rules() -> None:
     fr = BRIEF.model_copy(update={"language": "fr", "tone": "chaleureux"})
     model = Scripted([answer("Parlo", "Parlo : des leçons de 15 minutes pour vous.")])
     generate(model, fr, variants=1, attempts=1)
-    system, user = model.asked[0]["messages"]
-    assert "French" in system.content and "chaleureux" in system.content
-    assert BRIEF.description in system.content and "Angle" in user.content
+    system, *examples, card = model.asked[0]["messages"]
+    assert "French" in system.content and len(examples) == 4
+    assert [m.role for m in examples] == ["user", "assistant"] * 2
+    assert "Brightwell" in examples[1].content and "Parlo" not in examples[1].content
+    assert card.content.startswith("Produit: Parlo (Parlo language-learning app)")
+    assert facts_for(fr, Angle.benefit) in card.content
+    # Nothing the model could copy into the ad as an instruction, nor the tone's words.
+    for word in ("Angle", "facts", "chaleureux", "Write"):
+        assert word not in card.content
 
 
-def test_the_brief_is_all_but_the_last_message_so_variants_share_it() -> None:
-    model = Scripted(list(GOOD))
+def test_all_but_the_last_message_is_shared_by_every_brief_in_a_language() -> None:
+    model = Scripted([*GOOD, answer("Kestrel, for trails", "The Kestrel Trail 2 has 4 mm lugs.")])
     generate(model, BRIEF, variants=2)
-    first, second = (asked["messages"] for asked in model.asked)
-    assert first[:-1] == second[:-1] and first[-1] != second[-1]
+    other = BRIEF.model_copy(update={"product_name": "Kestrel", "product": "Kestrel shoe"})
+    generate(model, other, variants=1, attempts=1)
+    first, second, third = (asked["messages"] for asked in model.asked)
+    assert first[:-1] == second[:-1] == third[:-1]
+    assert third[-1] not in (first[-1], second[-1])
+
+
+def test_angles_lead_with_different_facts_of_the_brief() -> None:
+    brief = BRIEF.model_copy(
+        update={
+            "description": "Parlo teaches 12 languages. Lessons take 15 minutes. "
+            "Lessons work offline. 7-day free trial. Join before 1 June."
+        }
+    )
+    facts = {angle: facts_for(brief, angle) for angle in Angle}
+    assert facts[Angle.benefit] == "Parlo teaches 12 languages."
+    assert facts[Angle.offer] == "7-day free trial."
+    assert facts[Angle.urgency] == "Join before 1 June."
+    assert len(set(facts.values())) == 5
+    assert facts_for(brief, Angle.benefit, slot=5) != facts[Angle.benefit]  # the next round
+
+
+def test_a_string_the_length_limit_stopped_is_cut_back_to_its_last_full_stop() -> None:
+    text = "Parlo has 15-minute lessons. They work offline, and the app is free to try for sev"
+    assert trim(text, len(text), _SENTENCE_END) == "Parlo has 15-minute lessons."
+    assert trim(text, len(text) + 1, _SENTENCE_END) == text  # not stopped: as written
+    assert trim("Parlo lessons in twelve languages and mor", 41, _SENTENCE_END).endswith("mor")
+    head = "Parlo: 12 languages, daily lessons, offl"
+    assert trim(head, 40, _CLAUSE_END, keep_at_least=9) == "Parlo: 12 languages, daily lessons"
+    assert trim("Parlo, a language app for learning in yo", 40, _CLAUSE_END, 9).endswith("yo")
+
+
+def test_a_stopped_answer_cut_back_whole_is_kept_and_marked() -> None:
+    long_text = "Parlo has 15-minute daily lessons. " + "They work offline on any phone " * 4
+    g = generate(Scripted([answer("Parlo lessons", long_text[:125])]), BRIEF, variants=1)
+    (attempt,) = g.attempts
+    assert attempt.trimmed and attempt.creative is not None
+    assert attempt.creative.primary_text == "Parlo has 15-minute daily lessons."
+
+
+def test_no_answer_the_grammar_allows_reaches_the_token_limit() -> None:
+    """Each token writes at least one character; the longest answer has fewer than MAX_TOKENS."""
+    buttons = max(
+        (
+            calls_to_action(BRIEF.model_copy(update={"objective": o}))
+            for o in ("sales", "leads", "traffic", "awareness")
+        ),
+        key=len,
+    )
+    longest = (
+        "{ "
+        + ", ".join(
+            [
+                f'"headline": "{"x" * 40}"',
+                f'"primary_text": "{"x" * 125}"',
+                f'"call_to_action": "{max((b.value for b in buttons), key=len)}"',
+            ]
+        )
+        + "} "
+    )
+    assert len(longest) + 1 < MAX_TOKENS  # +1: the end-of-text token
+
+
+def test_a_product_name_a_pattern_cannot_spell_is_not_forced() -> None:
+    schema = answer_class(calls_to_action(BRIEF), "Notion 2.0").model_json_schema()
+    assert schema["properties"]["headline"]["pattern"].startswith("^[")
 
 
 @pytest.mark.parametrize(
@@ -155,8 +237,10 @@ def test_the_brief_is_all_but_the_last_message_so_variants_share_it() -> None:
         ("Parlo lessons", "Parlo lessons", "repeats the headline"),
         ("Parlo app", "Parlo has lessons, lessons, lessons, lessons, lessons, lessons.", "loops"),
         ("Parlo 1.1.2.3", "Parlo 2.1.3.2.3.4:5.1.2.1:5.1.3.3", "digits"),
-        ("  ", "Parlo has daily lessons.", "blank"),
-        (",", "Parlo has 15-minute daily lessons in 12 languages.", "two words"),
+        ("  ", "Parlo has daily lessons.", "headline: String should match pattern"),
+        (",", "Parlo has 15-minute daily lessons in 12 languages.", "headline"),
+        ("Parlo lessons", "   ", "blank"),
+        ("Parlo!!!", "Parlo has 15-minute daily lessons in 12 languages.", "two words"),
         ("Parlo lessons", "][", "two words"),
     ],
 )

@@ -36,14 +36,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# llama-cpp-python's server, loading with Unifeed's `PlainBufferLlama`: on a CPU
+# with AMX, llama.cpp's default buffer types crash the first decode
+# (unifeed/llm/llama_loading.py). Arguments pass through as `-m llama_cpp.server`'s.
+_SERVE = (
+    "import sys, llama_cpp\n"
+    "from unifeed.llm.llama_loading import PlainBufferLlama\n"
+    "llama_cpp.Llama = PlainBufferLlama\n"
+    "from llama_cpp.server.__main__ import main\n"
+    "sys.argv[0] = 'llama_cpp.server'\n"
+    "main()\n"
+)
+
+
 @pytest.fixture(scope="session")
 def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
     port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     cmd = [
         sys.executable,
-        "-m",
-        "llama_cpp.server",
+        "-c",
+        _SERVE,
         "--model",
         str(smollm2_path()),
         "--model_alias",

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from unifeed.llm import (
     EmbeddedModel,
+    GenerationFailed,
     LanguageModel,
     Message,
     ModelNotFound,
@@ -129,3 +130,40 @@ def test_the_grammar_keeps_control_characters_out_of_json_strings() -> None:
     ]
     assert loose and "\\x00-\\x1F" not in loose[0]  # the converter's rule, still loose
     assert fixed and fixed[0].startswith('char ::= [^"\\\\\\x7F\\x00-\\x1F]')
+
+
+def test_weights_load_into_the_plain_cpu_buffer(model: EmbeddedModel) -> None:
+    """llama.cpp's extra buffer types (AMX on this Xeon) crashed the first decode."""
+    assert model._loaded.llama.model_params.use_extra_bufts is False
+
+
+def test_shared_leading_messages_are_kept_and_only_the_rest_is_evaluated(
+    model: EmbeddedModel,
+) -> None:
+    """Prompts that start with the same messages share their evaluation, message by message."""
+    shared = [
+        BRIEF[0],
+        Message("user", "Product: Brio, a coffee grinder."),
+        Message("assistant", "{}"),
+    ]
+    first = [*shared, Message("user", "Write one ad.")]
+    second = [*shared, Message("user", "Write another ad.")]
+    model.complete(first, max_tokens=4, seed=1)
+    held = model._loaded.segments
+    assert len(held) == len(shared) and all(held)
+    model.complete(second, max_tokens=4, seed=1)
+    assert model._loaded.segments == held  # kept, not evaluated again
+    model.complete([BRIEF[0], Message("user", "Other.")], max_tokens=4, seed=1)
+    assert model._loaded.segments == held[:1]
+
+
+def test_a_grammar_llama_cpp_refuses_is_a_failure_not_free_text(model: EmbeddedModel) -> None:
+    """llama.cpp samples without a grammar it cannot parse; the back-end refuses instead."""
+    schema = {
+        "type": "object",
+        "properties": {"h": {"type": "string", "pattern": "^A\\.B[a-z]{1,5}$"}},
+        "required": ["h"],
+    }
+    with pytest.raises(GenerationFailed, match="refused the grammar"):
+        model.complete([Message("user", "hi")], max_tokens=8, json_schema=schema)
+    assert model.complete([Message("user", "hi")], max_tokens=2).completion_tokens > 0

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -33,7 +33,10 @@ __all__ = ["Attempt", "Generation", "Outcome", "answer_class", "generate", "malf
 
 Outcome = Literal["approved", "rejected", "invalid", "wrong_language", "failed"]
 _WORDS = re.compile(r"[^\W_]+")
-MAX_TOKENS = 220  # above the longest answer the schema allows (about 190 tokens)
+# Every token writes at least one character, and the answer's strings are
+# bounded in characters without escapes (`answer_class`): no answer can reach
+# this, so none is cut at the token limit.
+MAX_TOKENS = 240
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class Attempt:
     creative: Creative | None = None  # parsed, whatever became of it
     review: ReviewResult | None = None
     error: str | None = None  # why an invalid or failed attempt failed
+    trimmed: bool = False  # a string the length limit stopped was cut back to its last full stop
 
 
 @dataclass
@@ -109,17 +113,80 @@ def malformed(headline: str, primary_text: str) -> str | None:
     return None
 
 
+# Where a stopped string may be cut back to: the end of a sentence for the
+# primary text; for a headline also a comma, colon, semicolon or dash.
+_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
+_CLAUSE_END = re.compile(r"[.!?…](?=\s|$)|\s*[,:;]\s|\s+[-–—]\s")
+
+
+def trim(value: str, limit: int, ends: re.Pattern[str], keep_at_least: int = 1) -> str:
+    """A string the grammar stopped at `limit` characters, cut back to its last clause end.
+
+    The model never closed the string, so its end is most likely mid-word;
+    what it wrote up to its last full stop (or, in a headline, comma or
+    colon) is a whole thing it said. A string shorter than the limit, or one
+    with no such end after `keep_at_least` characters, is returned as it is
+    (and `malformed` then refuses it). A sentence keeps its full stop; a
+    clause drops its comma or colon.
+    """
+    if len(value) < limit:
+        return value
+    for end in reversed(list(ends.finditer(value))):
+        keep = end.end() if value[end.start()] in ".!?…" else end.start()
+        if len(value[:keep].strip()) >= keep_at_least:
+            return value[:keep]
+    return value
+
+
 @cache
-def answer_class(buttons: tuple[CallToAction, ...]) -> type[BaseModel]:
-    """The schema the model fills: lengths and the allowed buttons, so a grammar holds them."""
+def answer_class(buttons: tuple[CallToAction, ...], product_name: str = "") -> type[BaseModel]:
+    """The schema the model fills, with lengths, buttons and name for a grammar to hold.
+
+    With `product_name`, the headline starts with it: review rejects an ad
+    that does not name the product, and SmolLM2 left the name out or
+    misspelt it ("Lederly" for Ledgerly) in most of its answers. The model
+    writes the rest of the headline after the name.
+    """
     button = Literal[tuple(b.value for b in buttons)]  # type: ignore[valid-type]
     return create_model(
         "AdText",
         __config__=ConfigDict(extra="forbid"),
-        primary_text=(str, Field(min_length=1, max_length=PRIMARY_TEXT_MAX)),
-        headline=(str, Field(min_length=1, max_length=HEADLINE_MAX)),
+        headline=(
+            str,
+            Field(min_length=1, max_length=HEADLINE_MAX, pattern=_headline(product_name)),
+        ),
+        primary_text=(
+            str,
+            Field(min_length=1, max_length=PRIMARY_TEXT_MAX, pattern=_plain(PRIMARY_TEXT_MAX)),
+        ),
         call_to_action=(button, ...),
     )
+
+
+_CHAR = r'[^"\\\x00-\x1f\x7f]'
+
+
+def _plain(most: int) -> str:
+    """Up to `most` characters that need no JSON escape (a quotation mark can be typographic).
+
+    Without escapes a string of n characters is at most n tokens. The length
+    is in the pattern as well as in maxLength: a grammar made from a schema
+    follows a string's pattern and ignores its length keywords.
+    """
+    return f"^{_CHAR}{{1,{most}}}$"
+
+
+def _headline(name: str) -> str:
+    """The name, then 3 or more characters; a plain headline for a name a pattern cannot spell.
+
+    llama-cpp-python's schema converter copies a regex escape such as ``\\.``
+    into the grammar, where llama.cpp refuses it, so a name with a character
+    that needs escaping is not forced.
+    """
+    room = HEADLINE_MAX - len(name)
+    if not name or room < 8 or re.search(r'[.^$*+?{}\[\]|()\\"\x00-\x1f\x7f]', name):
+        return _plain(HEADLINE_MAX)
+    return f"^{name}{_CHAR}{{3,{room}}}$"
 
 
 def generate(
@@ -143,12 +210,12 @@ def generate(
     """
     if variants < 1 or attempts < 1 or not angles:
         raise ValueError("variants and attempts must be at least 1, with at least one angle")
-    answer = answer_class(calls_to_action(brief))
+    answer = answer_class(calls_to_action(brief), brief.product_name)
     out = Generation(brief, model.name)
     kept = list(earlier)
     for slot in range(variants):
         angle = angles[slot % len(angles)]
-        prompt = messages(brief, angle, audience)
+        prompt = messages(brief, angle, audience, slot)
         for k in range(attempts):
             s = seed * 1_000_003 + slot * 101 + k
             attempt = _attempt(model, prompt, answer, brief, kept, slot, angle, s, temperature)
@@ -188,8 +255,13 @@ def _attempt(
         return Attempt(**base, outcome="failed", seconds=0.0, completion_tokens=0, error=str(e))
     c = got.completion
     value = got.value
-    timing = {"seconds": c.seconds, "completion_tokens": c.completion_tokens}
-    headline, text = value.headline.strip(), value.primary_text.strip()  # type: ignore[attr-defined]
+    timing: dict[str, Any] = {"seconds": c.seconds, "completion_tokens": c.completion_tokens}
+    headline, text = value.headline, value.primary_text  # type: ignore[attr-defined]
+    trimmed = len(headline) >= HEADLINE_MAX or len(text) >= PRIMARY_TEXT_MAX
+    # A headline cut back to the bare product name would say nothing.
+    headline = trim(headline, HEADLINE_MAX, _CLAUSE_END, len(brief.product_name) + 4).strip()
+    text = trim(text, PRIMARY_TEXT_MAX, _SENTENCE_END, 20).strip()
+    timing["trimmed"] = trimmed and len(headline) < HEADLINE_MAX and len(text) < PRIMARY_TEXT_MAX
     if not headline or not text:
         return Attempt(**base, **timing, outcome="invalid", error="a blank headline or text")
     creative = Creative(

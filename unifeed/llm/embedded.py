@@ -60,17 +60,21 @@ class _Loaded:
     lock: threading.Lock
     load_seconds: float
     chat: _ChatTemplate | None  # None: the file has no chat template; llama-cpp-python guesses
-    prefix: tuple[int, ...] = ()  # the tokens the context holds, evaluated on their own
+    # The messages' tokens the context holds, each message evaluated as one batch.
+    segments: tuple[tuple[int, ...], ...] = ()
 
 
 class _ChatTemplate:
     """The GGUF's own chat template, so the prompt's tokens are known before generation.
 
     Knowing them lets `EmbeddedModel` evaluate every message but the last as
-    one batch of its own, kept between calls: a campaign's variants share that
-    prefix (the brief), and the numbers the model computes depend only on the
-    prompt, not on what it was asked before. llama-cpp-python's own prefix
-    reuse re-evaluates a repeated prompt's last token alone, which rounds
+    one batch of its own, kept between calls: prompts that start with the
+    same messages (the same system message and worked examples for every
+    creative in a language, the same brief for a campaign's variants) pay for
+    them once, and the numbers the model computes depend only on the prompt,
+    not on what it was asked before. llama-cpp-python's own prefix reuse
+    evaluates whatever part of a prompt is new as one batch, so the same
+    prompt was split differently after different predecessors, which rounds
     differently and made the same seed give another answer.
     """
 
@@ -83,15 +87,27 @@ class _ChatTemplate:
         self._full = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=True)
         self._head = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=False)
 
-    def tokens(self, chat: list[Any]) -> tuple[list[int], list[int]]:
-        """(the whole prompt, its prefix before the last message); the prefix may be empty."""
-        full = self._full(messages=chat).prompt
-        head = self._head(messages=chat[:-1]).prompt if len(chat) > 1 else ""
-        tokens = self._tokenize(full)
-        prefix = self._tokenize(head) if head and full.startswith(head) else []
-        if tokens[: len(prefix)] != prefix or len(prefix) >= len(tokens):
-            prefix = []
-        return tokens, prefix
+    def tokens(self, chat: list[Any]) -> tuple[list[int], list[tuple[int, ...]]]:
+        """(the whole prompt, its messages but the last as token segments); may be no segments.
+
+        The segments concatenated are a prefix of the prompt; a message whose
+        tokens do not start where the previous one's ended (a template that
+        rewrites earlier messages) ends the segments there.
+        """
+        text = self._full(messages=chat).prompt
+        tokens = self._tokenize(text)
+        segments: list[tuple[int, ...]] = []
+        done = 0
+        for k in range(1, len(chat)):
+            head = self._head(messages=chat[:k]).prompt
+            if not text.startswith(head):
+                break
+            upto = self._tokenize(head)
+            if len(upto) <= done or len(upto) >= len(tokens) or tokens[: len(upto)] != upto:
+                break
+            segments.append(tuple(upto[done:]))
+            done = len(upto)
+        return tokens, segments
 
     def _tokenize(self, text: str) -> list[int]:
         return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -108,8 +124,7 @@ def _load(path: Path, threads: int, context: int, checked: bool) -> _Loaded:
         if loaded is not None:
             return loaded
         try:
-            from llama_cpp import Llama
-
+            from unifeed.llm.llama_loading import PlainBufferLlama
             from unifeed.llm.llama_sampling import CheckedGrammarLlama
         except ImportError as e:
             raise BackendUnavailable(
@@ -117,7 +132,7 @@ def _load(path: Path, threads: int, context: int, checked: bool) -> _Loaded:
             ) from e
         start = time.perf_counter()
         try:
-            llama = (CheckedGrammarLlama if checked else Llama)(
+            llama = (CheckedGrammarLlama if checked else PlainBufferLlama)(
                 model_path=str(path),
                 n_ctx=context,
                 n_threads=threads,
@@ -221,12 +236,12 @@ class EmbeddedModel:
                     r = loaded.llama.create_chat_completion(messages=chat, **sampling)
                     text = r["choices"][0]["message"].get("content") or ""  # type: ignore[index]
                 else:
-                    tokens, prefix = loaded.chat.tokens(chat)
-                    _hold(loaded, prefix)
+                    tokens, segments = loaded.chat.tokens(chat)
+                    _hold(loaded, segments)
                     r = loaded.llama.create_completion(prompt=tokens, **sampling)
                     text = r["choices"][0]["text"]  # type: ignore[index]
             except (ValueError, RuntimeError) as e:
-                loaded.prefix = ()  # the context's state is unknown now
+                loaded.segments = ()  # the context's state is unknown now
                 raise GenerationFailed(f"llama.cpp: {e}") from e
             seconds = time.perf_counter() - start
         assert isinstance(r, dict)  # not streaming
@@ -242,19 +257,26 @@ class EmbeddedModel:
         )
 
 
-def _hold(loaded: _Loaded, prefix: list[int]) -> None:
-    """Leave the context holding exactly `prefix`, evaluated as one batch of its own.
+def _hold(loaded: _Loaded, segments: list[tuple[int, ...]]) -> None:
+    """Leave the context holding exactly `segments`, each evaluated as one batch of its own.
 
-    llama-cpp-python then finds it cached and evaluates only the rest of the
-    prompt, the same way every time.
+    The leading segments the context already holds are kept; the rest are
+    evaluated one by one. llama-cpp-python then finds them cached and
+    evaluates only the rest of the prompt, the same way every time.
     """
     llama = loaded.llama
-    if prefix and loaded.prefix == tuple(prefix) and llama.n_tokens >= len(prefix):
-        llama._ctx.kv_cache_seq_rm(-1, len(prefix), -1)
-        llama.n_tokens = len(prefix)
-        return
-    llama.reset()
-    loaded.prefix = ()
-    if prefix:
-        llama.eval(prefix)
-        loaded.prefix = tuple(prefix)
+    held = loaded.segments
+    same = 0
+    while same < min(len(held), len(segments)) and held[same] == segments[same]:
+        same += 1
+    keep = sum(len(s) for s in segments[:same])
+    if same and llama.n_tokens >= keep:
+        llama._ctx.kv_cache_seq_rm(-1, keep, -1)
+        llama.n_tokens = keep
+    else:
+        same = 0
+        llama.reset()
+    loaded.segments = tuple(segments[:same])
+    for segment in segments[same:]:
+        llama.eval(list(segment))
+        loaded.segments = (*loaded.segments, segment)

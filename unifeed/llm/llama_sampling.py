@@ -28,6 +28,8 @@ import numpy as np
 from llama_cpp import Llama, LlamaGrammar
 from llama_cpp import llama_cpp as C
 
+from unifeed.llm.llama_loading import PlainBufferLlama
+
 __all__ = ["CheckedGrammarLlama"]
 
 # llama_token_data, as numpy sees it: {int32 id; float logit; float p}.
@@ -45,6 +47,8 @@ class _CheckedGrammarSampler:
         self._grammar = C.llama_sampler_init_grammar(
             llama._model.vocab, grammar._grammar.encode(), grammar._root.encode()
         )
+        if not self._grammar:  # llama.cpp could not parse it, and would sample unconstrained
+            raise ValueError("llama.cpp refused the grammar")
         self._n_vocab = llama.n_vocab()
         self._one = (C.llama_token_data * 1)()
         self._one_array = C.llama_token_data_array(
@@ -87,7 +91,7 @@ class _CheckedGrammarSampler:
         return int(array.data[array.selected].id)
 
 
-class CheckedGrammarLlama(Llama):
+class CheckedGrammarLlama(PlainBufferLlama):
     """`Llama` whose grammar-constrained generation uses `_CheckedGrammarSampler`."""
 
     def _init_sampler(self, *args: Any, grammar: LlamaGrammar | None = None, **kwargs: Any) -> Any:
