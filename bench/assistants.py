@@ -255,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dump", type=Path, help="pickle the arms' answers here (with --part)")
     ap.add_argument("--merge", type=Path, nargs="+", help="report on dumped parts instead")
     ap.add_argument("--only-unguarded", action="store_true", help="run the unguarded arm only")
+    ap.add_argument(
+        "--section", default="assistants", help="the docs/benchmarks.md section to write"
+    )
     args = ap.parse_args(argv, namespace=ARGS)
     creators, questions = corpus.load()
     if args.limit:
@@ -362,7 +365,7 @@ def report(arms: list[Arm], creators: dict, args, n: int, load_before: str, raw:
         args.samples.write_text(json.dumps(dump, indent=1, ensure_ascii=False))
     if not args.no_write:
         load = f"{load_before} before the run, {uptime()} after"
-        write_section("assistants", section(out, lines, n, load))
+        write_section(args.section, section(out, lines, n, load))
 
 
 def section(result: str, unguarded_lines: list[str], n: int, load: str) -> str:
