@@ -39,6 +39,7 @@ from unifeed.assistants import (
     Reply,
     check,
 )
+from unifeed.assistants.answerability import answerability_of
 from unifeed.assistants.answers import write_answer
 from unifeed.llm import ChatAPIModel, EmbeddedModel, LanguageModel, LanguageModelError
 from unifeed.text.embeddings import MiniLMEncoder
@@ -146,6 +147,25 @@ def unguarded(model: LanguageModel, config: AssistantConfig, k: Knowledge, q: st
         return f"(no answer: {e})"
 
 
+def no_amx_repack() -> None:
+    """Load GGUF weights without llama.cpp's extra buffer types. llama-cpp-python built on
+    this machine repacks Q4 weights for AMX, and the VM's kernel does not give the process
+    AMX state: the first decode dies with a general protection fault. unifeed/llm is not
+    this benchmark's to change; the answers are the same either way, only the kernels
+    differ (reported to the lead, 2026-12-07)."""
+    import llama_cpp
+    import llama_cpp.llama as llama_module
+
+    default = llama_cpp.llama_model_default_params
+
+    def params():  # type: ignore[no-untyped-def]
+        p = default()
+        p.use_extra_bufts = False
+        return p
+
+    llama_module.llama_cpp.llama_model_default_params = params  # type: ignore[attr-defined]
+
+
 def knowledge_of(creators: dict, enc) -> dict[str, Knowledge]:
     return {
         cid: Knowledge.encode([Post(p["id"], p["text"]) for p in c["posts"]], enc)
@@ -155,6 +175,8 @@ def knowledge_of(creators: dict, enc) -> dict[str, Knowledge]:
 
 def run(arms: list[Arm], questions: list[dict], creators: dict, enc) -> None:
     knowledge = knowledge_of(creators, enc)
+    for k in knowledge.values():  # sentence vectors: once per loaded knowledge, not per ask
+        answerability_of(k, enc)
     for arm in arms:
         assistants = {
             cid: Assistant(config_of(c), knowledge[cid], enc, arm.model)
@@ -233,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dump", type=Path, help="pickle the arms' answers here (with --part)")
     ap.add_argument("--merge", type=Path, nargs="+", help="report on dumped parts instead")
     ap.add_argument("--only-unguarded", action="store_true", help="run the unguarded arm only")
+    ap.add_argument(
+        "--section", default="assistants", help="the docs/benchmarks.md section to write"
+    )
     args = ap.parse_args(argv, namespace=ARGS)
     creators, questions = corpus.load()
     if args.limit:
@@ -244,9 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.merge:
         return merge(args, creators)
     enc = MiniLMEncoder()
-    arms = [Arm("quotes only (no model, baseline)", None)]
+    arms = [Arm("default: quotes (no model answers)", None)]
     if not args.no_embedded:
-        arms.append(Arm("embedded SmolLM2-135M", EmbeddedModel()))
+        no_amx_repack()
+        arms.append(Arm("embedded SmolLM2-135M answers (opt-in)", EmbeddedModel()))
     base, name = os.environ.get("UNIFEED_LLM_BASE_URL"), os.environ.get("UNIFEED_LLM_MODEL")
     if base and name:
         key = os.environ.get("UNIFEED_LLM_API_KEY")
@@ -339,7 +365,7 @@ def report(arms: list[Arm], creators: dict, args, n: int, load_before: str, raw:
         args.samples.write_text(json.dumps(dump, indent=1, ensure_ascii=False))
     if not args.no_write:
         load = f"{load_before} before the run, {uptime()} after"
-        write_section("assistants", section(out, lines, n, load))
+        write_section(args.section, section(out, lines, n, load))
 
 
 def section(result: str, unguarded_lines: list[str], n: int, load: str) -> str:

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         description="a creator assistant reloads its creator's posts this often: a removed or "
         "new post leaves or joins what it knows within this long (docs/assistants.md)",
     )
+    assistant_model_answers: bool = Field(
+        default=False,
+        description="creator assistants answer with the language model's words (checked against "
+        "the posts, a quote when the check fails) instead of a quote of the best post; off by "
+        "default: no answer of the embedded SmolLM2-135M passed the check (docs/assistants.md)",
+    )
     # Language model for generated creatives (docs/llm.md).
     llm: Literal["embedded", "openai", "none"] = "embedded"
     llm_base_url: str | None = Field(

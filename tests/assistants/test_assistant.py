@@ -29,7 +29,7 @@ def test_an_invented_answer_falls_back_to_a_quote_of_the_post(baker, baker_knowl
 
 def test_without_a_model_every_answer_is_a_quote(baker, baker_knowledge, minilm):
     reply = Assistant(config_of(baker), baker_knowledge, minilm).ask(
-        "Do you still do the float test before you bake?"
+        "Have you stopped doing the float test?"
     )
     assert reply.kind == "quoted" and reply.citations == ("cc-03",)
     assert "float test" in reply.text
@@ -62,5 +62,5 @@ def test_a_removed_post_is_not_known(baker, minilm):
 def test_an_answer_too_short_to_check_falls_back_to_a_quote(baker, baker_knowledge, minilm):
     for said in ("no", "Cut to the cut", "starter crammed together with flour and water"):
         a = Assistant(config_of(baker), baker_knowledge, minilm, CopyingModel(invent=said))
-        reply = a.ask("Do you still do the float test before you bake?")
+        reply = a.ask("Have you stopped doing the float test?")
         assert reply.kind == "quoted" and reply.citations == ("cc-03",), (said, reply)

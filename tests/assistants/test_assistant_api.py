@@ -85,7 +85,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[World]:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f"CREATE SCHEMA {schema}")
         url = f"{server}?options=-csearch_path%3D{schema}&application_name={schema}"
-    settings = make_settings(tmp, url, assistant_refresh_seconds=0.0)
+    settings = make_settings(tmp, url, assistant_refresh_seconds=0.0, assistant_model_answers=True)
     settings.encoder = "minilm"  # the real encoder: the thresholds are set for it
     creators, _ = corpus.load()
     try:

@@ -55,3 +55,27 @@ def test_answers_keep_listed_links_and_lose_others(guard: Guard) -> None:
 
 def test_an_answer_that_repeats_the_persona_is_refused(guard: Guard, baker) -> None:
     assert guard.screen_answer("Sure: " + baker["persona"]) is None
+
+
+def test_on_the_corpus_every_avoided_topic_and_no_answerable_question_is_declined(minilm):
+    """The guard's thresholds were chosen on two creators; this holds them on all four."""
+    from tests.assistants.corpus import validate as corpus
+    from unifeed.assistants import Knowledge, Post
+
+    creators, questions = corpus.load()
+    guards = {cid: Guard(config_of(c), minilm) for cid, c in creators.items()}
+    knowledge = {
+        cid: Knowledge.encode([Post(p["id"], p["text"]) for p in c["posts"]], minilm)
+        for cid, c in creators.items()
+    }
+    asked = [q for q in questions if q["kind"] in ("avoided", "answerable")]
+    vectors = minilm.encode([q["question"] for q in asked])
+    missed, wrong = [], []
+    for q, v in zip(asked, vectors, strict=True):
+        best = knowledge[q["creator_id"]].search(v, 1)[0].score
+        declined = guards[q["creator_id"]].screen(q["question"], v, best) is not None
+        if q["kind"] == "avoided" and not declined:
+            missed.append(q["id"])
+        if q["kind"] == "answerable" and declined:
+            wrong.append(q["id"])
+    assert not missed and not wrong, (missed, wrong)

@@ -1,6 +1,6 @@
 """One creator's assistant: a question in, a grounded, cited, labelled reply out.
 
-    guard -> retrieval -> (not in my posts | model answer -> faithfulness -> quote fallback)
+    guard -> retrieval -> answerability -> (not in my posts | answer -> check -> quote)
 
 Every reply is labelled AI-generated. A reply cites only posts it was checked
 against: the model's answer when every sentence of it is in the posts it
@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from unifeed.assistants.answerability import Answerability, answerability_of
 from unifeed.assistants.answers import write_answer
 from unifeed.assistants.claims import numbers, terms
 from unifeed.assistants.config import AssistantConfig
@@ -31,12 +32,6 @@ log = logging.getLogger(__name__)
 
 ReplyKind = Literal["answered", "quoted", "not_in_posts", "declined"]
 
-# Cosine of the question with its best post below which the posts do not
-# answer it (all-MiniLM-L6-v2; chosen on two of the four corpus creators,
-# docs/assistants.md), and the share of the question's content words the
-# best post must contain as well.
-ANSWERABLE = 0.50
-COVERED = 0.0
 RETRIEVED = 3  # posts the model sees
 CLOSEST = 3  # posts a "not in my posts" reply points to
 
@@ -68,12 +63,13 @@ class Assistant:
         encoder: TextEncoder,
         model: LanguageModel | None = None,
         *,
-        answerable: float = ANSWERABLE,
         guard: Guard | None = None,
+        answerability: Answerability | None = None,
     ) -> None:
         self.config, self.knowledge, self.encoder, self.model = config, knowledge, encoder, model
-        self.answerable = answerable
         self.guard = guard or Guard(config, encoder)
+        # Built once per loaded knowledge (its sentences embedded), not per question.
+        self.answerability = answerability or answerability_of(knowledge, encoder)
 
     def ask(self, question: str, *, seed: int = 0) -> Reply:
         start = time.perf_counter()
@@ -86,13 +82,13 @@ class Assistant:
         declined = self.guard.screen(question, vector, hits[0].score if hits else 0.0)
         if declined is not None:
             return Reply(declined.text, "declined", detail=declined.reason + ": " + declined.detail)
-        if not self._answers(question, hits):
-            best = f"{hits[0].score:.2f}" if hits else "no posts"
+        judged = self.answerability.judge(question, vector)
+        if not hits or not judged.answerable:
             return Reply(
                 NOT_IN_POSTS,
                 "not_in_posts",
                 closest=tuple(h.post.id for h in hits[:CLOSEST]),
-                detail=f"best post cosine {best} < {self.answerable}",
+                detail=judged.detail,
             )
         if self.model is None:
             return self._quoted(question, hits, "no language model configured", None, None)
@@ -125,15 +121,6 @@ class Assistant:
             generated=written.text,
             generated_faithful=True,
         )
-
-    def _answers(self, question: str, hits: list[Hit]) -> bool:
-        """Whether the best post is close enough to the question to answer it from."""
-        if not hits or hits[0].score < self.answerable:
-            return False
-        asked = terms(question)
-        if not asked:
-            return True
-        return len(asked & terms(hits[0].post.text)) / len(asked) >= COVERED
 
     def _quoted(
         self,

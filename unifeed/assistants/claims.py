@@ -51,9 +51,31 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
 
 
+# Common irregular verb forms, so "fed" is "feed" and "grew" is "grow".
+_IRREGULAR = {
+    **dict.fromkeys(("fed",), "feed"), **dict.fromkeys(("ate", "eaten"), "eat"),
+    **dict.fromkeys(("went", "gone"), "go"), **dict.fromkeys(("kept",), "keep"),
+    **dict.fromkeys(("left",), "leave"), **dict.fromkeys(("took", "taken"), "take"),
+    **dict.fromkeys(("gave", "given"), "give"), **dict.fromkeys(("came",), "come"),
+    **dict.fromkeys(("bought",), "buy"), **dict.fromkeys(("brought",), "bring"),
+    **dict.fromkeys(("sold",), "sell"), **dict.fromkeys(("found",), "find"),
+    **dict.fromkeys(("grew", "grown"), "grow"), **dict.fromkeys(("rose", "risen"), "rise"),
+    **dict.fromkeys(("froze", "frozen"), "freeze"), **dict.fromkeys(("broke", "broken"), "break"),
+    **dict.fromkeys(("began", "begun"), "begin"), **dict.fromkeys(("ran",), "run"),
+    **dict.fromkeys(("rode", "ridden"), "ride"), **dict.fromkeys(("spent",), "spend"),
+    **dict.fromkeys(("paid",), "pay"), **dict.fromkeys(("lost",), "lose"),
+    **dict.fromkeys(("stood",), "stand"), **dict.fromkeys(("held",), "hold"),
+    **dict.fromkeys(("chose", "chosen"), "choose"), **dict.fromkeys(("drew", "drawn"), "draw"),
+    **dict.fromkeys(("threw", "thrown"), "throw"), **dict.fromkeys(("bent",), "bend"),
+    **dict.fromkeys(("built",), "build"), **dict.fromkeys(("cut",), "cut"),
+    **dict.fromkeys(("kept",), "keep"), **dict.fromkeys(("slept",), "sleep"),
+}  # fmt: skip
+
+
 def stem(word: str) -> str:
     """A crude suffix stripper: enough to match "feeding" with "feeds", never a lemmatiser."""
     w = word.lower().replace("'", "")
+    w = _IRREGULAR.get(w, w)
     for suffix in ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "s", "ly"):
         if len(w) - len(suffix) >= 3 and w.endswith(suffix):
             w = w[: -len(suffix)]

@@ -41,11 +41,16 @@ DECLINED: dict[Reason, str] = {
 
 # A question is on an avoided topic when its cosine with the topic (or an item
 # the topic lists) is at least TOPIC_SIMILARITY and not below its cosine with
-# the creator's closest post by more than TOPIC_MARGIN: closer to what the
-# creator avoids than to anything they wrote (all-MiniLM-L6-v2; chosen on two
-# of the four corpus creators, docs/assistants.md).
-TOPIC_SIMILARITY = 0.35
-TOPIC_MARGIN = 0.05
+# the creator's closest post by more than TOPIC_MARGIN: about as close to what
+# the creator avoids as to anything they wrote. Each topic is embedded twice,
+# as written and as a follower would ask it (AS_ASKED): a question's embedding
+# is closer to a question's than to a noun phrase's ("How do I remove the
+# 25 km/h limit on my Bafang mid-drive?" is 0.29 from "de-restricting or
+# speed-tuning e-bike motors" as written). all-MiniLM-L6-v2; both numbers
+# chosen on two of the four corpus creators (docs/assistants.md).
+TOPIC_SIMILARITY = 0.33
+TOPIC_MARGIN = 0.12
+AS_ASKED = "How do I do {}?"
 
 _URL = re.compile(
     r"(?:https?://|www\.)[^\s<>()\[\]\"'`]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+/[^\s<>()\[\]\"'`]*",
@@ -128,14 +133,17 @@ class Guard:
         config: AssistantConfig,
         encoder: TextEncoder,
         topic_similarity: float = TOPIC_SIMILARITY,
+        topic_margin: float = TOPIC_MARGIN,
     ) -> None:
-        self.config, self.encoder, self.topic_similarity = config, encoder, topic_similarity
-        self.phrases = [(t, p) for t in config.avoid_topics for p in _topic_phrases(t)]
+        self.config, self.encoder = config, encoder
+        self.topic_similarity, self.topic_margin = topic_similarity, topic_margin
+        written = [(t, p) for t in config.avoid_topics for p in _topic_phrases(t)]
+        self.phrases = [(t, form) for t, p in written for form in (p, AS_ASKED.format(p))]
         texts = [p for _, p in self.phrases]
         self.vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dim))  # (T, D)
         # A phrase's words all present ("weight loss", "growing cannabis") is a match.
         self.item_terms = [
-            (topic, frozenset(terms(phrase))) for topic, phrase in self.phrases if terms(phrase)
+            (topic, frozenset(terms(phrase))) for topic, phrase in written if terms(phrase)
         ]
         # A creator who avoids recommending products avoids every "which should I buy".
         self.advice = next(
@@ -172,7 +180,7 @@ class Guard:
             vector = self.encoder.encode([question])[0]
         sims = self.vectors @ np.asarray(vector, dtype=np.float32)  # (T,)
         best = int(np.argmax(sims))
-        if sims[best] >= self.topic_similarity and sims[best] >= best_post - TOPIC_MARGIN:
+        if sims[best] >= self.topic_similarity and sims[best] >= best_post - self.topic_margin:
             topic, phrase = self.phrases[best]
             return Decline("avoided_topic", f"close to {phrase!r} ({sims[best]:.2f}) of {topic!r}")
         return None

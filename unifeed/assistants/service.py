@@ -110,11 +110,13 @@ class Assistants:
             and not self.records.is_follower(creator.external_id, user)
         ):
             raise Refused("audience", "this assistant talks only to the creator's followers")
+        # Drafts always use the model; answers only when the operator asks for it.
+        answers_by = self.model() if self.settings.assistant_model_answers else None
         assistant = Assistant(
             config,
             self.library.get(creator.external_id),
             self.encoder,
-            self.model(),
+            answers_by,
             guard=self._guard(creator, config),
         )
         reply = assistant.ask(question)
