@@ -120,9 +120,7 @@ def load_creators() -> list[DemoCreator]:
     ]
 
 
-def pick_questions(
-    creator: DemoCreator, n: int, rng: np.random.Generator
-) -> list[DemoQuestion]:
+def pick_questions(creator: DemoCreator, n: int, rng: np.random.Generator) -> list[DemoQuestion]:
     """`n` questions in KIND_ORDER, each drawn among the creator's questions of its kind."""
     left = {k: [q for q in creator.questions if q.kind == k] for k in KIND_ORDER}
     out: list[DemoQuestion] = []
