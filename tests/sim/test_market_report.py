@@ -153,3 +153,17 @@ def test_assistant_figures_and_conversations_with_citations() -> None:
     # The cited post's own text (from the shipped corpus) is quoted under the reply.
     assert "<code>wj-01</code>: Monstera propagation 101!" in page
     assert render_market(None) == ""
+
+
+def test_the_stages_timing_reads_as_one_sentence() -> None:
+    m = _market()
+    m.began_s, m.seconds = 70.0, 120.0
+    m.stages = {"start": 5.0, "assistants": 20.0, "writing": 60.0, "day": 35.0}
+    line = market_summary(m)
+    from unifeed.sim.market_report import timing
+
+    assert timing(line) == (
+        "The market phase began 70 s into the run, after the model arm, beside the other "
+        "arms, and took 120 s (start 5 s, assistants 20 s, waiting for the ads 60 s, "
+        "the day of ads 35 s)."
+    )

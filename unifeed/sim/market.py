@@ -137,6 +137,10 @@ class MarketResult:
     conversions: int = 0
     day_ran: bool = False
     seconds: float = 0.0
+    # Wall seconds of each stage: start (copy, server), assistants, writing
+    # (waiting for the writer), day (the day of ads and the reports).
+    stages: dict[str, float] = field(default_factory=dict)
+    began_s: float = 0.0  # seconds into the demo when the phase began (after the model arm)
 
 
 def _share(x: float | None) -> str:
@@ -196,8 +200,17 @@ def run_market(
     delivery = delivery_config(flight_cfg, ModelAudience())
     advertisers = demo_advertisers(world, cfg.advertisers)
     result = MarketResult(day=days)
+    lap = time.perf_counter()
+
+    def stage(name: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        result.stages[name] = now - lap
+        lap = now
+
     with running_server(settings, clock=clock, delivery=delivery) as url, _client(url) as client:
         flight = _Flight(flight_cfg, world, advertisers, client, clock)
+        stage("start")
         # The assistants are asked first: the server has one model, which answers
         # and writes in turn, so an answer asked while the writer works would wait
         # for it, and its latency would measure the queue.
@@ -211,10 +224,12 @@ def run_market(
                 clock.now(),
                 lambda done, total: progress("assistants", done, total),
             )
+        stage("assistants")
         asked = _sign_up(flight, url, advertisers, cfg)
         if advertisers:
             result.campaigns = _settle(flight, advertisers, asked, cfg, progress)
             result.writer_model = _writer_model(result.campaigns)
+        stage("writing")
         if any(c.serving for c in result.campaigns):
             sessions = flight.sessions(days)
             flight.run_day(days, sessions, lambda done, total: progress("ads", done, total))
@@ -228,6 +243,7 @@ def run_market(
                 c.report = _get(adv, f"/v1/campaigns/{c.campaign}/report")
         for adv in flight.advertiser_clients.values():
             adv.close()
+        stage("day")
     result.feeds, result.ad_impressions = flight.feeds, flight.ad_impressions
     result.conversions = flight.conversions
     result.seconds = time.perf_counter() - start
@@ -346,10 +362,13 @@ def run_demo(
     world = build_world(config)
     box: dict[str, Any] = {}
     threads: list[threading.Thread] = []
+    began = time.perf_counter()
 
     def phase(model_dir: Path) -> None:
+        at = time.perf_counter() - began
         try:
             box["result"] = run_market(world, market, model_dir, out_dir / "market", progress)
+            box["result"].began_s = at
         except BaseException as e:  # handed to the caller's thread, which raises it
             box["error"] = e
 

@@ -121,6 +121,8 @@ def market_summary(m: MarketResult) -> dict[str, Any]:
     return {
         "day": m.day + 1,
         "seconds": m.seconds,
+        "began_s": m.began_s,
+        "stage_seconds": dict(m.stages),
         "writer_model": m.writer_model,
         "day_ran": m.day_ran,
         "feeds": m.feeds,
@@ -150,12 +152,24 @@ def market_summary(m: MarketResult) -> dict[str, Any]:
     }
 
 
+def timing(s: dict[str, Any]) -> str:
+    """When the market phase ran and how long each stage took, in one sentence."""
+    st = s["stage_seconds"]
+    names = {"start": "start", "assistants": "assistants", "writing": "waiting for the ads"}
+    names["day"] = "the day of ads"
+    parts = ", ".join(f"{names.get(k, k)} {v:.0f} s" for k, v in st.items())
+    return (
+        f"The market phase began {s['began_s']:.0f} s into the run, after the model arm, "
+        f"beside the other arms, and took {s['seconds']:.0f} s ({parts})."
+    )
+
+
 # ------------------------------------------------------------------ HTML
 def render_market(m: MarketResult | None) -> str:
     if m is None:
         return ""
     s = market_summary(m)
-    parts = []
+    parts = [f"<p>{html.escape(timing(s))}</p>"]
     if m.campaigns:
         parts.append(_ads(m, s))
     if m.exchanges:
