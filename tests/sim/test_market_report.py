@@ -167,3 +167,17 @@ def test_the_stages_timing_reads_as_one_sentence() -> None:
         "arms, and took 120 s (start 5 s, assistants 20 s, waiting for the ads 60 s, "
         "the day of ads 35 s)."
     )
+
+
+def test_the_command_line_names_what_served_nothing_and_why() -> None:
+    from unifeed.cli.demo import _print_market
+    from unifeed.cli.display import console
+
+    m = _market()
+    m.budget_minor = 500
+    with console.capture() as cap:
+        _print_market(market_summary(m))
+    out = " ".join(cap.get().split())
+    assert "budget €5.00 each" in out and "€4.20" in out
+    assert "Lumen prime lens: served nothing: no variant passed parsing and review" in out
+    assert "1 questions, 0 answered by the model, 1 quoted" in out

@@ -119,7 +119,7 @@ def test_demo_command_prints_a_verdict_and_writes_the_report(tmp_path: Path) -> 
     assert "FAIL" in result.output or "PASS" in result.output
     assert "popularity" in result.output and "random" in result.output
     assert (out / "report.html").is_file() and (out / "summary.json").is_file()
-    assert "ads written by Unifeed" not in result.output and "assistants:" not in result.output
+    assert "ads Unifeed wrote" not in result.output and "assistants:" not in result.output
     assert json.loads((out / "summary.json").read_text())["market"] is None
 
 

@@ -306,7 +306,8 @@ def _print_market(m: dict) -> None:
     """The market phase in brief; the report has the creatives and the conversations."""
     if m["campaigns"]:
         table = Table(
-            title=f"ads written by Unifeed from the brief alone (simulated day {m['day']})",
+            title=f"ads Unifeed wrote from the brief alone, day {m['day']} "
+            f"(budget €{m['budget_minor'] / 100:.2f} each)",
             title_justify="left",
         )
         for name in ("campaign", "written /\nasked", "serving", "spent", "impr.", "clicks"):
@@ -314,12 +315,11 @@ def _print_market(m: dict) -> None:
         table.add_column("results", justify="right")
         for c in m["campaigns"]:
             g = c["generation"]
-            spent = f"{c['spend_minor'] / 100:.2f} / {(c['budget_minor'] or 0) / 100:.2f} €"
             table.add_row(
                 Text(f"{c['product']} ({c['objective'].replace('_', ' ')})"),
                 f"{g['written']} / {g['asked']}",
                 str(c["serving"]),
-                "-" if c["served_nothing_because"] else spent,
+                "-" if c["served_nothing_because"] else f"€{c['spend_minor'] / 100:.2f}",
                 f"{c['impressions']:,}",
                 str(c["clicks"]),
                 str(c["results"]),

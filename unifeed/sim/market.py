@@ -129,6 +129,7 @@ class CampaignOutcome:
 @dataclass
 class MarketResult:
     day: int  # the simulated day it ran (the one after the arms' last)
+    budget_minor: int = 0  # each campaign's
     campaigns: list[CampaignOutcome] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
     writer_model: str | None = None
@@ -199,7 +200,7 @@ def run_market(
     clock = SimClock(flight_cfg.flight_start - dt.timedelta(hours=1))
     delivery = delivery_config(flight_cfg, ModelAudience())
     advertisers = demo_advertisers(world, cfg.advertisers)
-    result = MarketResult(day=days)
+    result = MarketResult(day=days, budget_minor=cfg.budget_minor)
     lap = time.perf_counter()
 
     def stage(name: str) -> None:

@@ -125,6 +125,7 @@ def market_summary(m: MarketResult) -> dict[str, Any]:
         "stage_seconds": dict(m.stages),
         "writer_model": m.writer_model,
         "day_ran": m.day_ran,
+        "budget_minor": m.budget_minor,
         "feeds": m.feeds,
         "ad_impressions": m.ad_impressions,
         "campaigns": [campaign_summary(c) for c in m.campaigns],
