@@ -207,7 +207,7 @@ def _ads(m: MarketResult, s: dict[str, Any]) -> str:
             f"<p>Written: {g['written']} of {g['asked']} variants asked, in {g['attempts']} "
             f"attempts (parsed {_rate(g['parse_pass_rate'])}, passed review "
             f"{_rate(g['review_pass_rate'])}), {g['wall_seconds']:.0f} s after the campaign "
-            f"was posted. {e(g['detail'])}.</p>"
+            f"was posted.{'' if g['status'] == 'done' else ' ' + e(g['detail']) + '.'}</p>"
         )
         if why:
             head += f'<p class="fail"><strong>Served nothing</strong>: {e(why)}.</p>'
