@@ -64,3 +64,19 @@ def test_brief_only_ads_and_assistants_run_beside_the_arms(tmp_path: Path) -> No
     saved = json.loads((tmp_path / "summary.json").read_text())["market"]
     assert saved["assistants"]["all"]["questions"] == 2
     assert saved["campaigns"][0]["generation"]["asked"] == 1
+
+
+def test_brief_only_ads_without_a_language_model_stop_before_the_arms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UNIFEED_LLM", "none")
+    with pytest.raises(ValueError, match=r"UNIFEED_LLM=none.*--no-ads"):
+        run_demo(TINY, tmp_path, MarketConfig(advertisers=1), encoder="hashing")
+    assert not (tmp_path / "arms").exists()  # nothing ran
+
+
+def test_the_market_sizes_are_checked() -> None:
+    with pytest.raises(ValueError, match="ships 4 creators"):
+        MarketConfig(creators=5)
+    with pytest.raises(ValueError, match="at least 1"):
+        MarketConfig(variants=0)

@@ -45,7 +45,15 @@ from unifeed.sim.briefs import brief_body
 from unifeed.sim.clock import SimClock
 from unifeed.sim.flight import FlightConfig, _Flight, _get, _settings, delivery_config
 from unifeed.sim.followers import Exchange, load_creators, run_followers
-from unifeed.sim.run import SimObserver, SimResult, _check, _client, _post, run_simulation
+from unifeed.sim.run import (
+    OPERATOR_KEY,
+    SimObserver,
+    SimResult,
+    _check,
+    _client,
+    _post,
+    run_simulation,
+)
 from unifeed.sim.world import SimConfig, World, build_world
 
 log = logging.getLogger(__name__)
@@ -360,6 +368,8 @@ def run_demo(
     if market is None:
         return run_simulation(config, out_dir, encoder=encoder, observer=observer), None
     market = dataclasses.replace(market, encoder=encoder)
+    if market.advertisers:
+        _needs_a_model(out_dir)
     world = build_world(config)
     box: dict[str, Any] = {}
     threads: list[threading.Thread] = []
@@ -387,3 +397,14 @@ def run_demo(
     if "error" in box:
         raise box["error"]
     return sim, box["result"]
+
+
+def _needs_a_model(out_dir: Path) -> None:
+    """Brief-only campaigns need the service's language model: say so before the arms run."""
+    from unifeed.settings import Settings
+
+    if Settings(data_dir=out_dir, operator_key=OPERATOR_KEY).llm == "none":
+        raise ValueError(
+            "the demo's advertisers give only a brief, which needs a language model, and "
+            "UNIFEED_LLM=none: set UNIFEED_LLM=embedded or openai (docs/llm.md), or pass --no-ads"
+        )
