@@ -72,7 +72,8 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 @dataclass(frozen=True)
 class MarketConfig:
-    """Sizes of the phase; the defaults keep `unifeed demo` within its five minutes."""
+    """Sizes of the phase; the defaults are sized for `unifeed demo`'s five minutes on a
+    quiet two-core machine (docs/benchmarks.md, "Demo", has what they cost)."""
 
     advertisers: int = 3  # brief-only campaigns (0: no ads)
     variants: int = 3  # creatives each asks the service to write
