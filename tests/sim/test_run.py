@@ -111,13 +111,16 @@ def test_unknown_arm_is_rejected(tmp_path: Path) -> None:
 def test_demo_command_prints_a_verdict_and_writes_the_report(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     args = ["demo", "--users", "30", "--days", "2", "--items-per-day", "40"]
-    result = CliRunner().invoke(app, [*args, "--encoder", "hashing", "--out", str(out)])
+    off = ["--no-ads", "--no-assistants"]  # the market phase: tests/sim/test_market.py
+    result = CliRunner().invoke(app, [*args, *off, "--encoder", "hashing", "--out", str(out)])
     # A world this small and short need not reach the target; either verdict is honest.
     assert result.exit_code in (0, 1), result.output
     assert ("PASS" in result.output) == (result.exit_code == 0)
     assert "FAIL" in result.output or "PASS" in result.output
     assert "popularity" in result.output and "random" in result.output
     assert (out / "report.html").is_file() and (out / "summary.json").is_file()
+    assert "ads Unifeed wrote" not in result.output and "assistants:" not in result.output
+    assert json.loads((out / "summary.json").read_text())["market"] is None
 
 
 def test_the_nightly_retrain_is_bound_by_epochs_not_the_clock() -> None:

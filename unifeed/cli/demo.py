@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -25,16 +26,23 @@ from unifeed.sim import (
     TARGET_RATIO,
     DayStats,
     SimConfig,
-    run_simulation,
     summarize,
     write_report,
 )
 from unifeed.sim.live import live_settings, run_live
+from unifeed.sim.market import MarketConfig, run_demo
+from unifeed.sim.market_report import market_summary, timing
 from unifeed.sim.report import LABELS
 from unifeed.sim.run import OPERATOR_KEY
 from unifeed.sim.world import build_world
 
 DEFAULTS = SimConfig()
+MARKET = MarketConfig()
+STAGES = {
+    "assistants": "followers ask the assistants",
+    "writing ads": "the model writes the ads",
+    "ads": "a day with ads",
+}
 
 
 class DemoEncoder(StrEnum):
@@ -75,6 +83,19 @@ class DemoProgress:
             info=f"day {stats.day + 1}: engagement {stats.engagement:.3f}{train}",
         )
         self.progress.update(self.feed_task, visible=False)
+
+
+class MarketProgress:
+    """The market phase's bar (called from its own thread; rich locks its updates)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: int | None = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task("market (ads, assistants)", total=None, info="")
+        self.progress.update(self.task, completed=done, total=total, info=STAGES.get(stage, stage))
 
 
 class LiveLog:
@@ -133,6 +154,21 @@ def demo(
     day_seconds: Annotated[
         float, typer.Option(min=1.0, help="Wall-clock seconds per simulated day under --serve.")
     ] = 120.0,
+    ads: Annotated[
+        bool,
+        typer.Option(
+            help=f"After the model arm, {MARKET.advertisers} advertisers post campaigns with "
+            "only an objective, a budget and a brief; the embedded model writes their ads "
+            "and a day of feeds serves them."
+        ),
+    ] = True,
+    assistants: Annotated[
+        bool,
+        typer.Option(
+            help=f"After the model arm, {MARKET.creators} creators set up assistants and "
+            f"{MARKET.questions} followers of each ask them a question."
+        ),
+    ] = True,
 ) -> None:
     """Simulate a marketplace on the real feed API: Unifeed vs popularity vs random.
 
@@ -141,9 +177,13 @@ def demo(
     the learned model (retrained every simulated day), by popularity, or at
     random. Simulated users fetch their feeds over HTTP and send back
     impressions, clicks, likes, long views and hides drawn from a hidden
-    ground-truth model. Ends with a summary and an HTML report in OUT. Exits
-    with code 1 when Unifeed's last-day engagement per impression is not at
-    least 1.5 times popularity's.
+    ground-truth model. Once the model arm is done, and beside the other two,
+    a copy of its market gets advertisers who give only a brief (the embedded
+    language model writes their ads, which then serve for a day) and creators
+    whose assistants answer their followers' questions (--no-ads and
+    --no-assistants leave either out). Ends with a summary and an HTML report
+    in OUT. Exits with code 1 when Unifeed's last-day engagement per
+    impression is not at least 1.5 times popularity's.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if serve and not _port_free(port):
@@ -157,20 +197,35 @@ def demo(
             markup=False,
             soft_wrap=True,
         )
-        with run_progress() as progress:
-            result = run_simulation(
-                config, out, encoder=encoder.value, observer=DemoProgress(progress)
+        market = None
+        if ads or assistants:
+            market = MarketConfig(
+                advertisers=MARKET.advertisers if ads else 0,
+                creators=MARKET.creators if assistants else 0,
             )
+        began = time.perf_counter()
+        with run_progress() as progress:
+            result, market_result = run_demo(
+                config,
+                out,
+                market,
+                encoder=encoder.value,
+                observer=DemoProgress(progress),
+                progress=MarketProgress(progress),
+            )
+        seconds = time.perf_counter() - began  # the arms and the market phase
         summary = summarize(result)
-        report = write_report(result, out)
+        report = write_report(result, out, market=market_result)
     console.print(_summary_table(summary))
     console.print(Text(ENGAGEMENT_DEFINITION, style="dim"))
+    if market_result is not None:
+        _print_market(market_summary(market_result))
     ratio, passed = summary["ratio"], summary["passed"]
     verdict = "PASS" if passed else "FAIL"
     console.print(
         f"[bold {'green' if passed else 'red'}]{verdict}[/]: last-day engagement, "
         f"Unifeed / popularity = {ratio:.2f} (target at least {TARGET_RATIO:.1f}); "
-        f"{result.seconds:.0f}s in all",
+        f"{seconds:.0f}s in all",
         soft_wrap=True,
     )
     console.print(f"report: {report}", markup=False, soft_wrap=True)
@@ -245,3 +300,46 @@ def _summary_table(summary: dict) -> Table:
             f"{arm['last_day_hide_rate']:.3f}",
         )
     return table
+
+
+def _print_market(m: dict) -> None:
+    """The market phase in brief; the report has the creatives and the conversations."""
+    if m["campaigns"]:
+        table = Table(
+            title=f"ads Unifeed wrote from the brief alone, day {m['day']} "
+            f"(budget €{m['budget_minor'] / 100:.2f} each)",
+            title_justify="left",
+        )
+        for name in ("campaign", "written /\nasked", "serving", "spent", "impr.", "clicks"):
+            table.add_column(name, justify="left" if name == "campaign" else "right")
+        table.add_column("results", justify="right")
+        for c in m["campaigns"]:
+            g = c["generation"]
+            table.add_row(
+                Text(f"{c['product']} ({c['objective'].replace('_', ' ')})"),
+                f"{g['written']} / {g['asked']}",
+                str(c["serving"]),
+                "-" if c["served_nothing_because"] else f"€{c['spend_minor'] / 100:.2f}",
+                f"{c['impressions']:,}",
+                str(c["clicks"]),
+                str(c["results"]),
+            )
+        console.print(table)
+        for c in m["campaigns"]:
+            if c["served_nothing_because"]:
+                console.print(
+                    f"[red]{c['product']}: served nothing[/]: {c['served_nothing_because']}",
+                    soft_wrap=True,
+                    highlight=False,
+                )
+    a = m["assistants"]["all"]
+    if a["questions"]:
+        console.print(
+            f"assistants: {a['questions']} questions, {a['answered']} answered by the model, "
+            f"{a['quoted']} quoted, {a['not_in_posts']} not in the posts, {a['declined']} "
+            f"declined; {a['as_labelled']} of {a['graded']} as the corpus labels them; "
+            f"median {a['median_s']:.1f} s, max {a['max_s']:.1f} s",
+            markup=False,
+            soft_wrap=True,
+        )
+    console.print(timing(m), markup=False, soft_wrap=True, style="dim")

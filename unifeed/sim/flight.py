@@ -63,6 +63,7 @@ from unifeed.sim.world import START, SimConfig, World, build_world, session_seco
 
 if TYPE_CHECKING:
     from unifeed.ads.audience import Audience
+    from unifeed.ads.config import DeliveryConfig
     from unifeed.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,20 @@ def _settings(cfg: FlightConfig, data_dir: Path) -> Settings:
     )
 
 
+def delivery_config(cfg: FlightConfig, audience: Audience) -> DeliveryConfig:
+    """Delivery for a flight: production's, with the flight's reserve and `audience`."""
+    from unifeed.ads.config import DeliveryConfig
+
+    return DeliveryConfig(
+        audience=audience,
+        reserve_minor=cfg.reserve_minor,
+        # The simulated clock runs hours in minutes: the calibration is
+        # refitted every simulated hour, the click levels at every refresh.
+        calibrate_every=dt.timedelta(hours=1),
+        fit_every=dt.timedelta(0),
+    )
+
+
 def warm_up(cfg: FlightConfig, world: World, data_dir: Path, progress: Progress = _quiet) -> None:
     """Organic days before the flight: users, posts, feeds, events, daily training."""
     from unifeed.api.server import running_server
@@ -185,7 +200,6 @@ def run_arm(
     """The flight for one arm (named `arm`, delivering to `audience`), on a
     copy of the warmed-up store. `after_day(flight, day)` runs after each
     day's retrain (an arm that adds creatives mid-flight, say)."""
-    from unifeed.ads.config import DeliveryConfig
     from unifeed.api.server import running_server
 
     start = time.perf_counter()
@@ -194,14 +208,7 @@ def run_arm(
     shutil.copytree(warm_dir, data_dir)
     settings = _settings(cfg, data_dir)
     clock = SimClock(cfg.flight_start - dt.timedelta(hours=1))
-    delivery = DeliveryConfig(
-        audience=audience,
-        reserve_minor=cfg.reserve_minor,
-        # The simulated clock runs hours in minutes: the calibration is
-        # refitted every simulated hour, the click levels at every refresh.
-        calibrate_every=dt.timedelta(hours=1),
-        fit_every=dt.timedelta(0),
-    )
+    delivery = delivery_config(cfg, audience)
     with running_server(settings, clock=clock, delivery=delivery) as url, _client(url) as client:
         flight = _Flight(cfg, world, advertisers, client, clock)
         flight.data_dir = data_dir
@@ -301,10 +308,15 @@ class _Flight:
         adv, cid = self.advertiser_clients[a.id], self.campaigns[a.id]
         made = _post(adv, f"/v1/campaigns/{cid}/creatives", {"texts": list(texts)})
         for k, (item_id, text) in enumerate(zip(made["item_ids"], texts, strict=True)):
-            self.owner[item_id] = a
-            self.creative_key[item_id] = f"{a.id}:{prefix}{k}"
-            self.creative_text[item_id] = text
+            self.adopt(a, item_id, f"{a.id}:{prefix}{k}", text)
         return list(made["item_ids"])
+
+    def adopt(self, a: Advertiser, item_id: str, key: str, text: str) -> None:
+        """Know the creative item `item_id` of `a`'s campaign (one the service wrote,
+        say): people read `text` and react to it alike wherever it is named `key`."""
+        self.owner[item_id] = a
+        self.creative_key[item_id] = key
+        self.creative_text[item_id] = text
 
     def sessions(self, day: int) -> list[tuple[dt.datetime, int, bool]]:
         """(time, user, first of the user's day) for every session of the day, in time order."""
@@ -360,7 +372,13 @@ class _Flight:
             item_id = entry["item_id"]
             adv = self.owner.get(item_id)
             if adv is None:
-                i = self.code[item_id]
+                i = self.code.get(item_id)
+                if i is None:
+                    # A post the world did not write (the demo's creators with
+                    # assistants write real text, not the world's topic words):
+                    # people have no taste for it, so they see it and move on.
+                    self.push(seen_at, _event(user_id, item_id, "impression", seen_at, rid))
+                    continue
                 self.seen.add((u, i))
                 acts = self.response.respond(world, u, np.array([i]))[0]
                 for e in _events(world, u, i, acts, seen_at, rid):

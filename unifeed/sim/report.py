@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from unifeed.sim.market import MarketResult
     from unifeed.sim.run import ArmResult, SimResult
 
 # Unifeed must beat popularity by this factor on the last simulated day.
@@ -66,11 +67,20 @@ def summarize(result: SimResult, target: float = TARGET_RATIO) -> dict[str, Any]
     return out
 
 
-def write_report(result: SimResult, out_dir: Path, target: float = TARGET_RATIO) -> Path:
-    """Write ``report.html`` and ``summary.json`` into `out_dir`; return the HTML path."""
+def write_report(
+    result: SimResult,
+    out_dir: Path,
+    target: float = TARGET_RATIO,
+    market: MarketResult | None = None,
+) -> Path:
+    """Write ``report.html`` and ``summary.json`` into `out_dir`; return the HTML path.
+
+    `market`: the demo's market phase, whose sections follow the arms'."""
+    from unifeed.sim.market_report import market_summary, render_market
+
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = summarize(result, target)
-    page = render_html(result, summary)
+    page = render_html(result, summary).replace(_MARKET, render_market(market))
     path = out_dir / "report.html"
     path.write_text(page, encoding="utf-8")
     data = {
@@ -78,6 +88,7 @@ def write_report(result: SimResult, out_dir: Path, target: float = TARGET_RATIO)
         "config": result.config.to_dict(),
         "world": result.world,
         "daily": {name: [d.to_dict() for d in arm.days] for name, arm in result.arms.items()},
+        "market": None if market is None else market_summary(market),
     }
     (out_dir / "summary.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
@@ -246,6 +257,7 @@ def _world_table(result: SimResult) -> str:
     return f"<table>{body}</table>"
 
 
+_MARKET = "<!-- market -->"  # where the market's sections go
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Unifeed marketplace simulation</title>
@@ -259,6 +271,7 @@ td:first-child, th:first-child {{ text-align: left; }}
 figure {{ margin: 1rem 0; }} img {{ max-width: 100%; }}
 .pass {{ color: #17692e; }} .fail {{ color: #a11; }}
 pre {{ background: #f7f7f7; padding: 0.6rem; font-size: 0.8rem; overflow-x: auto; }}
+.conv {{ border-left: 3px solid #ccc; padding-left: 0.8rem; margin: 1rem 0; }}
 </style></head><body>
 <h1>Unifeed marketplace simulation</h1>
 <p>The same seeded world (users, creators, posts) and the same seeded user behaviour
@@ -281,6 +294,7 @@ items users found outside the feed (search, shares, creators they follow), drawn
 same way in every arm; their events go to the service (so popularity and the model
 learn from them) but they are not feed impressions and do not count in engagement.</p>
 {daily_table}
+<!-- market -->
 <h2>World</h2>
 {world_table}
 <h3>Simulation settings</h3>

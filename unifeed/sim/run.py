@@ -157,10 +157,13 @@ def run_simulation(
     encoder: Literal["minilm", "hashing"] = "minilm",
     response: ResponseModel | None = None,
     observer: SimObserver | None = None,
+    after_arm: Callable[[str, Path], None] | None = None,
 ) -> SimResult:
     """Run every arm over the same world; stores go to ``out_dir/arms/<arm>``.
 
     An arm's folder is emptied first, so a rerun starts from a clean store.
+    `after_arm(arm, data_dir)` is told when an arm is done and its server
+    stopped (the demo starts its market on the model arm's store then).
     """
     unknown = [a for a in arms if a not in ARMS]
     if unknown or not arms:
@@ -179,6 +182,8 @@ def run_simulation(
         results[arm] = run_arm(
             world, arm, data_dir, encoder=encoder, response=response, observer=observer
         )
+        if after_arm is not None:
+            after_arm(arm, data_dir)
     return SimResult(
         config=config,
         world=world.summary(),
