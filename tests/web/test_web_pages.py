@@ -101,7 +101,9 @@ def test_ads_delivered_show_on_the_campaign_page_as_the_report_counts_them(
     v = Visitor(web).sign_in(keys["acme"])
     cid = launched(v)
     page = v.get(f"/app/campaigns/{cid}")
-    assert "No ads yet" in page.text and "learning" in page.text
+    # In its flight but with no ad to show: "no ads", not "learning", here and in the list.
+    assert "No ads yet" in page.text and 'id="campaign-status">no ads<' in page.text
+    assert "status-no-ads" in v.get("/app/campaigns").text
     # Ads: an empty submission is refused, then two are added.
     r = v.post(f"/app/campaigns/{cid}/creatives", {"text": ["", ""]})
     assert r.status_code == 422 and "Write at least one ad" in r.text
@@ -120,6 +122,7 @@ def test_ads_delivered_show_on_the_campaign_page_as_the_report_counts_them(
     assert figure["reach"] == str(report["reach"])
     for text in AD_TEXTS:
         assert text in page
+    assert 'id="campaign-status">learning<' in page  # delivering, on its first impressions
     # The charts are drawn on the server, each with a table of its numbers.
     assert page.count("<svg") == 6  # spend, results, age, gender, country, interest
     assert "<polyline" in page and "who responded" in page
