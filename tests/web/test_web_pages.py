@@ -123,6 +123,20 @@ def test_ads_delivered_show_on_the_campaign_page_as_the_report_counts_them(
     for text in AD_TEXTS:
         assert text in page
     assert 'id="campaign-status">learning<' in page  # delivering, on its first impressions
+    # Each ad's own figures and label, as the report's variants count them.
+    variants = report["creatives"]["variants"]
+    shown = re.findall(r'<span class="creative-figures">([^<]+)</span> · <strong>(\w+)<', page)
+
+    def figures(x: dict) -> str:
+        cost = x["cost_per_result_minor"]
+        return (
+            f"{x['impressions']} impressions, {x['clicks']} clicks, {x['results']} results, "
+            f"{formats.money(x['spend_minor'], 'EUR')} spent"
+            + ("" if cost is None else f", {formats.money(cost, 'EUR', True)} per result")
+        )
+
+    assert shown == [(figures(x), x["label"]) for x in variants]
+    assert sum(x["impressions"] for x in variants) == report["impressions"]
     # The charts are drawn on the server, each with a table of its numbers.
     assert page.count("<svg") == 6  # spend, results, age, gender, country, interest
     assert "<polyline" in page and "who responded" in page
