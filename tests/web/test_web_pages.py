@@ -181,6 +181,13 @@ def test_the_operator_sees_why_each_item_of_a_feed_is_there(
     ads = re.findall(r'<tr class="ad">(.*?)</tr>', preview, re.S)
     assert ads, "the preview places an ad"
     assert "Won the auction" in ads[0] and "Runner-up" in ads[0] and "would pay" in ads[0]
+    # The bid and the price in the campaign's currency, as the advertiser reads money.
+    bid, pay = re.findall(r'class="money">([^<]+)<', ads[0])
+    minor = re.search(r"\(([\d.,]+) in minor units\)", ads[0])
+    assert minor and bid == formats.money(float(minor.group(1).replace(",", "")), "EUR")
+    assert re.fullmatch(r"\d+\.\d\d EUR", pay), pay  # a whole number of cents
+    served = text.split('id="served-title"')[1]
+    assert re.search(r'paid <span class="money">\d+\.\d+ EUR</span> for the impression', served)
     assert re.findall(r'<tr class="organic">', preview)
     # A dry run: the preview logged no page (pages served is unchanged by it).
     pages_before = services.store.count("feed_requests")
