@@ -160,6 +160,16 @@ def unlabelled(page: Any) -> list[str]:
     )
 
 
+def clipped(page: Any) -> list[str]:
+    """The charts' words (axis labels, bar values) that run past their picture's edge."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """() => [...document.querySelectorAll('svg text')].filter(t => {
+            const b = t.getBBox(), v = t.ownerSVGElement.viewBox.baseVal;
+            return b.x < v.x - 0.5 || b.x + b.width > v.x + v.width + 0.5;
+          }).map(t => t.textContent)"""
+    )
+
+
 def sign_in(page: Any, key: str, then: str = "/app/") -> None:
     page.goto(then)
     page.get_by_label("API key").fill(key)
@@ -230,6 +240,7 @@ def test_an_advertiser_launches_a_campaign_and_sees_its_results(
     assert page.locator("#fig-results").inner_text() == str(report["results"])
     assert page.locator("#fig-impressions").inner_text() == str(report["impressions"])
     assert page.locator("svg polyline").count() >= 3
+    assert clipped(page) == []
     shot(page, "06-campaign-results", docs="dashboard_campaign", of="body")
     # At a phone's width nothing spills sideways out of the page.
     phone = page_of(PHONE)

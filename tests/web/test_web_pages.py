@@ -101,7 +101,9 @@ def test_ads_delivered_show_on_the_campaign_page_as_the_report_counts_them(
     v = Visitor(web).sign_in(keys["acme"])
     cid = launched(v)
     page = v.get(f"/app/campaigns/{cid}")
-    assert "No ads yet" in page.text and "learning" in page.text
+    # In its flight but with no ad to show: "no ads", not "learning", here and in the list.
+    assert "No ads yet" in page.text and 'id="campaign-status">no ads<' in page.text
+    assert "status-no-ads" in v.get("/app/campaigns").text
     # Ads: an empty submission is refused, then two are added.
     r = v.post(f"/app/campaigns/{cid}/creatives", {"text": ["", ""]})
     assert r.status_code == 422 and "Write at least one ad" in r.text
@@ -120,6 +122,21 @@ def test_ads_delivered_show_on_the_campaign_page_as_the_report_counts_them(
     assert figure["reach"] == str(report["reach"])
     for text in AD_TEXTS:
         assert text in page
+    assert 'id="campaign-status">learning<' in page  # delivering, on its first impressions
+    # Each ad's own figures and label, as the report's variants count them.
+    variants = report["creatives"]["variants"]
+    shown = re.findall(r'<span class="creative-figures">([^<]+)</span> · <strong>(\w+)<', page)
+
+    def figures(x: dict) -> str:
+        cost = x["cost_per_result_minor"]
+        return (
+            f"{x['impressions']} impressions, {x['clicks']} clicks, {x['results']} results, "
+            f"{formats.money(x['spend_minor'], 'EUR')} spent"
+            + ("" if cost is None else f", {formats.money(cost, 'EUR', True)} per result")
+        )
+
+    assert shown == [(figures(x), x["label"]) for x in variants]
+    assert sum(x["impressions"] for x in variants) == report["impressions"]
     # The charts are drawn on the server, each with a table of its numbers.
     assert page.count("<svg") == 6  # spend, results, age, gender, country, interest
     assert "<polyline" in page and "who responded" in page
@@ -164,6 +181,13 @@ def test_the_operator_sees_why_each_item_of_a_feed_is_there(
     ads = re.findall(r'<tr class="ad">(.*?)</tr>', preview, re.S)
     assert ads, "the preview places an ad"
     assert "Won the auction" in ads[0] and "Runner-up" in ads[0] and "would pay" in ads[0]
+    # The bid and the price in the campaign's currency, as the advertiser reads money.
+    bid, pay = re.findall(r'class="money">([^<]+)<', ads[0])
+    minor = re.search(r"\(([\d.,]+) in minor units\)", ads[0])
+    assert minor and bid == formats.money(float(minor.group(1).replace(",", "")), "EUR")
+    assert re.fullmatch(r"\d+\.\d\d EUR", pay), pay  # a whole number of cents
+    served = text.split('id="served-title"')[1]
+    assert re.search(r'paid <span class="money">\d+\.\d+ EUR</span> for the impression', served)
     assert re.findall(r'<tr class="organic">', preview)
     # A dry run: the preview logged no page (pages served is unchanged by it).
     pages_before = services.store.count("feed_requests")

@@ -42,6 +42,17 @@ def dashboard_routes() -> list[tuple[str, str]]:
     return found
 
 
+def filled(path: str, campaign_id: str, draft_id: str) -> str:
+    """A route's path with Acme's campaign, its first ad, user u0, Ann and her draft."""
+    return (
+        path.replace("{campaign_id}", campaign_id)
+        .replace("{user_id}", "u0")
+        .replace("{creative_id}", "1")
+        .replace("{creator_id}", "ann")
+        .replace("{draft_id}", draft_id)
+    )
+
+
 @pytest.fixture
 def two_tenants(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, dict]]:
     """Acme with a campaign, Globex without, a user with an event, two creators (Ann
@@ -93,13 +104,7 @@ def test_every_route_is_404_across_tenants_and_asks_strangers_to_sign_in(two_ten
     assert ("POST", "/app/creators/{creator_id}/drafts/{draft_id}/publish") in routes
 
     def url(path: str) -> str:
-        return (
-            path.replace("{campaign_id}", cid)
-            .replace("{user_id}", "u0")
-            .replace("{creative_id}", "1")
-            .replace("{creator_id}", "ann")
-            .replace("{draft_id}", keys["draft"])
-        )
+        return filled(path, cid, keys["draft"])
 
     def send(v: Visitor, method: str, path: str):
         if method == "GET":
@@ -163,3 +168,42 @@ def test_every_route_is_404_across_tenants_and_asks_strangers_to_sign_in(two_ten
     # on a creator that does not exist.
     assert globex.get("/app/campaigns/" + "0" * 32).status_code == 404
     assert bob.get("/app/creators/nobody/assistant").status_code == 404
+
+
+def test_every_form_is_refused_without_its_sessions_token(two_tenants) -> None:
+    """Every POST route, sent by the one it belongs to with no token, a wrong one
+    or the token of another session of the same key: a 403 page before anything
+    runs, so nothing changes and nobody is signed out."""
+    client, keys = two_tenants
+    acme, ann = Visitor(client).sign_in(keys["acme"]), Visitor(client).sign_in(keys["ann"])
+    operator, other = Visitor(client).sign_in(KEY), Visitor(client).sign_in(keys["acme"])
+    r = acme.post("/app/campaigns", launch_form(product="Acme pasta"))
+    assert r.status_code == 303, r.text
+    cid = r.headers["location"].split("/")[-1].split("?")[0]
+    assert acme.post(f"/app/campaigns/{cid}/creatives", {"text": "fresh pasta"}).status_code == 303
+    campaigns_before = client.get("/v1/campaigns").json()
+    posts = [path for method, path in dashboard_routes() if method == "POST"]
+    assert len(posts) >= 15
+    for path in posts:
+        owner = acme
+        if path.startswith("/app/creators/"):
+            owner = ann
+        elif path.startswith("/app/operator"):
+            owner = operator
+        for token in ("", "wrong", other.csrf):
+            body = {**BODIES.get(path, {}), "key": KEY, "csrf": token}
+            r = owner.post(filled(path, cid, keys["draft"]), body)
+            assert r.status_code == 403 and "expired" in r.text, (path, token, r.status_code)
+    # Nothing changed: Acme's campaign and its one ad, Ann's assistant, log and
+    # draft, no retrain; and every session still signed in as before.
+    assert client.get("/v1/campaigns").json() == campaigns_before
+    (ad,) = client.get(f"/v1/campaigns/{cid}/creatives").json()["creatives"]
+    assert (ad["version"], ad["status"]) == (1, "approved")
+    setup = client.get("/v1/creators/ann/assistant").json()
+    assert (setup["name"], setup["enabled"]) == ("Ann's secret bot", True)
+    assert client.get("/v1/creators/ann/assistant/conversations").json()["conversations"] == []
+    assert client.get("/v1/creators/ann/drafts").json()["drafts"][0]["status"] == "draft"
+    assert client.get("/v1/admin/retrain").json()["started_at"] is None
+    assert acme.get("/app/campaigns").status_code == 200
+    assert operator.get("/app/operator").status_code == 200
+    assert ann.get("/app/creators/ann/assistant").status_code == 200

@@ -54,13 +54,20 @@ STATUS_TEXT = {
     "budget spent": "Budget spent: it has spent its whole budget.",
     "ended": "Ended: its schedule is over.",
     "paused": "Paused: it shows no ads until you resume it.",
+    "no ads": "No ads: it delivers once one of its ads is approved.",
 }
+# The report's words for a campaign in its flight, delivering or trying to.
+IN_FLIGHT = ("on track", "behind", "limited by goal")
 
 
-def status_of(report: dict[str, Any]) -> tuple[str, str | None]:
-    """(status, detail) as the dashboard says it."""
+def status_of(report: dict[str, Any], c: Campaign) -> tuple[str, str | None]:
+    """(status, detail) as the dashboard says it. A campaign in its flight with
+    no approved ad delivers nothing, whatever its pacing says: "no ads", not
+    "learning" or "limited by goal"."""
     d = report["delivery"]
     status = str(d["status"])
+    if status in IN_FLIGHT and not c.creative_item_ids:
+        return "no ads", None
     if status in ("on track", "behind"):
         detail = "Spending behind its pacing target." if status == "behind" else None
         return ("learning" if d.get("learning") else "active"), detail
@@ -104,7 +111,7 @@ async def campaigns(request: Request, visit: SignedInDep) -> Response:
             services.campaigns.advertisers, {c.advertiser_id for c in found}
         )
     rows = [
-        {"campaign": c, "report": r, "status": status_of(r)[0]}
+        {"campaign": c, "report": r, "status": status_of(r, c)[0]}
         for c, r in zip(found, figures, strict=False)
     ]
     rest = found[len(rows) :]
@@ -196,7 +203,7 @@ async def show_campaign(
         for row in (report.get("creatives") or {}).get("variants", [])
     }
     creatives = [(v, figures.get((v.id, v.version))) for v in variants]
-    label, detail = status_of(report)
+    label, detail = status_of(report, c)
     # After a refused submission its texts come back, with one more empty box.
     boxes = [*texts, ""] if texts else [""] * CREATIVE_FIELDS
     return render(

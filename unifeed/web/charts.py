@@ -15,6 +15,10 @@ from datetime import datetime
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 36  # the plot's margins, for the axes' labels
+# Room per character of a y-axis label (12px text; digits are about 0.55em wide,
+# so this errs wide): the left margin grows with the longest label, which the
+# SVG would otherwise cut off at its edge ("500.00 EUR" read as "00.00 EUR").
+TICK_CHAR, TICK_GAP = 7.2, 12
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,9 @@ def line_chart(
 ) -> LineChart:
     """Lines over time. `series`: (name, css class, values at `times`)."""
     top = nice_max(max((v for _, _, vs in series for v in vs), default=0.0))
-    x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, TOP
+    labels = [fmt(top * k / 4) for k in range(5)]
+    left = max(LEFT, math.ceil(TICK_CHAR * max(len(t) for t in labels)) + TICK_GAP)
+    x0, x1, y0, y1 = left, WIDTH - RIGHT, HEIGHT - BOTTOM, TOP
     n = len(times)
 
     def x(i: int) -> float:
@@ -89,7 +95,7 @@ def line_chart(
         Line(name, css, " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vs)))
         for name, css, vs in series
     ]
-    y_ticks = [Tick(y(top * k / 4), fmt(top * k / 4)) for k in range(5)]
+    y_ticks = [Tick(y(top * k / 4), label) for k, label in enumerate(labels)]
     x_ticks = []
     if n:
         for i in sorted({0, n // 2, n - 1}):
@@ -98,7 +104,7 @@ def line_chart(
         (f"{t:%Y-%m-%d %H:%M}", *(fmt(vs[i]) for _, _, vs in series)) for i, t in enumerate(times)
     ]
     table = Table(("time (UTC)", *(name for name, _, _ in series)), rows)
-    return LineChart(id, title, summary, lines, x_ticks, y_ticks, table)
+    return LineChart(id, title, summary, lines, x_ticks, y_ticks, table, left=left)
 
 
 @dataclass(frozen=True)
