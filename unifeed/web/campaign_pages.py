@@ -71,7 +71,26 @@ def status_of(report: dict[str, Any], c: Campaign) -> tuple[str, str | None]:
     if status in ("on track", "behind"):
         detail = "Spending behind its pacing target." if status == "behind" else None
         return ("learning" if d.get("learning") else "active"), detail
+    if status == "limited by goal":
+        return status, goal_missed(report, c) or d.get("detail")
     return status, d.get("detail")
+
+
+def goal_missed(r: dict[str, Any], c: Campaign) -> str | None:
+    """How the results so far miss the campaign's goal, in its currency (the
+    report's own detail counts minor units, which read here as whole euros)."""
+    cur, spend, results = r["currency"], r["spend_minor"], r["results"]
+    if c.bid_strategy == "cost_per_result" and c.cost_goal_minor:
+        goal = formats.money(c.cost_goal_minor, cur, True)
+        if results:
+            cost = formats.money(spend / results, cur, True)
+            return f"Results so far cost {cost} each, against a goal of {goal}."
+        spent = formats.money(spend, cur, True)
+        return f"No result yet for {spent} spent, against a goal of {goal} per result."
+    if c.bid_strategy == "roas" and c.roas_goal and spend:
+        roas = r["value_minor"] / spend
+        return f"A return of {roas:.2f} per 1 spent, against a goal of {c.roas_goal:g}."
+    return None
 
 
 def visible(services: Services, who: Principal, campaign_id: str) -> Campaign:
