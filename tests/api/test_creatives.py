@@ -225,7 +225,7 @@ class Scripted:
 
 SCRIPT = [
     answer("Parlo: 12 languages", "Learn with Parlo in 15-minute daily lessons."),
-    answer("Try Parlo free for 7 days", "Daily lessons with Parlo that fit a coffee break."),
+    answer("Parlo, free for 7 days", "Daily lessons with Parlo that fit a coffee break."),
 ]
 
 
@@ -266,6 +266,32 @@ def test_generated_creatives_are_drafts_unless_the_campaign_approves_them(
         assert approved["serves"] is True
 
 
+def test_a_slot_review_rejected_keeps_its_last_answer_as_rejected_with_reasons(
+    client: TestClient, acme: dict[str, str]
+) -> None:
+    """The advertiser sees why the writer's answers failed, and can edit one into a draft."""
+    bad = answer("Parlo: 90% off today", "Learn with Parlo, 90% off for new learners today.")
+    client.app.state.services.generations.writer = CreativeWriter(
+        Scripted([SCRIPT[0], bad, bad, bad])
+    )
+    cid = campaign(client, acme, generate_creatives=2, auto_approve_creatives=True)
+    listed = wait_for(client, cid, acme)
+    g = listed["generation"]
+    assert (g["written"], g["rejected"], g["attempts"]) == (1, 1, 4), g
+    assert "1 rejected by review" in g["detail"]
+    ok, rejected = listed["creatives"]
+    assert (ok["status"], rejected["status"], rejected["serves"]) == ("approved", "rejected", False)
+    reasons = rejected["current"]["review"]["reasons"]
+    assert [(r["rule"], "90" in r["reason"]) for r in reasons] == [("unsupported_claim", True)]
+    assert client.get(f"/v1/campaigns/{cid}", headers=acme).json()["creatives"] == 1
+    fixed = client.patch(
+        f"/v1/campaigns/{cid}/creatives/{rejected['id']}",
+        json={"headline": "Parlo: 12 languages", "primary_text": "Learn with Parlo daily."},
+        headers=acme,
+    )
+    assert fixed.status_code == 200 and fixed.json()["status"] == "draft", fixed.text
+
+
 def test_regenerate_queues_and_answers_202(client: TestClient, acme: dict[str, str]) -> None:
     client.app.state.services.generations.writer = CreativeWriter(Scripted(list(SCRIPT)))
     cid = campaign(client, acme)
@@ -296,10 +322,10 @@ def test_the_embedded_model_writes_drafts_in_the_background(tmp_path: Path) -> N
         g = listed["generation"]
         assert g["status"] == "done", g
         assert g["attempts"] >= 3
-        assert len(listed["creatives"]) == g["written"]
+        assert len(listed["creatives"]) == g["written"] + g["rejected"]
         for x in listed["creatives"]:
-            assert x["status"] == "draft" and x["origin"] == "generated"
-            assert x["current"]["review"]["passed"] is True
+            assert x["origin"] == "generated"
+            assert x["status"] == ("draft" if x["current"]["review"]["passed"] else "rejected")
         assert client.get(f"/v1/campaigns/{cid}", headers=key).json()["creatives"] == 0
 
 

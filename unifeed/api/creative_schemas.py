@@ -151,6 +151,7 @@ class GenerationPublic(BaseModel):
     detail: str
     variants: int = 0  # asked for
     written: int = 0  # stored (drafts, or approved when the campaign approves automatically)
+    rejected: int = 0  # slots with no approved variant whose last answer is stored as rejected
     attempts: int = 0
     parse_pass_rate: float | None = None
     review_pass_rate: float | None = None

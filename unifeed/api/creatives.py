@@ -25,7 +25,7 @@ from unifeed.ads.creatives import CampaignCreative, NewCreative, NewVersion, Sta
 from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.ads.records.creatives import CreativeRecords
 from unifeed.api.creative_schemas import CreativeEdit, CreativesCreate, GenerationPublic
-from unifeed.creative import Brief, Creative, CreativeWriter, Generation, review
+from unifeed.creative import Attempt, Brief, Creative, CreativeWriter, Generation, review
 from unifeed.creative.brief import LANGUAGES
 from unifeed.serving.feed import FeedService
 from unifeed.store import Store
@@ -280,13 +280,15 @@ class Generations:
 
     def _store(self, services: Services, c: Campaign, job: GenerationPublic, g: Generation) -> None:
         """On the writer's thread: store the approved variants as drafts (or approved)."""
-        written = self._write(services, c, g)
+        written, rejected = self._write(services, c, g)
         done = job.model_copy(
             update={
                 "status": "done",
                 "detail": f"{written} of {job.variants} variants written"
-                + ("" if written else ": none passed parsing and review"),
+                + ("" if written else ": none passed parsing and review")
+                + (f"; {rejected} rejected by review, listed with the reasons" if rejected else ""),
                 "written": written,
+                "rejected": rejected,
                 "attempts": len(g.attempts),
                 "parse_pass_rate": g.parse_pass_rate,
                 "review_pass_rate": g.review_pass_rate,
@@ -316,14 +318,18 @@ class Generations:
             if self._jobs.get(c.id) is job:
                 self._jobs[c.id] = done
 
-    def _write(self, services: Services, c: Campaign, g: Generation) -> int:
+    def _write(self, services: Services, c: Campaign, g: Generation) -> tuple[int, int]:
+        """Store the approved variants, and each failed slot's last reviewed answer
+        as a rejected variant with review's reasons (the advertiser sees why, and
+        may edit it into a draft); returns (written, rejected)."""
         records = CreativeRecords(services.store)
+        kept = g.approved + [a.creative for a in _failed_slots(g) if a.creative is not None]
         drafts = [
             NewVersion(x.headline, x.primary_text, x.call_to_action, None, (), None, None)
-            for x in g.approved
+            for x in kept
         ]
         if not drafts:
-            return 0
+            return 0, 0
         brief = brief_of(c)
         # Reviewed again against the campaign as it is now: variants added
         # while the writer worked may have made one a near-duplicate.
@@ -340,11 +346,22 @@ class Generations:
                     angle=None if x.angle is None else str(x.angle),
                     model=x.model,
                 )
-                for d, x in zip(checked, g.approved, strict=True)
+                for d, x in zip(checked, kept, strict=True)
             ],
         )
         _changed(services)
-        return len(checked)
+        rejected = sum(1 for d in checked if d.review)
+        return len(checked) - rejected, rejected
+
+
+def _failed_slots(g: Generation) -> list[Attempt]:
+    """The last answer review rejected in each slot that got no approved variant."""
+    done = {a.slot for a in g.attempts if a.outcome == "approved"}
+    last: dict[int, Attempt] = {}
+    for a in g.attempts:
+        if a.outcome == "rejected" and a.slot not in done:
+            last[a.slot] = a
+    return [last[k] for k in sorted(last)]
 
 
 class NoModel(Exception):
