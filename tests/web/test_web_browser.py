@@ -87,6 +87,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     settings = make_settings(tmp_path_factory.mktemp("site"), None)
     settings.encoder = "minilm"  # the assistant's thresholds are set for the real encoder
     settings.assistant_refresh_seconds = 0.0
+    settings.assistant_model_answers = True  # the pages show a model-written, checked answer
     app = create_app(settings, language_model=CopyingModel())
     with (
         running_server(settings, app=app) as base,

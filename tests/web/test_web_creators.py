@@ -43,6 +43,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = make_settings(tmp_path_factory.mktemp("creators"), None)
     settings.encoder = "minilm"  # the real encoder: the assistant's thresholds are set for it
     settings.assistant_refresh_seconds = 0.0
+    settings.assistant_model_answers = True  # the pages show a model-written, checked answer
     with TestClient(create_app(settings, language_model=CopyingModel()), headers=AUTH) as c:
         yield c
 
