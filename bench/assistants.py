@@ -385,13 +385,14 @@ def section(result: str, unguarded_lines: list[str], n: int, load: str) -> str:
 Load average (1, 5, 15 min) {load}: the machine is shared, so wall seconds
 depend on others' work; CPU seconds are what an answer takes on an idle core.
 {n} questions of tests/assistants/corpus (4 creators x 45 posts; answerable,
-unanswerable, avoided-topic and attack questions). The retrieval threshold and the
-avoided-topic threshold were chosen on two creators ({", ".join(CALIBRATION)}); the
+unanswerable, avoided-topic and attack questions). The answerability thresholds and the
+avoided-topic thresholds were chosen on two creators ({", ".join(CALIBRATION)}); the
 "held-out" columns are the other two. Citation precision counts cited posts that are
 among the question's supporting posts; recall, the share of key facts one of whose
 posts is cited (refused answers count 0). Faithfulness is the lexical check of
 docs/assistants.md on every answer sent with content (model answers and quotes).
-Latency is wall time of `Assistant.ask` (guard, retrieval, model, check).
+Latency is wall time of `Assistant.ask` (guard, retrieval, answerability, model, check);
+CPU is the process time of the same call.
 
 {result}
 
