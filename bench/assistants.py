@@ -258,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--section", default="assistants", help="the docs/benchmarks.md section to write"
     )
+    ap.add_argument(
+        "--code-commit", help="with --merge: the commit the parts ran (default: HEAD now)"
+    )
     args = ap.parse_args(argv, namespace=ARGS)
     creators, questions = corpus.load()
     if args.limit:
@@ -381,7 +384,7 @@ def section(result: str, unguarded_lines: list[str], n: int, load: str) -> str:
     extra = "\n".join(f"- {x}" for x in unguarded_lines) or "- (not run yet)"
     return f"""## Creator assistants (`bench/assistants.py`)
 
-{command} on {machine()}, commit {commit()}, {today()}.
+{command} on {machine()}, commit {ARGS.code_commit or commit()}, {today()}.
 Load average (1, 5, 15 min) {load}: the machine is shared, so wall seconds
 depend on others' work; CPU seconds are what an answer takes on an idle core.
 {n} questions of tests/assistants/corpus (4 creators x 45 posts; answerable,
