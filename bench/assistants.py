@@ -259,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
         "--section", default="assistants", help="the docs/benchmarks.md section to write"
     )
     ap.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch intra-op threads for the encoder (default: torch's own choice)",
+    )
+    ap.add_argument(
         "--code-commit", help="with --merge: the commit the parts ran (default: HEAD now)"
     )
     args = ap.parse_args(argv, namespace=ARGS)
@@ -271,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
         questions = questions[k::n]
     if args.merge:
         return merge(args, creators)
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     enc = MiniLMEncoder()
     arms = [Arm("default: quotes (no model answers)", None)]
     if not args.no_embedded:
