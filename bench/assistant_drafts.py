@@ -118,16 +118,19 @@ def main(argv: list[str] | None = None) -> int:
         rate = engaged / shown if shown else float("nan")
         if name.startswith("the same creators' own posts of that day"):
             base = rate
-        rows.append((name, len(items), shown, engaged, rate, aff))
+        seen = sum(tally.impressions.get(int(i), 0) > 0 for i in items)
+        rows.append((name, len(items), seen, shown, engaged, rate, aff))
     lines = [
-        "| items | count | feed impressions | engagement actions | per impression "
-        "| ratio to the creators' own posts of that day | mean viewer affinity (hidden) |",
-        "|---|---|---|---|---|---|---|",
+        "| items | count | shown in a feed at least once | feed impressions | engagement actions "
+        "| per impression | ratio to the creators' own posts of that day "
+        "| mean viewer affinity (hidden) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for name, n, shown, engaged, rate, aff in rows:
+    for name, n, seen, shown, engaged, rate, aff in rows:
         ratio = rate / base if base else float("nan")
         lines.append(
-            f"| {name} | {n} | {shown} | {engaged} | {rate:.3f} | {ratio:.2f} | {aff:.3f} |"
+            f"| {name} | {n} | {seen} | {shown} | {engaged} | {rate:.3f} | {ratio:.2f} "
+            f"| {aff:.3f} |"
         )
     per_draft = [
         "| creator | draft (first 90 characters) | impressions | engagement |",

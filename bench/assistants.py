@@ -258,6 +258,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--section", default="assistants", help="the docs/benchmarks.md section to write"
     )
+    ap.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch intra-op threads for the encoder (default: torch's own choice)",
+    )
+    ap.add_argument(
+        "--code-commit", help="with --merge: the commit the parts ran (default: HEAD now)"
+    )
     args = ap.parse_args(argv, namespace=ARGS)
     creators, questions = corpus.load()
     if args.limit:
@@ -268,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
         questions = questions[k::n]
     if args.merge:
         return merge(args, creators)
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     enc = MiniLMEncoder()
     arms = [Arm("default: quotes (no model answers)", None)]
     if not args.no_embedded:
@@ -381,17 +393,18 @@ def section(result: str, unguarded_lines: list[str], n: int, load: str) -> str:
     extra = "\n".join(f"- {x}" for x in unguarded_lines) or "- (not run yet)"
     return f"""## Creator assistants (`bench/assistants.py`)
 
-{command} on {machine()}, commit {commit()}, {today()}.
+{command} on {machine()}, commit {ARGS.code_commit or commit()}, {today()}.
 Load average (1, 5, 15 min) {load}: the machine is shared, so wall seconds
 depend on others' work; CPU seconds are what an answer takes on an idle core.
 {n} questions of tests/assistants/corpus (4 creators x 45 posts; answerable,
-unanswerable, avoided-topic and attack questions). The retrieval threshold and the
-avoided-topic threshold were chosen on two creators ({", ".join(CALIBRATION)}); the
+unanswerable, avoided-topic and attack questions). The answerability thresholds and the
+avoided-topic thresholds were chosen on two creators ({", ".join(CALIBRATION)}); the
 "held-out" columns are the other two. Citation precision counts cited posts that are
 among the question's supporting posts; recall, the share of key facts one of whose
 posts is cited (refused answers count 0). Faithfulness is the lexical check of
 docs/assistants.md on every answer sent with content (model answers and quotes).
-Latency is wall time of `Assistant.ask` (guard, retrieval, model, check).
+Latency is wall time of `Assistant.ask` (guard, retrieval, answerability, model, check);
+CPU is the process time of the same call.
 
 {result}
 

@@ -20,6 +20,7 @@ from tests.api.conftest import AUTH, make_settings
 from tests.assistants.corpus import validate as corpus
 from tests.assistants.fakes import CopyingModel
 from unifeed.api import create_app
+from unifeed.settings import Settings
 from unifeed.store import Store
 
 QUESTION = "How often do you feed your starter, and how much goes in?"
@@ -343,3 +344,16 @@ def test_creators_are_created_once_by_the_operator(world: World) -> None:
     assert r.status_code == 200 and r.json()["kind"] == "not_in_posts"
     assert r.json()["closest_posts"] == []
     assert c.post(f"{base}/drafts", json={"topic": "x"}, headers=key).status_code == 409
+
+
+def test_model_answers_are_off_unless_the_operator_turns_them_on(world: World) -> None:
+    assert Settings.model_fields["assistant_model_answers"].default is False
+    settings = world.client.app.state.services.settings
+    settings.assistant_model_answers = False
+    try:
+        body = world.ask(BAKER).json()
+    finally:
+        settings.assistant_model_answers = True
+    # The fake model would have answered (see the first test); the quote is sent instead.
+    assert body["kind"] == "quoted" and body["citations"] == ["cc-01"], body
+    assert body["answer"].startswith("From my post:") and "1:5:5" in body["answer"]

@@ -4,8 +4,9 @@
 
 Every reply is labelled AI-generated. A reply cites only posts it was checked
 against: the model's answer when every sentence of it is in the posts it
-cites, else a quote of the best post. With no model configured every answer
-is a quote.
+cites, else a quote of the best post. With no model given (the service's
+default: the embedded model's answers never passed the check, docs/assistants.md)
+every answer is a quote.
 """
 
 from __future__ import annotations
