@@ -257,7 +257,7 @@ def ceiling_report(results: dict[str, list[Episode]], settings: list[tuple[int, 
         ]
     lines += [
         "",
-        "Per setting (expected conversions; held ceiling [scored ceiling], from the PID episode):",
+        "Per setting (expected conversions, in the market of the first strategy's episode):",
         "",
         "| player, episode | held | scored | held spend / budget |",
         "|---|---|---|---|",

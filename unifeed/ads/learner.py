@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from unifeed.ads import pacing_state
-from unifeed.ads.bidder import Bidder, BidderSettings, Observation, PriceBook, Strategy
+from unifeed.ads.bidder import Bidder, BidderSettings, Observation, Strategy
 from unifeed.ads.calibration import Calibrator
 from unifeed.ads.campaign_state import CampaignState, load_totals
 from unifeed.ads.campaigns import Campaign
@@ -31,6 +31,7 @@ from unifeed.ads.config import DeliveryConfig
 from unifeed.ads.delivery import Quote
 from unifeed.ads.pacing import BudgetPlan
 from unifeed.ads.prediction import Predictor
+from unifeed.ads.price_book import PriceBook
 from unifeed.ads.records.campaigns import CampaignRecords
 from unifeed.ads.snapshot import AdSnapshot
 from unifeed.ads.traffic import TrafficCurve, midnight
