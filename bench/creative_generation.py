@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import statistics
 import sys
 import time
@@ -248,7 +249,7 @@ def uptime() -> str:
 
 
 def section(model: str, result: str, why: str, texts: str, n: int, load: str) -> str:
-    command = " ".join(["python bench/creative_generation.py", *sys.argv[1:]])
+    command = shlex.join(["python", "bench/creative_generation.py", *sys.argv[1:]])
     return f"""## Generated creatives: speed and pass rates (`bench/creative_generation.py`)
 
 `{command}` on {machine()}, commit {commit()}, {today()}. Model: {model}.

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -381,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def section(result: str, n: int, before: str, after: str) -> str:
-    command = " ".join(["python bench/llm_runtimes.py", *sys.argv[1:]])
+    command = shlex.join(["python", "bench/llm_runtimes.py", *sys.argv[1:]])
     return f"""## Embedded language model: SmolLM2-135M runtimes (`bench/llm_runtimes.py`)
 
 `{command}` on {machine()}, commit {commit()}, {today()}; `uptime` load average

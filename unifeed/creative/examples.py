@@ -7,7 +7,9 @@ their size and shape. The products (a Brightwell kettle, a Tallo bike light
 set) exist nowhere else in Unifeed, so an ad that copies their words names
 the wrong product or a number its own brief lacks, and review rejects it.
 Every fact in an example answer is in the example's own facts, so the
-examples teach what review asks: the product named, nothing added.
+examples teach what review asks: the product named, nothing added. They
+state no time ("this month"): the model copied such words into ads whose
+briefs set no time limit, which review cannot tell from a stated one.
 
 Each language has its own pair, written for this project, with the field
 labels in that language, so a French brief is answered in French.
@@ -58,9 +60,9 @@ EXAMPLES: dict[str, tuple[Example, Example]] = {
         Example(
             "Tallo",
             "Tallo bike light set",
-            "The Tallo set costs £29 this month, with free delivery.",
+            "The Tallo set costs £29, with free delivery.",
             "Tallo bike lights, £29",
-            "The Tallo bike light set costs £29 this month, and delivery is free.",
+            "The Tallo bike light set costs £29, and delivery is free.",
             "Shop now",
         ),
     ),
@@ -77,9 +79,9 @@ EXAMPLES: dict[str, tuple[Example, Example]] = {
         Example(
             "Tallo",
             "set d'éclairage vélo Tallo",
-            "Le set Tallo coûte 29 € ce mois-ci, livraison offerte.",
+            "Le set Tallo coûte 29 €, livraison offerte.",
             "Lumières vélo Tallo, 29 €",
-            "Le set d'éclairage vélo Tallo coûte 29 € ce mois-ci, et la livraison est offerte.",
+            "Le set d'éclairage vélo Tallo coûte 29 €, et la livraison est offerte.",
             "Shop now",
         ),
     ),
@@ -96,9 +98,9 @@ EXAMPLES: dict[str, tuple[Example, Example]] = {
         Example(
             "Tallo",
             "Fahrradlicht-Set Tallo",
-            "Das Tallo-Set kostet diesen Monat 29 €, der Versand ist kostenlos.",
+            "Das Tallo-Set kostet 29 €, der Versand ist kostenlos.",
             "Tallo Fahrradlichter, 29 €",
-            "Das Fahrradlicht-Set Tallo kostet diesen Monat 29 €, und der Versand ist kostenlos.",
+            "Das Fahrradlicht-Set Tallo kostet 29 €, und der Versand ist kostenlos.",
             "Shop now",
         ),
     ),
@@ -115,9 +117,9 @@ EXAMPLES: dict[str, tuple[Example, Example]] = {
         Example(
             "Tallo",
             "juego de luces para bici Tallo",
-            "El juego Tallo cuesta 29 € este mes, con envío gratis.",
+            "El juego Tallo cuesta 29 €, con envío gratis.",
             "Luces de bici Tallo, 29 €",
-            "El juego de luces para bici Tallo cuesta 29 € este mes, con envío gratis.",
+            "El juego de luces para bici Tallo cuesta 29 €, con envío gratis.",
             "Shop now",
         ),
     ),
