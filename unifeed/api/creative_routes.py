@@ -67,10 +67,12 @@ def list_creatives(
     """Every variant with its status, versions, review reasons, origin and angle,
     and how the campaign's latest generation went."""
     c = visible(services, who, campaign_id)
+    # The status first: a generation is marked done only after its variants
+    # are stored, so a "done" read before the variants never misses them.
+    generation = services.generations.status(c.id)
     found = CreativeRecords(services.store).of_campaign(c.id)
     return CreativeListPublic(
-        creatives=[CreativePublic.of(x) for x in found],
-        generation=services.generations.status(c.id),
+        creatives=[CreativePublic.of(x) for x in found], generation=generation
     )
 
 

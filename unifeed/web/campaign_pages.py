@@ -215,6 +215,7 @@ async def show_campaign(
     services = services_of(request)
     c = await run_in_threadpool(visible, services, visit.who, campaign_id)
     report = await _report(request, visit, c)
+    generation = services.generations.status(c.id)  # before the variants: see list_creatives
     variants = await creative_routes.list_for_page(services, c)
     # Each variant's current version's figures and label, from the report.
     figures = {
@@ -240,7 +241,7 @@ async def show_campaign(
         boxes=boxes,
         charts=campaign_charts(c, report),
         launched=request.query_params.get("launched") == "1",
-        generation=services.generations.status(c.id),
+        generation=generation,
         writes=services.generations.writer is not None,
         max_generated=MAX_GENERATED,
         editing=editing,
