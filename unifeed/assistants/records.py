@@ -22,8 +22,8 @@ from unifeed.actions import POSITIVE_ACTIONS
 from unifeed.assistants.assistant import Reply
 from unifeed.assistants.config import AssistantConfig, Link
 from unifeed.assistants.knowledge import Knowledge, Post
-from unifeed.store import schema
-from unifeed.store.db import hash_key, utcnow
+from unifeed.store import schema, tenants
+from unifeed.store.db import utcnow
 from unifeed.store.store import Store
 
 __all__ = ["AssistantRecords", "Creator", "DraftRecord", "MessageRecord"]
@@ -96,29 +96,13 @@ class AssistantRecords:
 
     # ------------------------------------------------------------- creators
     def create_creator(self, external_id: str, name: str) -> int:
-        t = schema.creators
-        with self.store.write() as conn:
-            return int(
-                conn.execute(
-                    t.insert()
-                    .values(external_id=external_id, name=name, created_at=utcnow())
-                    .returning(t.c.id)
-                ).scalar_one()
-            )
+        return tenants.create_tenant(self.store, schema.creators, external_id, name)
 
     def add_key(self, creator_id: int, key: str) -> None:
-        t = schema.creator_keys
-        with self.store.write() as conn:
-            conn.execute(
-                t.insert().values(
-                    creator_id=creator_id, key_hash=hash_key(key), created_at=utcnow()
-                )
-            )
+        tenants.add_key(self.store, schema.creator_keys.c.creator_id, creator_id, key)
 
     def creator_of_key_hash(self, key_hash: str) -> int | None:
-        t = schema.creator_keys
-        with self.store.engine.connect() as conn:
-            return conn.execute(select(t.c.creator_id).where(t.c.key_hash == key_hash)).scalar()
+        return tenants.owner_of_key_hash(self.store, schema.creator_keys.c.creator_id, key_hash)
 
     def creator(self, external_id: str) -> Creator | None:
         t = schema.creators

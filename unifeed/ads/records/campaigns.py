@@ -25,7 +25,7 @@ from unifeed.ads.campaign_spec import (
 from unifeed.ads.campaigns import Campaign
 from unifeed.ads.objective import OBJECTIVES
 from unifeed.ads.records.creatives import serving_items
-from unifeed.store import schema
+from unifeed.store import schema, tenants
 from unifeed.store.db import as_utc, hash_key, utcnow
 from unifeed.store.store import Store
 
@@ -69,15 +69,7 @@ class CampaignRecords:
 
     # ---------------------------------------------------------- advertisers
     def create_advertiser(self, external_id: str, name: str) -> int:
-        t = schema.advertisers
-        with self.store.write() as conn:
-            return int(
-                conn.execute(
-                    t.insert()
-                    .values(external_id=external_id, name=name, created_at=utcnow())
-                    .returning(t.c.id)
-                ).scalar_one()
-            )
+        return tenants.create_tenant(self.store, schema.advertisers, external_id, name)
 
     def advertiser_id(self, external_id: str) -> int | None:
         t = schema.advertisers
@@ -85,21 +77,15 @@ class CampaignRecords:
             return conn.execute(select(t.c.id).where(t.c.external_id == external_id)).scalar()
 
     def add_key(self, advertiser_id: int, key: str) -> None:
-        t = schema.advertiser_keys
-        with self.store.write() as conn:
-            conn.execute(
-                t.insert().values(
-                    advertiser_id=advertiser_id, key_hash=hash_key(key), created_at=utcnow()
-                )
-            )
+        tenants.add_key(self.store, schema.advertiser_keys.c.advertiser_id, advertiser_id, key)
 
     def advertiser_of_key(self, key: str) -> int | None:
         return self.advertiser_of_key_hash(hash_key(key))
 
     def advertiser_of_key_hash(self, key_hash: str) -> int | None:
-        t = schema.advertiser_keys
-        with self.store.engine.connect() as conn:
-            return conn.execute(select(t.c.advertiser_id).where(t.c.key_hash == key_hash)).scalar()
+        return tenants.owner_of_key_hash(
+            self.store, schema.advertiser_keys.c.advertiser_id, key_hash
+        )
 
     def advertisers(self, ids: Iterable[int] | None = None) -> dict[int, Advertiser]:
         """Advertisers by internal id: these, or all of them."""
