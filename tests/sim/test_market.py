@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from unifeed.sim import SimConfig, write_report
-from unifeed.sim.market import MarketConfig, run_demo
+from unifeed.sim.demo import run_demo
+from unifeed.sim.market import MarketConfig
 
 TINY = SimConfig(
     n_users=40,

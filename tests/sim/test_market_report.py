@@ -6,8 +6,8 @@ from typing import Any
 
 from unifeed.sim.advertisers import Advertiser
 from unifeed.sim.followers import DemoQuestion, Exchange
-from unifeed.sim.market import CampaignOutcome, MarketResult
 from unifeed.sim.market_report import market_summary, render_market
+from unifeed.sim.market_result import CampaignOutcome, MarketResult
 
 
 def _advertiser(k: int) -> Advertiser:

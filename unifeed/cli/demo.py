@@ -29,8 +29,9 @@ from unifeed.sim import (
     summarize,
     write_report,
 )
+from unifeed.sim.demo import run_demo
 from unifeed.sim.live import live_settings, run_live
-from unifeed.sim.market import MarketConfig, run_demo
+from unifeed.sim.market import MarketConfig
 from unifeed.sim.market_report import market_summary, timing
 from unifeed.sim.report import LABELS
 from unifeed.sim.run import OPERATOR_KEY

@@ -30,12 +30,11 @@ import dataclasses
 import datetime as dt
 import logging
 import shutil
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import httpx
 import numpy as np
@@ -43,18 +42,12 @@ import numpy as np
 from unifeed.sim.advertisers import PRODUCTS, Advertiser
 from unifeed.sim.briefs import brief_body
 from unifeed.sim.clock import SimClock
-from unifeed.sim.flight import FlightConfig, _Flight, _get, _settings, delivery_config
-from unifeed.sim.followers import Exchange, load_creators, run_followers
-from unifeed.sim.run import (
-    OPERATOR_KEY,
-    SimObserver,
-    SimResult,
-    _check,
-    _client,
-    _post,
-    run_simulation,
-)
-from unifeed.sim.world import SimConfig, World, build_world
+from unifeed.sim.flight_config import FlightConfig, delivery_config, service_settings
+from unifeed.sim.flight_state import FlightState, _get
+from unifeed.sim.followers import load_creators, run_followers
+from unifeed.sim.market_result import CampaignOutcome, MarketResult
+from unifeed.sim.run import _check, _client, _post
+from unifeed.sim.world import World
 
 log = logging.getLogger(__name__)
 
@@ -94,67 +87,6 @@ class MarketConfig:
             raise ValueError("variants, budget_minor and sessions_per_day must be at least 1")
         if self.creators > len(load_creators()):
             raise ValueError(f"the demo ships {len(load_creators())} creators")
-
-
-@dataclass
-class CampaignOutcome:
-    """A brief-only campaign: what the service wrote for it and what it bought."""
-
-    advertiser: Advertiser
-    topic: str
-    brief: dict[str, Any]  # as posted
-    campaign: str  # its public id
-    approval: Literal["automatic", "advertiser"]
-    generation: dict[str, Any]  # the API's GenerationPublic, once settled
-    generation_wall_s: float  # from the campaign's creation until the writer was done
-    approved_by_advertiser: list[int]  # creative ids the advertiser approved
-    creatives: list[dict[str, Any]]  # the API's CreativePublic list, after the day
-    report: dict[str, Any] | None  # the API's campaign report (None: the day did not run)
-
-    @property
-    def serving(self) -> list[dict[str, Any]]:
-        return [c for c in self.creatives if c["serves"]]
-
-    @property
-    def served_nothing_because(self) -> str | None:
-        """Why the campaign had nothing to serve, or None when it had creatives."""
-        if self.serving:
-            return None
-        g = self.generation
-        if g["status"] == "failed":
-            return f"generation failed: {g['detail']}"
-        if g["status"] != "done":
-            return f"generation had not finished ({g['status']}): {g['detail']}"
-        written = [c for c in self.creatives if c["origin"] == "generated"]
-        if not written:
-            return (
-                f"no variant passed parsing and review: {g['attempts']} attempts, "
-                f"parse pass rate {_share(g['parse_pass_rate'])}, review pass rate "
-                f"{_share(g['review_pass_rate'])}"
-            )
-        return "every written variant was rejected or left unapproved"
-
-
-@dataclass
-class MarketResult:
-    day: int  # the simulated day it ran (the one after the arms' last)
-    budget_minor: int = 0  # each campaign's
-    campaigns: list[CampaignOutcome] = field(default_factory=list)
-    exchanges: list[Exchange] = field(default_factory=list)
-    writer_model: str | None = None
-    feeds: int = 0
-    ad_impressions: int = 0
-    conversions: int = 0
-    day_ran: bool = False
-    seconds: float = 0.0
-    # Wall seconds of each stage: start (copy, server), assistants, writing
-    # (waiting for the writer), day (the day of ads and the reports).
-    stages: dict[str, float] = field(default_factory=dict)
-    began_s: float = 0.0  # seconds into the demo when the phase began (after the model arm)
-
-
-def _share(x: float | None) -> str:
-    return "-" if x is None else f"{x:.0%}"
 
 
 def demo_advertisers(world: World, n: int) -> list[Advertiser]:
@@ -205,7 +137,7 @@ def run_market(
     if data_dir.exists():
         shutil.rmtree(data_dir)
     shutil.copytree(model_dir, data_dir)
-    settings = _settings(flight_cfg, data_dir)
+    settings = service_settings(flight_cfg, data_dir)
     clock = SimClock(flight_cfg.flight_start - dt.timedelta(hours=1))
     delivery = delivery_config(flight_cfg, ModelAudience())
     advertisers = demo_advertisers(world, cfg.advertisers)
@@ -219,7 +151,7 @@ def run_market(
         lap = now
 
     with running_server(settings, clock=clock, delivery=delivery) as url, _client(url) as client:
-        flight = _Flight(flight_cfg, world, advertisers, client, clock)
+        flight = FlightState(flight_cfg, world, advertisers, client, clock)
         stage("start")
         # The assistants are asked first: the server has one model, which answers
         # and writes in turn, so an answer asked while the writer works would wait
@@ -261,7 +193,7 @@ def run_market(
 
 
 def _sign_up(
-    flight: _Flight, base_url: str, advertisers: list[Advertiser], cfg: MarketConfig
+    flight: FlightState, base_url: str, advertisers: list[Advertiser], cfg: MarketConfig
 ) -> dict[str, float]:
     """Each advertiser's account and brief-only campaign; campaign id -> when it was asked."""
     start = flight.cfg.flight_start.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -291,7 +223,7 @@ def _sign_up(
 
 
 def _settle(
-    flight: _Flight,
+    flight: FlightState,
     advertisers: list[Advertiser],
     asked: dict[str, float],
     cfg: MarketConfig,
@@ -348,64 +280,3 @@ def _writer_model(campaigns: list[CampaignOutcome]) -> str | None:
             if x.get("model"):
                 return str(x["model"])
     return None
-
-
-def run_demo(
-    config: SimConfig,
-    out_dir: Path,
-    market: MarketConfig | None,
-    *,
-    encoder: Literal["minilm", "hashing"] = "minilm",
-    observer: SimObserver | None = None,
-    progress: Progress = _quiet,
-) -> tuple[SimResult, MarketResult | None]:
-    """The arms (`run_simulation`), and the market phase on the model arm's store.
-
-    The phase starts as soon as the model arm is done and runs on its own
-    thread beside the other arms: the language model works on one core
-    while they serve on the other. It touches only its copy of the store
-    (``out_dir/market``), so the arms' figures are those they would be without it.
-    """
-    if market is None:
-        return run_simulation(config, out_dir, encoder=encoder, observer=observer), None
-    market = dataclasses.replace(market, encoder=encoder)
-    if market.advertisers:
-        _needs_a_model(out_dir)
-    world = build_world(config)
-    box: dict[str, Any] = {}
-    threads: list[threading.Thread] = []
-    began = time.perf_counter()
-
-    def phase(model_dir: Path) -> None:
-        at = time.perf_counter() - began
-        try:
-            box["result"] = run_market(world, market, model_dir, out_dir / "market", progress)
-            box["result"].began_s = at
-        except BaseException as e:  # handed to the caller's thread, which raises it
-            box["error"] = e
-
-    def after(arm: str, data_dir: Path) -> None:
-        if arm == "model":
-            t = threading.Thread(target=phase, args=(data_dir,), name="unifeed-demo-market")
-            t.daemon = True
-            t.start()
-            threads.append(t)
-
-    sim = run_simulation(config, out_dir, encoder=encoder, observer=observer, after_arm=after)
-    if not threads:
-        raise ValueError("the market phase runs on the model arm's store: include the model arm")
-    threads[0].join()
-    if "error" in box:
-        raise box["error"]
-    return sim, box["result"]
-
-
-def _needs_a_model(out_dir: Path) -> None:
-    """Brief-only campaigns need the service's language model: say so before the arms run."""
-    from unifeed.settings import Settings
-
-    if Settings(data_dir=out_dir, operator_key=OPERATOR_KEY).llm == "none":
-        raise ValueError(
-            "the demo's advertisers give only a brief, which needs a language model, and "
-            "UNIFEED_LLM=none: set UNIFEED_LLM=embedded or openai (docs/llm.md), or pass --no-ads"
-        )

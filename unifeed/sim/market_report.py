@@ -12,7 +12,7 @@ import statistics
 from typing import Any
 
 from unifeed.sim.followers import Exchange, load_creators
-from unifeed.sim.market import CampaignOutcome, MarketResult
+from unifeed.sim.market_result import CampaignOutcome, MarketResult
 
 WON_DIMENSIONS = ("age", "gender", "interest")
 REPLY_KINDS = ("answered", "quoted", "not_in_posts", "declined")

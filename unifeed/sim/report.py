@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from unifeed.sim.market import MarketResult
+    from unifeed.sim.market_result import MarketResult
     from unifeed.sim.run import ArmResult, SimResult
 
 # Unifeed must beat popularity by this factor on the last simulated day.
