@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from unifeed.creative.brief import Brief
+from unifeed.creative.fitting import fit_headline, fit_text
 from unifeed.creative.language import detect
 from unifeed.creative.prompt import calls_to_action, messages
 from unifeed.creative.review import ReviewResult, review
@@ -37,6 +38,11 @@ _WORDS = re.compile(r"[^\W_]+")
 # bounded in characters without escapes (`answer_class`): no answer can reach
 # this, so none is cut at the token limit.
 MAX_TOKENS = 240
+# Characters the grammar lets the model write in a headline: some beyond the
+# limit, so that a phrase cut by the limit is seen to be cut (it runs on past
+# 40) instead of being closed early by the grammar and taken as finished;
+# `fit_headline` cuts it back to a whole phrase.
+HEADLINE_ALLOWED = HEADLINE_MAX + 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +58,7 @@ class Attempt:
     creative: Creative | None = None  # parsed, whatever became of it
     review: ReviewResult | None = None
     error: str | None = None  # why an invalid or failed attempt failed
-    trimmed: bool = False  # a string the length limit stopped was cut back to its last full stop
+    trimmed: bool = False  # headline or text cut back to a whole phrase (or the name alone)
 
 
 @dataclass
@@ -91,12 +97,10 @@ class Generation:
 def malformed(headline: str, primary_text: str) -> str | None:
     """Why an answer that parsed is still not an ad, or None.
 
-    A grammar guarantees the shape, not the sense: a small model stopped by
-    the length limit mid-word, repeating its headline as the text, or looping
-    on a phrase or on digits still parses.
+    A grammar guarantees the shape, not the sense: a small model repeating
+    its headline as the text, or looping on a phrase or on digits, still
+    parses. (Ending mid-phrase is `unifeed.creative.fitting`'s to mend.)
     """
-    if len(headline) == HEADLINE_MAX or len(primary_text) == PRIMARY_TEXT_MAX:
-        return "stopped at the length limit, most likely mid-sentence"
     for part, value in (("headline", headline), ("primary text", primary_text)):
         if len(_WORDS.findall(value)) < 2:
             return f"the {part} is not two words long"
@@ -111,31 +115,6 @@ def malformed(headline: str, primary_text: str) -> str | None:
     if sum(ch.isalpha() for ch in text) < 0.6 * sum(not ch.isspace() for ch in text):
         return "mostly digits and symbols"
     return None
-
-
-# Where a stopped string may be cut back to: the end of a sentence for the
-# primary text; for a headline also a comma, colon, semicolon or dash.
-_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
-_CLAUSE_END = re.compile(r"[.!?…](?=\s|$)|\s*[,:;]\s|\s+[-–—]\s")
-
-
-def trim(value: str, limit: int, ends: re.Pattern[str], keep_at_least: int = 1) -> str:
-    """A string the grammar stopped at `limit` characters, cut back to its last clause end.
-
-    The model never closed the string, so its end is most likely mid-word;
-    what it wrote up to its last full stop (or, in a headline, comma or
-    colon) is a whole thing it said. A string shorter than the limit, or one
-    with no such end after `keep_at_least` characters, is returned as it is
-    (and `malformed` then refuses it). A sentence keeps its full stop; a
-    clause drops its comma or colon.
-    """
-    if len(value) < limit:
-        return value
-    for end in reversed(list(ends.finditer(value))):
-        keep = end.end() if value[end.start()] in ".!?…" else end.start()
-        if len(value[:keep].strip()) >= keep_at_least:
-            return value[:keep]
-    return value
 
 
 @cache
@@ -153,7 +132,7 @@ def answer_class(buttons: tuple[CallToAction, ...], product_name: str = "") -> t
         __config__=ConfigDict(extra="forbid"),
         headline=(
             str,
-            Field(min_length=1, max_length=HEADLINE_MAX, pattern=_headline(product_name)),
+            Field(min_length=1, max_length=HEADLINE_ALLOWED, pattern=_headline(product_name)),
         ),
         primary_text=(
             str,
@@ -183,9 +162,9 @@ def _headline(name: str) -> str:
     into the grammar, where llama.cpp refuses it, so a name with a character
     that needs escaping is not forced.
     """
-    room = HEADLINE_MAX - len(name)
+    room = HEADLINE_ALLOWED - len(name)
     if not name or room < 8 or re.search(r'[.^$*+?{}\[\]|()\\"\x00-\x1f\x7f]', name):
-        return _plain(HEADLINE_MAX)
+        return _plain(HEADLINE_ALLOWED)
     return f"^{name}{_CHAR}{{3,{room}}}$"
 
 
@@ -256,14 +235,16 @@ def _attempt(
     c = got.completion
     value = got.value
     timing: dict[str, Any] = {"seconds": c.seconds, "completion_tokens": c.completion_tokens}
-    headline, text = value.headline, value.primary_text  # type: ignore[attr-defined]
-    trimmed = len(headline) >= HEADLINE_MAX or len(text) >= PRIMARY_TEXT_MAX
-    # A headline cut back to the bare product name would say nothing.
-    headline = trim(headline, HEADLINE_MAX, _CLAUSE_END, len(brief.product_name) + 4).strip()
-    text = trim(text, PRIMARY_TEXT_MAX, _SENTENCE_END, 20).strip()
-    timing["trimmed"] = trimmed and len(headline) < HEADLINE_MAX and len(text) < PRIMARY_TEXT_MAX
-    if not headline or not text:
+    raw_headline, raw_text = value.headline, value.primary_text  # type: ignore[attr-defined]
+    if not raw_headline.strip() or not raw_text.strip():
         return Attempt(**base, **timing, outcome="invalid", error="a blank headline or text")
+    lang = brief.language
+    headline = fit_headline(raw_headline, HEADLINE_MAX, HEADLINE_ALLOWED, brief.product_name, lang)
+    text = fit_text(raw_text, PRIMARY_TEXT_MAX, PRIMARY_TEXT_MAX, lang)
+    if headline is None or text is None:
+        error = "ends mid-phrase, with no whole sentence or clause to cut back to"
+        return Attempt(**base, **timing, outcome="invalid", error=error)
+    timing["trimmed"] = headline != raw_headline.strip() or text != raw_text.strip()
     creative = Creative(
         headline=headline,
         primary_text=text,

@@ -113,7 +113,14 @@ _PICK_ORDER = (Angle.benefit, Angle.offer, Angle.urgency, Angle.social_proof, An
 
 def _card(language: str, product_name: str, product: str, facts: str, audience: str = "") -> str:
     label = LABELS[language]
-    lines = [f"{label.product}: {product_name} ({product})", f"{label.facts}: {facts}"]
+    # A product line that only repeats the name ("Pixelforge controller
+    # (Pixelforge controller)", as the API's briefs have it) costs tokens and says nothing.
+    named = (
+        product_name
+        if product.casefold() == product_name.casefold()
+        else (f"{product_name} ({product})")
+    )
+    lines = [f"{label.product}: {named}", f"{label.facts}: {facts}"]
     if audience.strip():
         lines.append(f"{label.audience}: {audience.strip()}")
     return "\n".join(lines)
