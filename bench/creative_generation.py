@@ -203,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-previous", action="store_true", help="skip the arm with commit f991b28's prompt"
     )
+    ap.add_argument(
+        "--no-whole",
+        action="store_true",
+        help="skip the arm that decodes the whole answer under one grammar (before i25d)",
+    )
     ap.add_argument("--samples", type=Path, help="write every attempt to this JSON file")
     ap.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     args = ap.parse_args(argv, namespace=ARGS)
@@ -211,7 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     model: LanguageModel = (
         ChatAPIModel(args.base_url, args.model or "default") if args.base_url else EmbeddedModel()
     )
-    arms = [Arm("grammar (schema enforced)", CPUTimed(model), [])]
+    arms = [Arm("fields (forced text as prompt)", CPUTimed(model), [])]
+    if isinstance(model, EmbeddedModel) and not args.no_whole:
+        whole = EmbeddedModel(fields=False)
+        arms.append(Arm("whole answer under one grammar", CPUTimed(whole), []))
     if not args.no_previous:
         arms.append(Arm("previous prompt, grammar (f991b28)", CPUTimed(model), [], previous=True))
     if not args.no_baseline:

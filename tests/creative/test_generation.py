@@ -127,7 +127,11 @@ def test_the_schema_limits_lengths_and_offers_the_objective_s_buttons() -> None:
     assert props["headline"]["pattern"].startswith("^Parlo[")  # the name comes first
     assert props["headline"]["pattern"].endswith("{3,43}$")  # and the whole stays <= 48
     assert props["primary_text"]["pattern"].endswith("{1,125}$")
-    assert set(props["call_to_action"]["enum"]) == {"Download", "Sign up", "Learn more"}
+    # The button is Unifeed's pick from the objective's list (the first; Get offer for an
+    # offer where the objective has it), so the model decodes none of it.
+    assert props["call_to_action"].get("enum", [props["call_to_action"].get("const")]) == [
+        "Download"
+    ]
     assert schema["additionalProperties"] is False
 
 
@@ -276,3 +280,9 @@ def test_the_writer_runs_generation_off_the_caller_s_thread() -> None:
 def test_bad_arguments_are_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         generate(Scripted([]), BRIEF, variants=0)
+
+
+def test_a_one_word_name_alone_is_a_headline() -> None:
+    cut = answer("Parlo, a language app for learning in your", "Parlo has 15-minute lessons.")
+    g = generate(Scripted([cut]), BRIEF, variants=1, attempts=1)
+    assert g.attempts[0].outcome == "approved" and g.approved[0].headline == "Parlo"

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from unifeed.creative.brief import Brief
 from unifeed.creative.fitting import fit_headline, fit_text
 from unifeed.creative.language import detect
-from unifeed.creative.prompt import calls_to_action, messages
+from unifeed.creative.prompt import button_for, messages
 from unifeed.creative.review import ReviewResult, review
 from unifeed.creative.variant import HEADLINE_MAX, PRIMARY_TEXT_MAX, Angle, CallToAction, Creative
 from unifeed.llm import GenerationFailed, InvalidOutput, LanguageModel, complete_json
@@ -94,15 +94,16 @@ class Generation:
         return sum(a.seconds for a in self.attempts)
 
 
-def malformed(headline: str, primary_text: str) -> str | None:
+def malformed(headline: str, primary_text: str, name: str = "") -> str | None:
     """Why an answer that parsed is still not an ad, or None.
 
     A grammar guarantees the shape, not the sense: a small model repeating
     its headline as the text, or looping on a phrase or on digits, still
-    parses. (Ending mid-phrase is `unifeed.creative.fitting`'s to mend.)
+    parses. (Ending mid-phrase is `unifeed.creative.fitting`'s to mend.) A
+    headline that is the product's `name` alone is one, however short.
     """
     for part, value in (("headline", headline), ("primary text", primary_text)):
-        if len(_WORDS.findall(value)) < 2:
+        if len(_WORDS.findall(value)) < 2 and value != name:
             return f"the {part} is not two words long"
     h, p = headline.casefold().strip(" .!"), primary_text.casefold().strip(" .!")
     if (h in p and len(h) > 0.6 * len(p)) or p in h:
@@ -189,11 +190,11 @@ def generate(
     """
     if variants < 1 or attempts < 1 or not angles:
         raise ValueError("variants and attempts must be at least 1, with at least one angle")
-    answer = answer_class(calls_to_action(brief), brief.product_name)
     out = Generation(brief, model.name)
     kept = list(earlier)
     for slot in range(variants):
         angle = angles[slot % len(angles)]
+        answer = answer_class((button_for(brief, angle),), brief.product_name)
         prompt = messages(brief, angle, audience, slot)
         for k in range(attempts):
             s = seed * 1_000_003 + slot * 101 + k
@@ -254,7 +255,7 @@ def _attempt(
         angle=angle,
         model=model.name,
     )
-    flaw = malformed(creative.headline, creative.primary_text)
+    flaw = malformed(creative.headline, creative.primary_text, brief.product_name)
     if flaw:
         return Attempt(**base, **timing, outcome="invalid", creative=creative, error=flaw)
     language = detect(creative.text)

@@ -31,7 +31,7 @@ __all__ = ["numbers_not_stated", "offers_not_stated"]
 _NUMBER = re.compile(
     r"(?:(?<![\w-])(?P<prev>[^\W\d_]+) )?(?P<before>[£$€]\s?)?(?<![\w.,])"
     r"(?P<n>\d+(?:[.,]\d+)*)(?P<after>\s?%|\s?[£$€])?"
-    r"(?:[\s-](?P<unit>[^\W\d_]+))?"
+    r"(?:[\s-]?(?P<unit>[^\W\d_]+))?"
 )
 _SENTENCES = re.compile(r"(?<=[.!?:;\n])\s+")
 

@@ -28,7 +28,7 @@ from unifeed.creative.examples import EXAMPLES, LABELS, Example
 from unifeed.creative.variant import Angle, CallToAction
 from unifeed.llm import Message
 
-__all__ = ["calls_to_action", "facts_for", "messages"]
+__all__ = ["button_for", "calls_to_action", "facts_for", "messages"]
 
 # Buttons that fit each objective; any button on the list is allowed without one.
 _BUTTONS: dict[str, tuple[CallToAction, ...]] = {
@@ -79,6 +79,20 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 def calls_to_action(brief: Brief) -> tuple[CallToAction, ...]:
     """The buttons a generated variant may carry for this brief's objective."""
     return _BUTTONS.get(brief.objective or "", tuple(CallToAction))
+
+
+def button_for(brief: Brief, angle: Angle) -> CallToAction:
+    """The button a variant carries: the objective's first, or "Get offer" for the offer angle.
+
+    Unifeed picks it rather than the model: SmolLM2 drew it at random from the
+    objective's list (its choice read nothing of the ad), and leaving it out of
+    the answer saves a tenth of a variant's time (unifeed/llm/fields.py: a
+    value the schema fixes is never decoded).
+    """
+    buttons = calls_to_action(brief)
+    if angle is Angle.offer and CallToAction.get_offer in buttons:
+        return CallToAction.get_offer
+    return buttons[0]
 
 
 def facts_for(brief: Brief, angle: Angle, slot: int = 0) -> str:
