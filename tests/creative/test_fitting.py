@@ -22,6 +22,8 @@ from unifeed.creative.fitting import dangles, fit_headline, fit_text
         ("Codéo, formation de", "fr"),
         ("Pika 2 con una", "es"),
         ("Tallo lights,", "en"),
+        ("The Greenroot seed box is a month-long box of seasonal.", "en"),
+        ("Lumo Luxe: Luxe Lamp, a bright", "en"),
         ("Codéo, formation d'", "fr"),
     ],
 )

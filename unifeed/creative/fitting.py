@@ -65,6 +65,10 @@ DANGLING: dict[str, frozenset[str]] = {
 # Where a sentence ends, and where a clause ends inside one.
 _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 _CLAUSE_MARK = re.compile(r"\s*(?:[,:;]|\s[-–—])(?=\s|$)")
+_ADJECTIVE = re.compile(
+    r"(?:[^aeiou]al|ful|ous|ive|able|ible|ic|less|ish|ary|bright|warm|light|new|long|"
+    r"short|soft|smart|great|small|big|full)$"
+)
 # A string closed this close to the characters the grammar allowed may have
 # been closed by the grammar, not by the model: its next word did not fit.
 SLACK = 8
@@ -76,8 +80,18 @@ def dangles(text: str, language: str) -> bool:
     if not stripped or stripped[-1] in ",:;-–—&/(+'’":
         return True
     # The last word as written: "carry-on" ends a phrase though "on" alone would not.
-    last = stripped.split()[-1].casefold().strip('.!?…"“”«»()')
-    return last in DANGLING.get(language, DANGLING["en"])
+    words = [w.casefold().strip('.!?…"“”«»()') for w in stripped.split()]
+    slots = DANGLING.get(language, DANGLING["en"])
+    if words[-1] in slots:
+        return True
+    # An English adjective straight after an article or preposition lacks its noun
+    # ("a box of seasonal", "a bright"): the model stopped before the noun.
+    return (
+        language == "en"
+        and len(words) >= 2
+        and words[-2] in slots
+        and _ADJECTIVE.search(words[-1]) is not None
+    )
 
 
 def fit_headline(value: str, limit: int, allowed: int, name: str, language: str) -> str | None:
