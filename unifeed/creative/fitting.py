@@ -45,8 +45,8 @@ DANGLING: dict[str, frozenset[str]] = {
         "under after before between through including &"
     ),
     "fr": _words(
-        "le la les un une des du de et ou mais ni avec sans pour par en à au aux sur sous "
-        "dans chez vers entre dès que qui dont où votre vos notre nos son sa ses leur "
+        "le la les l d qu un une des du de et ou mais ni avec sans pour par en à au aux sur "
+        "sous dans chez vers entre dès que qui dont où votre vos notre nos son sa ses leur "
         "leurs mon ma mes ce cet cette ces est sont a ont très plus moins comme chaque "
         "tout toute"
     ),
