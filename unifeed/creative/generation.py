@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from unifeed.creative.brief import Brief
 from unifeed.creative.fitting import fit_headline, fit_text
 from unifeed.creative.language import detect
-from unifeed.creative.prompt import button_for, messages
+from unifeed.creative.prompt import button_for, calls_to_action, messages
 from unifeed.creative.review import ReviewResult, review
 from unifeed.creative.variant import HEADLINE_MAX, PRIMARY_TEXT_MAX, Angle, CallToAction, Creative
 from unifeed.llm import GenerationFailed, InvalidOutput, LanguageModel, complete_json
@@ -119,15 +119,21 @@ def malformed(headline: str, primary_text: str, name: str = "") -> str | None:
 
 
 @cache
-def answer_class(buttons: tuple[CallToAction, ...], product_name: str = "") -> type[BaseModel]:
+def answer_class(
+    buttons: tuple[CallToAction, ...], product_name: str = "", pinned: CallToAction | None = None
+) -> type[BaseModel]:
     """The schema the model fills, with lengths, buttons and name for a grammar to hold.
 
     With `product_name`, the headline starts with it: review rejects an ad
     that does not name the product, and SmolLM2 left the name out or
     misspelt it ("Lederly" for Ledgerly) in most of its answers. The model
-    writes the rest of the headline after the name.
+    writes the rest of the headline after the name. With `pinned`, the
+    schema the model is given fixes the button to it (so the embedded model
+    decodes none of it), while an answer with another of `buttons` (a
+    back-end that does not hold the schema) still parses.
     """
     button = Literal[tuple(b.value for b in buttons)]  # type: ignore[valid-type]
+    extra = None if pinned is None else _pin(pinned.value)
     return create_model(
         "AdText",
         __config__=ConfigDict(extra="forbid"),
@@ -139,8 +145,16 @@ def answer_class(buttons: tuple[CallToAction, ...], product_name: str = "") -> t
             str,
             Field(min_length=1, max_length=PRIMARY_TEXT_MAX, pattern=_plain(PRIMARY_TEXT_MAX)),
         ),
-        call_to_action=(button, ...),
+        call_to_action=(button, Field(json_schema_extra=extra)),
     )
+
+
+def _pin(value: str) -> Any:
+    def pin(schema: dict[str, Any]) -> None:
+        schema.pop("enum", None)
+        schema["const"] = value
+
+    return pin
 
 
 _CHAR = r'[^"\\\x00-\x1f\x7f]'
@@ -194,7 +208,7 @@ def generate(
     kept = list(earlier)
     for slot in range(variants):
         angle = angles[slot % len(angles)]
-        answer = answer_class((button_for(brief, angle),), brief.product_name)
+        answer = answer_class(calls_to_action(brief), brief.product_name, button_for(brief, angle))
         prompt = messages(brief, angle, audience, slot)
         for k in range(attempts):
             s = seed * 1_000_003 + slot * 101 + k
