@@ -24,6 +24,7 @@ from unifeed.creative.fitting import dangles, fit_headline, fit_text
         ("Tallo lights,", "en"),
         ("The Greenroot seed box is a month-long box of seasonal.", "en"),
         ("Lumo Luxe: Luxe Lamp, a bright", "en"),
+        ("Tonehaus headphones (studio sound", "en"),
         ("Codéo, formation d'", "fr"),
     ],
 )

@@ -79,6 +79,9 @@ def dangles(text: str, language: str) -> bool:
     stripped = text.rstrip()
     if not stripped or stripped[-1] in ",:;-–—&/(+'’":
         return True
+    # A bracket opened and not closed: cut inside it ("Tonehaus headphones (studio sound").
+    if stripped.count("(") > stripped.count(")"):
+        return True
     # The last word as written: "carry-on" ends a phrase though "on" alone would not.
     words = [w.casefold().strip('.!?…"“”«»()') for w in stripped.split()]
     slots = DANGLING.get(language, DANGLING["en"])
