@@ -203,15 +203,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-previous", action="store_true", help="skip the arm with commit f991b28's prompt"
     )
+    ap.add_argument(
+        "--no-whole",
+        action="store_true",
+        help="skip the arm that decodes the whole answer under one grammar (before i25d)",
+    )
     ap.add_argument("--samples", type=Path, help="write every attempt to this JSON file")
     ap.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
+    ap.add_argument(
+        "--section", default="creative-generation", help="the docs/benchmarks.md section to write"
+    )
     args = ap.parse_args(argv, namespace=ARGS)
     from rich.progress import Progress
 
     model: LanguageModel = (
         ChatAPIModel(args.base_url, args.model or "default") if args.base_url else EmbeddedModel()
     )
-    arms = [Arm("grammar (schema enforced)", CPUTimed(model), [])]
+    arms = [Arm("fields (forced text as prompt)", CPUTimed(model), [])]
+    if isinstance(model, EmbeddedModel) and not args.no_whole:
+        whole = EmbeddedModel(fields=False)
+        arms.append(Arm("whole answer under one grammar", CPUTimed(whole), []))
     if not args.no_previous:
         arms.append(Arm("previous prompt, grammar (f991b28)", CPUTimed(model), [], previous=True))
     if not args.no_baseline:
@@ -238,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         load = f"{load_before} before the run, {uptime()} after"
         write_section(
-            "creative-generation",
+            args.section,
             section(model.name, result, why(arms), approved_texts(arms[0]), len(todo), load),
         )
     return 0
@@ -258,15 +269,20 @@ depend on others' work; CPU seconds are what a call takes on an idle core.
 {n} briefs (spread over tests/creative/labelled/briefs.json), {ARGS.variants} variants
 each over the
 five angles, at most 3 attempts per variant; the arms take turns brief by brief, with
-the same seeds. *Grammar* is Unifeed's generation (docs/creative.md); *previous prompt*
-is the prompt and answer shape of commit f991b28 (bench/previous_prompt.py: rules and the
-whole brief in the system message, the angle as an instruction, primary text first, no
-cutting back) on the same back-end; *prompt only* is today's prompt with the schema
-described in the prompt instead of a grammar.
+the same seeds. *Fields* is Unifeed's generation (docs/creative.md): the embedded
+back-end writes the answer field by field, the JSON keys, quotes and the product name fed
+as prompt and only the values decoded (unifeed/llm/fields.py); *whole answer* decodes the
+same answer under one grammar for the whole JSON, as before i25d, on the same prompts,
+schema, fitting and review; *previous prompt* is the prompt and answer shape of commit
+f991b28 (bench/previous_prompt.py); *prompt only* is today's prompt with the schema
+described in the prompt instead of a grammar. *Tokens* are the decoded ones: the fields
+arm does not decode the forced text, so its tokens/s counts fewer tokens per answer.
+CPU seconds are the process's (`time.process_time`) over each model call.
 An attempt is *parsed* when the answer is one JSON object of the asked shape
-(headline <= 40, primary text <= 125, a button for the objective) that is also an ad
-(not stopped at the length limit, not repeating its headline, not looping on a phrase);
-*cut back*: a string the length limit stopped, cut back to its last full stop or clause;
+(headline <= 48 before fitting, primary text <= 125, the button Unifeed picked) that is
+also an ad (it ends a phrase or can be cut back to one, unifeed/creative/fitting.py; not
+repeating its headline, not looping on a phrase); *cut back*: a headline or text changed
+by fitting (cut back to a whole sentence or clause, the name alone, or a full stop added);
 *review passed* is the policy check (docs/creative.md), on parsed answers in the brief's
 language.
 Target: median <= 1 s per variant. "Approved variants / asked" counts the slots that

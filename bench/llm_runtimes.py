@@ -156,15 +156,23 @@ class Runtime:
 
 def runtimes(path: Path) -> list[Runtime]:
     def embedded(threads: int, checked: bool = True) -> Callable[[], LanguageModel]:
-        return lambda: EmbeddedModel(path, threads=threads, checked_grammar=checked)
+        # The whole answer under one grammar: these rows' figures before i25d.
+        return lambda: EmbeddedModel(path, threads=threads, checked_grammar=checked, fields=False)
 
     return [
+        # Unifeed's default since i25d: the answer written field by field
+        # (unifeed/llm/fields.py), in a context of its own.
+        Runtime(
+            "llama.cpp, fields, 1 thread",
+            lambda: EmbeddedModel(path, threads=1, context=2176),
+            True,
+        ),
         Runtime("llama.cpp, checked grammar, 1 thread", embedded(1), True),
         # Its own context (another n_ctx is another loaded model): taking turns
         # in one context, each prompt would evict the other's kept messages.
         Runtime(
             "llama.cpp, checked grammar, 1 thread, previous prompt",
-            lambda: EmbeddedModel(path, threads=1, context=2304),
+            lambda: EmbeddedModel(path, threads=1, context=2304, fields=False),
             True,
             True,
         ),

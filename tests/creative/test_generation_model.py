@@ -44,3 +44,37 @@ def test_the_writer_refuses_to_start_without_a_back_end() -> None:
     dead = Settings(llm="openai", llm_base_url="http://127.0.0.1:9/v1", llm_model="m")
     with pytest.raises(BackendUnavailable, match="not reachable"):
         CreativeWriter.from_settings(dead)
+
+
+@pytest.mark.slow
+def test_the_demo_s_brief_only_campaigns_each_get_an_approved_variant(
+    smollm2: EmbeddedModel,
+) -> None:
+    """The demo's three brief-only advertisers, as the API reads their briefs.
+
+    At 6de9e8f only the laptop stand served: the seed box's variants were all
+    rejected, and the controller's 21-character name left its headlines no
+    whole phrase (0 of 9 parsed). No approved headline or text may end
+    mid-phrase.
+    """
+    from unifeed.creative.fitting import dangles
+    from unifeed.sim.briefs import brief_body
+
+    for topic, objective in (
+        ("gardening", "traffic"),
+        ("technology", "leads"),
+        ("gaming", "sales"),
+    ):
+        body = brief_body(topic)
+        brief = Brief(
+            product_name=body["product"],
+            product=body["product"],
+            description=body["description"],
+            landing_url=body["landing_url"],
+            tone=body["tone"],
+            objective=objective,
+        )
+        g = generate(smollm2, brief, variants=3, attempts=3, seed=0)
+        assert g.approved, (topic, [(a.outcome, a.error, a.creative) for a in g.attempts])
+        for c in g.approved:
+            assert not dangles(c.headline, "en") and c.primary_text[-1] in ".!?", c

@@ -139,3 +139,46 @@ def test_the_mechanical_rules_agree_with_the_labels_everywhere(
         assert s.per_rule[rule] == s.rule_labelled[rule], rule
     for rule in ("shouting", "near_duplicate"):
         assert s.per_rule[rule] == s.rule_labelled[rule], rule
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("The Lumo Desk Lamp, with free returns.", "offers the brief does not make: 'free"),
+        ("Lumo Desk Lamp: no annual fees.", "'no annual fees'"),
+        ("The Lumo Desk Lamp is free to download.", "'free to download'"),
+        ("The Lumo Desk Lamp, and returns are free.", "'returns are free'"),
+        ("Lumo: 2 lamps for £59.", "numbers the brief states of something else: 2 lamps"),
+        ("Lumo: 20 lamps in stock.", "numbers the brief states of something else: 20 lamps"),
+    ],
+)
+def test_offers_and_numbers_must_be_stated_as_the_brief_states_them(text: str, found: str) -> None:
+    """A claim the brief makes of something else is not a claim it makes."""
+    lamp = Brief(
+        **{
+            **LAMP.model_dump(),
+            "description": LAMP.description + " 2-year warranty. Free UK delivery.",
+        }
+    )
+    result = review(ad("Lumo Desk Lamp", text), lamp)
+    reasons = " ".join(r.reason for r in result.rejections if r.rule is Rule.unsupported_claim)
+    assert found in reasons, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Lumo Desk Lamp, with free UK delivery.",
+        "Lumo Desk Lamp: a 2-year warranty, and delivery is free.",
+        "The Lumo Desk Lamp is 20% off until 30 June.",
+        "Lumo: 2 years of warranty, £59.",
+    ],
+)
+def test_offers_and_numbers_the_brief_states_pass(text: str) -> None:
+    lamp = Brief(
+        **{
+            **LAMP.model_dump(),
+            "description": LAMP.description + " 2-year warranty. Free UK delivery.",
+        }
+    )
+    assert review(ad("Lumo Desk Lamp", text), lamp).approved

@@ -23,8 +23,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from unifeed.creative.brief import Brief
+from unifeed.creative.fitting import fit_headline, fit_text
 from unifeed.creative.language import detect
-from unifeed.creative.prompt import calls_to_action, messages
+from unifeed.creative.prompt import button_for, calls_to_action, messages
 from unifeed.creative.review import ReviewResult, review
 from unifeed.creative.variant import HEADLINE_MAX, PRIMARY_TEXT_MAX, Angle, CallToAction, Creative
 from unifeed.llm import GenerationFailed, InvalidOutput, LanguageModel, complete_json
@@ -37,6 +38,11 @@ _WORDS = re.compile(r"[^\W_]+")
 # bounded in characters without escapes (`answer_class`): no answer can reach
 # this, so none is cut at the token limit.
 MAX_TOKENS = 240
+# Characters the grammar lets the model write in a headline: some beyond the
+# limit, so that a phrase cut by the limit is seen to be cut (it runs on past
+# 40) instead of being closed early by the grammar and taken as finished;
+# `fit_headline` cuts it back to a whole phrase.
+HEADLINE_ALLOWED = HEADLINE_MAX + 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +58,7 @@ class Attempt:
     creative: Creative | None = None  # parsed, whatever became of it
     review: ReviewResult | None = None
     error: str | None = None  # why an invalid or failed attempt failed
-    trimmed: bool = False  # a string the length limit stopped was cut back to its last full stop
+    trimmed: bool = False  # headline or text cut back to a whole phrase (or the name alone)
 
 
 @dataclass
@@ -88,17 +94,16 @@ class Generation:
         return sum(a.seconds for a in self.attempts)
 
 
-def malformed(headline: str, primary_text: str) -> str | None:
+def malformed(headline: str, primary_text: str, name: str = "") -> str | None:
     """Why an answer that parsed is still not an ad, or None.
 
-    A grammar guarantees the shape, not the sense: a small model stopped by
-    the length limit mid-word, repeating its headline as the text, or looping
-    on a phrase or on digits still parses.
+    A grammar guarantees the shape, not the sense: a small model repeating
+    its headline as the text, or looping on a phrase or on digits, still
+    parses. (Ending mid-phrase is `unifeed.creative.fitting`'s to mend.) A
+    headline that is the product's `name` alone is one, however short.
     """
-    if len(headline) == HEADLINE_MAX or len(primary_text) == PRIMARY_TEXT_MAX:
-        return "stopped at the length limit, most likely mid-sentence"
     for part, value in (("headline", headline), ("primary text", primary_text)):
-        if len(_WORDS.findall(value)) < 2:
+        if len(_WORDS.findall(value)) < 2 and value != name:
             return f"the {part} is not two words long"
     h, p = headline.casefold().strip(" .!"), primary_text.casefold().strip(" .!")
     if (h in p and len(h) > 0.6 * len(p)) or p in h:
@@ -113,54 +118,43 @@ def malformed(headline: str, primary_text: str) -> str | None:
     return None
 
 
-# Where a stopped string may be cut back to: the end of a sentence for the
-# primary text; for a headline also a comma, colon, semicolon or dash.
-_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
-_CLAUSE_END = re.compile(r"[.!?…](?=\s|$)|\s*[,:;]\s|\s+[-–—]\s")
-
-
-def trim(value: str, limit: int, ends: re.Pattern[str], keep_at_least: int = 1) -> str:
-    """A string the grammar stopped at `limit` characters, cut back to its last clause end.
-
-    The model never closed the string, so its end is most likely mid-word;
-    what it wrote up to its last full stop (or, in a headline, comma or
-    colon) is a whole thing it said. A string shorter than the limit, or one
-    with no such end after `keep_at_least` characters, is returned as it is
-    (and `malformed` then refuses it). A sentence keeps its full stop; a
-    clause drops its comma or colon.
-    """
-    if len(value) < limit:
-        return value
-    for end in reversed(list(ends.finditer(value))):
-        keep = end.end() if value[end.start()] in ".!?…" else end.start()
-        if len(value[:keep].strip()) >= keep_at_least:
-            return value[:keep]
-    return value
-
-
 @cache
-def answer_class(buttons: tuple[CallToAction, ...], product_name: str = "") -> type[BaseModel]:
+def answer_class(
+    buttons: tuple[CallToAction, ...], product_name: str = "", pinned: CallToAction | None = None
+) -> type[BaseModel]:
     """The schema the model fills, with lengths, buttons and name for a grammar to hold.
 
     With `product_name`, the headline starts with it: review rejects an ad
     that does not name the product, and SmolLM2 left the name out or
     misspelt it ("Lederly" for Ledgerly) in most of its answers. The model
-    writes the rest of the headline after the name.
+    writes the rest of the headline after the name. With `pinned`, the
+    schema the model is given fixes the button to it (so the embedded model
+    decodes none of it), while an answer with another of `buttons` (a
+    back-end that does not hold the schema) still parses.
     """
     button = Literal[tuple(b.value for b in buttons)]  # type: ignore[valid-type]
+    extra = None if pinned is None else _pin(pinned.value)
     return create_model(
         "AdText",
         __config__=ConfigDict(extra="forbid"),
         headline=(
             str,
-            Field(min_length=1, max_length=HEADLINE_MAX, pattern=_headline(product_name)),
+            Field(min_length=1, max_length=HEADLINE_ALLOWED, pattern=_headline(product_name)),
         ),
         primary_text=(
             str,
             Field(min_length=1, max_length=PRIMARY_TEXT_MAX, pattern=_plain(PRIMARY_TEXT_MAX)),
         ),
-        call_to_action=(button, ...),
+        call_to_action=(button, Field(json_schema_extra=extra)),
     )
+
+
+def _pin(value: str) -> Any:
+    def pin(schema: dict[str, Any]) -> None:
+        schema.pop("enum", None)
+        schema["const"] = value
+
+    return pin
 
 
 _CHAR = r'[^"\\\x00-\x1f\x7f]'
@@ -183,9 +177,9 @@ def _headline(name: str) -> str:
     into the grammar, where llama.cpp refuses it, so a name with a character
     that needs escaping is not forced.
     """
-    room = HEADLINE_MAX - len(name)
+    room = HEADLINE_ALLOWED - len(name)
     if not name or room < 8 or re.search(r'[.^$*+?{}\[\]|()\\"\x00-\x1f\x7f]', name):
-        return _plain(HEADLINE_MAX)
+        return _plain(HEADLINE_ALLOWED)
     return f"^{name}{_CHAR}{{3,{room}}}$"
 
 
@@ -210,11 +204,11 @@ def generate(
     """
     if variants < 1 or attempts < 1 or not angles:
         raise ValueError("variants and attempts must be at least 1, with at least one angle")
-    answer = answer_class(calls_to_action(brief), brief.product_name)
     out = Generation(brief, model.name)
     kept = list(earlier)
     for slot in range(variants):
         angle = angles[slot % len(angles)]
+        answer = answer_class(calls_to_action(brief), brief.product_name, button_for(brief, angle))
         prompt = messages(brief, angle, audience, slot)
         for k in range(attempts):
             s = seed * 1_000_003 + slot * 101 + k
@@ -256,14 +250,16 @@ def _attempt(
     c = got.completion
     value = got.value
     timing: dict[str, Any] = {"seconds": c.seconds, "completion_tokens": c.completion_tokens}
-    headline, text = value.headline, value.primary_text  # type: ignore[attr-defined]
-    trimmed = len(headline) >= HEADLINE_MAX or len(text) >= PRIMARY_TEXT_MAX
-    # A headline cut back to the bare product name would say nothing.
-    headline = trim(headline, HEADLINE_MAX, _CLAUSE_END, len(brief.product_name) + 4).strip()
-    text = trim(text, PRIMARY_TEXT_MAX, _SENTENCE_END, 20).strip()
-    timing["trimmed"] = trimmed and len(headline) < HEADLINE_MAX and len(text) < PRIMARY_TEXT_MAX
-    if not headline or not text:
+    raw_headline, raw_text = value.headline, value.primary_text  # type: ignore[attr-defined]
+    if not raw_headline.strip() or not raw_text.strip():
         return Attempt(**base, **timing, outcome="invalid", error="a blank headline or text")
+    lang = brief.language
+    headline = fit_headline(raw_headline, HEADLINE_MAX, HEADLINE_ALLOWED, brief.product_name, lang)
+    text = fit_text(raw_text, PRIMARY_TEXT_MAX, PRIMARY_TEXT_MAX, lang)
+    if headline is None or text is None:
+        error = "ends mid-phrase, with no whole sentence or clause to cut back to"
+        return Attempt(**base, **timing, outcome="invalid", error=error)
+    timing["trimmed"] = headline != raw_headline.strip() or text != raw_text.strip()
     creative = Creative(
         headline=headline,
         primary_text=text,
@@ -273,7 +269,7 @@ def _attempt(
         angle=angle,
         model=model.name,
     )
-    flaw = malformed(creative.headline, creative.primary_text)
+    flaw = malformed(creative.headline, creative.primary_text, brief.product_name)
     if flaw:
         return Attempt(**base, **timing, outcome="invalid", creative=creative, error=flaw)
     language = detect(creative.text)

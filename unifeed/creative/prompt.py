@@ -28,7 +28,7 @@ from unifeed.creative.examples import EXAMPLES, LABELS, Example
 from unifeed.creative.variant import Angle, CallToAction
 from unifeed.llm import Message
 
-__all__ = ["calls_to_action", "facts_for", "messages"]
+__all__ = ["button_for", "calls_to_action", "facts_for", "messages"]
 
 # Buttons that fit each objective; any button on the list is allowed without one.
 _BUTTONS: dict[str, tuple[CallToAction, ...]] = {
@@ -81,6 +81,20 @@ def calls_to_action(brief: Brief) -> tuple[CallToAction, ...]:
     return _BUTTONS.get(brief.objective or "", tuple(CallToAction))
 
 
+def button_for(brief: Brief, angle: Angle) -> CallToAction:
+    """The button a variant carries: the objective's first, or "Get offer" for the offer angle.
+
+    Unifeed picks it rather than the model: SmolLM2 drew it at random from the
+    objective's list (its choice read nothing of the ad), and leaving it out of
+    the answer saves a tenth of a variant's time (unifeed/llm/fields.py: a
+    value the schema fixes is never decoded).
+    """
+    buttons = calls_to_action(brief)
+    if angle is Angle.offer and CallToAction.get_offer in buttons:
+        return CallToAction.get_offer
+    return buttons[0]
+
+
 def facts_for(brief: Brief, angle: Angle, slot: int = 0) -> str:
     """The sentence of the brief this angle leads with; the angles of a round differ.
 
@@ -113,7 +127,14 @@ _PICK_ORDER = (Angle.benefit, Angle.offer, Angle.urgency, Angle.social_proof, An
 
 def _card(language: str, product_name: str, product: str, facts: str, audience: str = "") -> str:
     label = LABELS[language]
-    lines = [f"{label.product}: {product_name} ({product})", f"{label.facts}: {facts}"]
+    # A product line that only repeats the name ("Pixelforge controller
+    # (Pixelforge controller)", as the API's briefs have it) costs tokens and says nothing.
+    named = (
+        product_name
+        if product.casefold() == product_name.casefold()
+        else (f"{product_name} ({product})")
+    )
+    lines = [f"{label.product}: {named}", f"{label.facts}: {facts}"]
     if audience.strip():
         lines.append(f"{label.audience}: {audience.strip()}")
     return "\n".join(lines)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from unifeed.creative import lexicon, rules
-from unifeed.creative.brief import Brief
+from unifeed.creative.brief import Brief, numbers_in
+from unifeed.creative.offers import numbers_not_stated, offers_not_stated
 from unifeed.creative.variant import Creative
 
 __all__ = ["Rejection", "ReviewResult", "Rule", "review", "review_campaign"]
@@ -91,15 +92,34 @@ def review(creative: Creative, brief: Brief, earlier: Sequence[Creative] = ()) -
         phrases = _claims(rule, creative, brief)
         if phrases:
             add(rule, f"{what}: {', '.join(repr(p) for p in phrases)}")
-    numbers = rules.numbers_not_in_brief(creative, brief)
-    if numbers:
+    for claim in _unstated(creative, brief):
         if Rule.unsupported_claim in {r.rule for r in found}:
             i = next(i for i, r in enumerate(found) if r.rule is Rule.unsupported_claim)
-            found[i] = Rejection(Rule.unsupported_claim, f"{found[i].reason}; {numbers}")
+            found[i] = Rejection(Rule.unsupported_claim, f"{found[i].reason}; {claim}")
         else:
-            add(Rule.unsupported_claim, numbers)
+            add(Rule.unsupported_claim, claim)
     add(Rule.near_duplicate, _near_duplicate(creative, earlier))
     return ReviewResult(tuple(found))
+
+
+def _unstated(creative: Creative, brief: Brief) -> list[str]:
+    """Numbers and offers the brief does not state (unifeed/creative/offers.py)."""
+    out = []
+    numbers = rules.numbers_not_in_brief(creative, brief)
+    if numbers:
+        out.append(numbers)
+    text, facts = rules.fold(creative.text), rules.fold(brief.facts)
+    elsewhere = [
+        n
+        for n in numbers_not_stated(text, facts, brief.language, rules.fold(brief.product_name))
+        if numbers_in(n) <= brief.numbers  # the rest are in `numbers` above
+    ]
+    if elsewhere:
+        out.append(f"numbers the brief states of something else: {', '.join(elsewhere)}")
+    offers = offers_not_stated(text, facts, brief.language)
+    if offers:
+        out.append(f"offers the brief does not make: {', '.join(repr(o) for o in offers)}")
+    return out
 
 
 def review_campaign(creatives: Sequence[Creative], brief: Brief) -> list[ReviewResult]:

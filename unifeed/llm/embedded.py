@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from unifeed.llm.fields import Field, plan, value_grammar
 from unifeed.llm.model import (
     BackendUnavailable,
     Completion,
@@ -165,6 +166,13 @@ def _grammar(schema_json: str) -> LlamaGrammar:
     return LlamaGrammar.from_string(json_grammar(schema_json, json_schema_to_gbnf), verbose=False)
 
 
+@lru_cache(maxsize=256)
+def _value_grammar(gbnf: str) -> LlamaGrammar:
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    return LlamaGrammar.from_string(gbnf, verbose=False)
+
+
 def json_grammar(schema_json: str, convert: Any) -> str:
     """The GBNF grammar for a JSON schema, with JSON's own rule for string characters."""
     gbnf = convert(schema_json)
@@ -183,6 +191,8 @@ class EmbeddedModel:
     made generation several times slower, not faster (docs/benchmarks.md).
     `checked_grammar=False` is llama-cpp-python's own grammar sampling, kept
     for the runtime benchmark (unifeed/llm/llama_sampling.py says why).
+    `fields=False` decodes a flat JSON answer whole under one grammar, as
+    before unifeed/llm/fields.py: the benchmarks' baseline.
     """
 
     def __init__(
@@ -192,7 +202,9 @@ class EmbeddedModel:
         threads: int = 1,
         context: int = 2048,
         checked_grammar: bool = True,
+        fields: bool = True,
     ) -> None:
+        self.fields = fields
         self.path = path if path is not None else smollm2_path()
         if not self.path.is_file():
             raise ModelNotFound(f"no GGUF model file at {self.path}")
@@ -214,6 +226,9 @@ class EmbeddedModel:
         json_schema: JSONSchema | None = None,
     ) -> Completion:
         grammar = None
+        fields = plan(json_schema) if json_schema is not None and self.fields else None
+        if fields is not None and self._loaded.chat is not None:
+            return self._complete_fields(messages, fields, max_tokens, temperature, seed)
         if json_schema is not None:
             try:
                 # Keys keep their order: the grammar writes properties in it,
@@ -255,6 +270,110 @@ class EmbeddedModel:
             seconds=seconds,
             finish_reason=str(choice.get("finish_reason") or "stop"),
         )
+
+    def _complete_fields(
+        self,
+        messages: list[Message],
+        fields: list[Field],
+        max_tokens: int,
+        temperature: float,
+        seed: int | None,
+    ) -> Completion:
+        """A flat JSON object, the forced text fed as prompt and each value decoded alone.
+
+        See unifeed/llm/fields.py. The tokens the context holds are tracked
+        exactly (the prompt, then each value's tokens but its last, which
+        llama.cpp has not evaluated when the closing quote is drawn), so each
+        value's forced text is the only new part the next one evaluates.
+        """
+        loaded = self._loaded
+        assert loaded.chat is not None
+        chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
+        llama = loaded.llama
+        text, carry, decoded, finish = "", "", 0, "stop"
+        with loaded.lock:
+            start = time.perf_counter()
+            try:
+                ids, segments = loaded.chat.tokens(chat)
+                _hold(loaded, segments)
+                prompt_tokens = len(ids)
+                for f in fields:
+                    text += f.forced
+                    carry += f.forced
+                    if len(f.choices) == 1:
+                        continue
+                    if decoded >= max_tokens:
+                        finish = "length"
+                        break
+                    prompt = ids + llama.tokenize(carry.encode(), add_bos=False, special=False)
+                    prompt_tokens += len(prompt) - len(ids)
+                    value, drawn, last = self._value(
+                        prompt, f, min(max_tokens - decoded, _longest(f) + 2), temperature, seed
+                    )
+                    decoded += len(drawn)
+                    text += value
+                    if last is None:  # stopped at the token limit, the quote not drawn
+                        finish = "length"
+                        break
+                    # The last token (the quote, or text and the quote) was not evaluated.
+                    ids, carry = prompt + drawn[:-1], last
+                else:
+                    text += '"}'
+            except (ValueError, RuntimeError) as e:
+                loaded.segments = ()  # the context's state is unknown now
+                raise GenerationFailed(f"llama.cpp: {e}") from e
+            seconds = time.perf_counter() - start
+        return Completion(
+            text=text,
+            model=self.path.stem,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=decoded,
+            seconds=seconds,
+            finish_reason=finish,
+        )
+
+    def _value(
+        self, prompt: list[int], f: Field, limit: int, temperature: float, seed: int | None
+    ) -> tuple[str, list[int], str | None]:
+        """(the value's free text, the tokens drawn, the text of the last one before its quote).
+
+        The last is None when `limit` tokens came without the closing quote.
+        An enum's value is complete as soon as one choice alone fits what was
+        drawn: the rest of it is forced, so it is not decoded.
+        """
+        llama = self._loaded.llama
+        if seed is not None:
+            llama.set_seed(seed)
+        drawn: list[int] = []
+        raw = b""
+        for token in llama.generate(
+            prompt,
+            temp=temperature,
+            repeat_penalty=1.0,
+            grammar=_value_grammar(value_grammar(f)),
+        ):
+            piece = llama.detokenize([token])
+            drawn.append(token)
+            if b'"' in piece:
+                head = piece[: piece.index(b'"')]
+                value = (raw + head).decode("utf-8", "replace")
+                return value, drawn, head.decode("utf-8", "replace")
+            raw += piece
+            if f.choices:
+                so_far = f.literal + raw.decode("utf-8", "replace")
+                fits = [c for c in f.choices if c.startswith(so_far)]
+                if len(fits) == 1:
+                    # Only the unevaluated last token and the forced rest remain to say.
+                    value = fits[0][len(f.literal) :]
+                    return value, drawn, piece.decode("utf-8", "replace") + fits[0][len(so_far) :]
+            if len(drawn) >= limit:
+                break
+        return raw.decode("utf-8", "replace"), drawn, None
+
+
+def _longest(f: Field) -> int:
+    """Tokens the free part of a value can take at most: one character each, and its quote."""
+    return max((len(c) for c in f.choices), default=f.most)
 
 
 def _hold(loaded: _Loaded, segments: list[tuple[int, ...]]) -> None:
