@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     encoder: Literal["minilm", "hashing"] = "minilm"
     reload_seconds: float = Field(default=2.0, gt=0, description="checkpoint/catalogue poll")
     faiss_threshold: int = Field(default=50_000, ge=1, description="items above: faiss index")
+    random_seed: int | None = Field(
+        default=None,
+        ge=0,
+        description="seed of the random ranker's draws; None: fresh entropy at every start. "
+        "A replay (the simulator's arms) fixes it, so the same run serves the same feeds",
+    )
     feed_max_n: int = Field(default=100, ge=1, le=1000)
     ads_report_lag_minutes: float = Field(
         default=15.0,

@@ -122,7 +122,7 @@ class FeedService:
         rankers: dict[str, Ranker] = {
             "model": self.published,
             "popularity": self.popularity,
-            "random": RandomRanker(),
+            "random": RandomRanker(np.random.default_rng(settings.random_seed)),
         }
         self.ranker = rankers[settings.ranker]
 

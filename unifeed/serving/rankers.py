@@ -288,8 +288,11 @@ class PopularityRanker:
 
 
 class RandomRanker:
-    def __init__(self) -> None:
-        self._rng = np.random.default_rng()
+    """Rows in a random order. The generator is injected: a server draws from
+    fresh entropy, a replay from its seed (`Settings.random_seed`)."""
+
+    def __init__(self, rng: np.random.Generator | None = None) -> None:
+        self._rng = rng if rng is not None else np.random.default_rng()
 
     def rank(
         self, cat: CatalogueView, user: UserActivity | None, n: int, exclude: np.ndarray

@@ -32,11 +32,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import httpx
 import numpy as np
 
+from unifeed.sim.clock import SimClock
 from unifeed.sim.response import ResponseModel, organic_items
 from unifeed.sim.world import START, SimConfig, World, build_world, session_seconds
 
 if TYPE_CHECKING:
     from unifeed.serving.training import StoreTrainConfig
+    from unifeed.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,12 @@ FIRST_SESSION = dt.timedelta(hours=8)
 SESSION_GAP = dt.timedelta(seconds=10)
 # Seconds after the impression at which each response happens.
 RESPONSE_DELAY = {"click": 2, "long_view": 3, "like": 4, "hide": 2}
+# How often, in simulated seconds, an arm's server refreshes what it refreshes
+# on a timer (popularity's counts; items and checkpoints come in at once, on
+# the sim's requests): every ten simulated minutes, as in a flight
+# (`unifeed.sim.flight_config`). Production's 2 s would recount every event
+# at each session, 10 s apart, which costs the default demo minutes.
+POLL_SECONDS = 600.0
 
 
 @dataclass
@@ -207,22 +215,26 @@ def run_arm(
     # Imported here: the simulator is a client of the service, and a world or
     # a report must not need the service's dependencies to load.
     from unifeed.api.server import running_server
-    from unifeed.settings import Settings
 
     response = response or ResponseModel()
     observer = observer or _Quiet()
     cfg = world.config
-    settings = Settings(data_dir=data_dir, operator_key=OPERATOR_KEY, ranker=arm, encoder=encoder)
+    settings = arm_settings(world.config, arm, data_dir, encoder)
     result = ArmResult(arm)
     start = time.perf_counter()
     seen: set[tuple[int, int]] = set()
     observer.arm_start(arm, cfg.days)
-    with running_server(settings) as base_url, _client(base_url) as client:
+    # The server runs on the simulation's clock, which each session moves: its
+    # timed refreshes (popularity's counts, the catalogue) then come at the same
+    # sessions however fast the machine serves them.
+    clock = SimClock(START)
+    with running_server(settings, clock=clock) as base_url, _client(base_url) as client:
         users = [world.user_payload(u) for u in range(world.n_users)]
         for chunk in _chunks(users, USERS_PER_BATCH):
             _post(client, "/v1/users", {"users": chunk})
         for day in range(cfg.days):
-            stats = _simulate_day(world, day, client, response, observer, arm, seen)
+            clock.move_to(START + dt.timedelta(days=day))
+            stats = _simulate_day(world, day, client, response, observer, arm, seen, clock.move_to)
             if arm == "model":
                 observer.training(arm, day)
                 stats.train_seconds = _retrain(settings, client, cfg, day)
@@ -231,6 +243,24 @@ def run_arm(
     result.seconds = time.perf_counter() - start
     logger.info("arm %s: %d days in %.1fs", arm, cfg.days, result.seconds)
     return result
+
+
+def arm_settings(
+    cfg: SimConfig, arm: Arm, data_dir: Path, encoder: Literal["minilm", "hashing"]
+) -> Settings:
+    """The service's settings for one arm: production's, with the random
+    ranker drawing from the run's seed and timed refreshes on `POLL_SECONDS`
+    of the simulated clock."""
+    from unifeed.settings import Settings
+
+    return Settings(
+        data_dir=data_dir,
+        operator_key=OPERATOR_KEY,
+        ranker=arm,
+        encoder=encoder,
+        reload_seconds=POLL_SECONDS,
+        random_seed=cfg.seed,
+    )
 
 
 def _simulate_day(
