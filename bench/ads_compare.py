@@ -32,6 +32,13 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x"
 
 
+def _manual(row: dict[str, Any]) -> str:
+    """Automatic over manual (demographic) results per euro; "n/a" for a run without that arm."""
+    if "demographic" not in row:
+        return "n/a"
+    return _ratio(row["automatic"]["results_per_euro"], row["demographic"]["results_per_euro"])
+
+
 def compare(base: dict[str, Any], change: dict[str, Any], labels: tuple[str, str]) -> list[str]:
     lb, lc = labels
     lines = [
@@ -45,12 +52,11 @@ def compare(base: dict[str, Any], change: dict[str, Any], labels: tuple[str, str
     for rb, rc in zip(base["campaigns"], change["campaigns"], strict=True):
         assert rb["advertiser"] == rc["advertiser"]
         ab, ac = rb["automatic"]["results_per_euro"], rc["automatic"]["results_per_euro"]
-        mb, mc = rb["demographic"]["results_per_euro"], rc["demographic"]["results_per_euro"]
         if ab > 0 and ac > 0:
             logs.append(math.log(ac / ab))
         lines.append(
-            f"| {rb['product']} | {rb['objective']} | {rb['strategy']} | {_ratio(ab, mb)} "
-            f"| {_ratio(ac, mc)} | {ab:.2f} | {ac:.2f} | {_ratio(ac, ab)} |"
+            f"| {rb['product']} | {rb['objective']} | {rb['strategy']} | {_manual(rb)} "
+            f"| {_manual(rc)} | {ab:.2f} | {ac:.2f} | {_ratio(ac, ab)} |"
         )
     geo = math.exp(sum(logs) / len(logs)) if logs else float("nan")
     lines += [
@@ -89,7 +95,9 @@ def compare(base: dict[str, Any], change: dict[str, Any], labels: tuple[str, str
     for aid, gb in base.get("goals", {}).items():
         gc = change["goals"][aid]
         name = next(r["product"] for r in base["campaigns"] if str(r["advertiser"]) == str(aid))
-        for arm in base["arms"]:
+        for arm in change["arms"]:
+            if arm not in gb:
+                continue
             xb, xc = gb[arm], gc[arm]
 
             def cpr(x: dict[str, Any]) -> str:

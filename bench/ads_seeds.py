@@ -64,6 +64,7 @@ def summarise(seed: int, r: dict[str, Any]) -> dict[str, Any]:
             "hourly_within_20": p["hours_hourly_within_20"],
             "poisson_within_20": p["poisson_within_20"],
             "cumulative_within_20": p["hours_cumulative_within_20"],
+            "worst_cumulative_dev": p["max_cumulative_dev"],
             "spent_share": p["spent_share"],
             "overspent": p["overspent"],
         }

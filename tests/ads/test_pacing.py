@@ -9,9 +9,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import numpy as np
+import pytest
 
 from tests.ads.paced import T0, Pacer
 from unifeed.ads.audience import reach_worth
+from unifeed.ads.bidder import Bidder, Observation, Strategy
+from unifeed.ads.traffic import from_counts
 
 
 def market(bid: float, hour: int, rng: np.random.Generator) -> float:
@@ -159,3 +162,85 @@ def test_a_new_campaign_starts_low_so_its_first_hour_does_not_overspend() -> Non
     # ...starting at half, the first hour stays near its share and the rest on it.
     assert low[0] < 1.3
     assert np.all(np.abs(low[1:] - 1.0) < 0.1)
+
+
+def night_after_an_overspend(strategy: Strategy) -> list[float]:
+    """Six ten-minute steps of a night hour: the campaign is 200 ahead of
+    its curve (the first hour bought several times its share), the curve
+    asks 3 an interval, the rest of the budget allows about 18, and each
+    interval still spends 10. Returns the pace after each step."""
+    b = Bidder(strategy, goal=1_000.0 if strategy.has_goal else None, pace=0.5)
+    paces, spent = [], 400.0
+    for k in range(7):
+        hours = 5.0 + k / 6
+        due = 200.0 + 3.0 * k
+        b.step(Observation(hours, spent, 0.0, 0.0, due, budget=5_333.0, end_hours=48.0))
+        if k:
+            paces.append(b.pace)
+        spent += 10.0
+    return paces
+
+
+def test_a_campaign_ahead_of_its_curve_falls_back_within_a_few_night_intervals() -> None:
+    # Without a goal the overspend counts against the interval's own ask:
+    # within three intervals the pace is under a fifth of where it was
+    # (counted in what the rest of the budget allows, it was still at 0.64×).
+    paces = night_after_an_overspend(Strategy.highest_volume)
+    assert paces[2] < 0.5 / 5
+    assert paces == sorted(paces, reverse=True)
+    # A goal's bid level means something: its dual holds through the quiet hour.
+    held = night_after_an_overspend(Strategy.cost_per_result)
+    assert held[2] > 0.5 * 0.5
+
+
+def test_the_first_spend_sets_the_pace_by_the_whole_ratio() -> None:
+    """A starting guess that buys five times the first interval's ask: the
+    pace falls to about a fifth at the next step, not by a bounded step."""
+    b = Bidder(Strategy.highest_volume, pace=0.5)
+    b.step(Observation(0.0, 0.0, 0.0, 0.0, due=0.0, budget=5_333.0, end_hours=48.0))
+    b.step(Observation(1 / 6, 65.0, 0.0, 0.0, due=12.0, budget=5_333.0, end_hours=48.0))
+    assert b.pace == pytest.approx(0.5 * 13 / 66)
+    # Later overspends take the bounded step (at most e^-0.6 an interval).
+    b.step(Observation(2 / 6, 130.0, 0.0, 0.0, due=24.0, budget=5_333.0, end_hours=48.0))
+    assert b.pace == pytest.approx(0.5 * 13 / 66 * math.exp(-0.6))
+
+
+# A social app's day (UTC, relative): quiet before dawn, busiest in the evening.
+DAY = (
+    *(0.7, 0.45, 0.3, 0.2, 0.2, 0.3, 0.6, 1.0, 1.2, 1.1, 1.0, 1.0),
+    *(1.2, 1.2, 1.0, 1.0, 1.1, 1.2, 1.4, 1.6, 1.8, 1.8, 1.5, 1.1),
+)  # fmt: skip
+
+
+def a_flight_from_midnight(seed: int) -> tuple[float, float]:
+    """A two-day flight from midnight in a market where the starting pace
+    buys about twice the first hour's share and an interval brings a few
+    impressions of 13 (the simulator's highest-volume campaigns). Returns
+    (worst cumulative deviation from the curve after the first 10% of the
+    flight, budget spent)."""
+    rng = np.random.default_rng(seed)
+    hours, budget, price = 48, 5_333, 13
+    curve = from_counts(np.array(DAY) * 1_000)
+    pacer = Pacer(budget, T0, T0 + timedelta(hours=hours), curve=curve)
+    spent, worst = 0, 0.0
+    for k in range(hours * 6):
+        t = T0 + timedelta(minutes=10 * k)
+        x = (pacer.update(t, spent) / 0.12) ** 2
+        n = rng.poisson(2.5 * DAY[(k // 6) % 24] / np.mean(DAY) * x / (1 + x / 6))
+        spent += min(int(n) * price, budget - spent)
+        if k % 6 == 5 and k // 6 >= hours // 10:
+            target = pacer.target(t + timedelta(minutes=10))
+            worst = max(worst, abs(spent - target) / target)
+    return worst, spent / budget
+
+
+def test_a_flight_that_starts_at_night_is_back_on_its_curve_by_morning() -> None:
+    """The night after a first hour's overspend is where the budget dual
+    lost the curve (issue 24: 23-86% off at hour 5 in the simulator, where
+    the multiplicative pacer was 13-62%); here it must stay within 20% on
+    every seed and 15% on average (counted in what the rest of the budget
+    allows, up to 68% and 23%), and spend the budget, never over."""
+    runs = [a_flight_from_midnight(seed) for seed in range(8)]
+    worst = np.array([w for w, _ in runs])
+    assert worst.max() < 0.2 and worst.mean() < 0.15
+    assert all(0.98 <= s <= 1.0 for _, s in runs)

@@ -11,7 +11,8 @@ multipliers on the two constraints give the bid per result
   moves against the gap between the spend the traffic curve asked of the last
   interval and what was spent, in log space with a bounded step. With a cost
   goal it is projected onto λ ≥ 0 (pace ≤ 1): a budget can only lower a bid
-  the goal allows. Without one, the reference is a guess and pace goes both ways.
+  the goal allows. Without one, the reference is a guess and pace goes both
+  ways, and ahead of the curve it follows the curve closely (`_follows_curve`).
 - `cost_multiplier` is the cost goal's dual: it moves with the log of goal over
   cost per result, where results are the EXPECTED results of what was won
   (the sum of p(result), known at once) scaled by how many results those
@@ -252,6 +253,15 @@ class Bidder:
         self._promised = book.results_rate(b / psi) * opportunities
         return b
 
+    def _follows_curve(self, obs: Observation) -> bool:
+        """Whether the budget dual counts an overspend against the interval's
+        ask alone: a campaign without a goal, ahead of its curve. A goal's
+        bid level means something, so its dual holds it through a quiet
+        hour (the day's linear programme buys where results are cheap); a
+        base bid is a guess, and ahead of the curve the budget of the hours
+        to come is being spent."""
+        return not self.strategy.has_goal and obs.spent > obs.due
+
     def step(self, obs: Observation) -> None:
         """Move the duals on what happened since the last step (the first only records)."""
         last, self._last = self._last, obs
@@ -262,12 +272,23 @@ class Bidder:
         asked = max(obs.due - last.due + s.catch_up * (last.due - last.spent), 0.0)
         # Budget dual: a bounded step against the interval's overspend,
         # measured in intervals' worth of what the rest of the budget allows
-        # per interval, so a quiet night hour's tiny ask does not swing it.
+        # per interval, so a quiet night hour's tiny ask does not swing a
+        # goal's bid level. Without a goal the curve is the only plan, and a
+        # campaign ahead of it is spending hours still to come: the
+        # overspend counts against the interval's own ask, so a night's
+        # tiny asks bring the pace down at once (`_follows_curve`).
         left = max(obs.end_hours - last.hours, obs.hours - last.hours)
         per_interval = max(obs.budget - last.spent, 0.0) * (obs.hours - last.hours) / left
-        norm = max(asked, per_interval) + 1.0
+        norm = (asked if self._follows_curve(obs) else max(asked, per_interval)) + 1.0
         g_budget = clamp((got - asked) / norm, -1.0, s.max_overspend)
-        wanted = self.pace * math.exp(-s.budget_step * g_budget)
+        move = -s.budget_step * g_budget
+        if self._follows_curve(obs) and last.spent <= 0 and got > asked:
+            # The period's first spend measures a market its starting pace
+            # guessed at: the pace falls by the whole ratio at once, not
+            # by a bounded step an interval, or a guess that buys several
+            # times its ask spends the night's budget in the first hour.
+            move = min(move, math.log((asked + 1.0) / (got + 1.0)))
+        wanted = self.pace * math.exp(move)
         self.pace = clamp(wanted, *self._pace_bounds)
         if self.throttle and not self.strategy.has_goal:
             self.lift = clamp(self.lift * max(wanted / self.pace, 1.0), 1.0, s.pace_bounds[1])
