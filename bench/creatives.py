@@ -803,8 +803,8 @@ def render(
         "",
         f"Command: `{command}`  ",
         f"Machine: {machine()}  ",
-        f"Date: {today()}, commit {commit()}, {seconds / 60:.1f} min of runs (seeds run "
-        "side by side in their own processes, `--save`, then `--merge`). Model answers come "
+        f"Date: {today()}, commit {commit()}, {seconds / 60:.1f} min of runs (each "
+        "seed and world in its own process with `--save`, then `--merge`). Model answers come "
         "from the cache under runs/creatives/llm/ where present; their seconds are those "
         "measured when first asked.",
         "",
