@@ -182,3 +182,40 @@ def test_offers_and_numbers_the_brief_states_pass(text: str) -> None:
         }
     )
     assert review(ad("Lumo Desk Lamp", text), lamp).approved
+
+
+PAD = Brief(
+    product_name="Pixelforge controller",
+    product="a wireless gamepad for consoles and PC",
+    description="Works with every console and PC. Two remappable back buttons.",
+    landing_url="https://pixelforge.test/controller",
+)
+
+
+def pad_ad(text: str) -> Creative:
+    return Creative(
+        headline="Pixelforge controller",
+        primary_text=text,
+        call_to_action="Shop now",
+        landing_url="https://pixelforge.test/x",
+    )
+
+
+def test_a_misspelt_product_name_is_rejected_with_the_word() -> None:
+    # The embedded model wrote this in the demo; the headline names the product right.
+    result = review(pad_ad("The Pixelgo controller is a wireless gamepad for PC."), PAD)
+    assert result.rules == {Rule.missing_product_name}
+    assert "Pixelgo" in str(result.rejections[0])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pixelforge controllers work with every console.",  # a plural
+        "Pixelforge's back buttons remap in a tap.",  # a possessive
+        "Pixel by pixel, the Pixelforge controller keeps up.",  # a prefix of the name
+        "Works with every console and PC.",  # the brief's own words
+    ],
+)
+def test_the_name_inflected_or_the_brief_s_words_are_not_a_misspelling(text: str) -> None:
+    assert review(pad_ad(text), PAD).approved

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from difflib import SequenceMatcher
 from itertools import pairwise
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ __all__ = [
     "NEAR_DUPLICATE",
     "bad_call_to_action",
     "fold",
+    "misnamed",
     "numbers_not_in_brief",
     "off_domain",
     "over_length",
@@ -71,9 +73,35 @@ def off_domain(c: Creative, brief: Brief) -> str | None:
 
 def product_name_missing(c: Creative, brief: Brief) -> str | None:
     name = re.escape(fold(brief.product_name))
-    if re.search(rf"(?<!\w){name}(?!\w)", fold(c.text)):
-        return None
-    return f"neither headline nor primary text names {brief.product_name!r}"
+    if not re.search(rf"(?<!\w){name}(?!\w)", fold(c.text)):
+        return f"neither headline nor primary text names {brief.product_name!r}"
+    wrong = misnamed(c, brief)
+    return f"misspells the product's name: {', '.join(wrong)}" if wrong else None
+
+
+# A capitalised word this close to a word of the product's name, and found nowhere
+# in the brief, is the name written wrongly ("Pixelgo" for "Pixelforge"), which a
+# small model does; an advertiser would not let it run.
+_MISNAME_SIMILARITY = 0.7
+_MISNAME_MIN = 5  # name words shorter than this are too common to compare
+
+
+def misnamed(c: Creative, brief: Brief) -> list[str]:
+    """Capitalised words that look like a word of the product's name but are not it."""
+    names = {w for w in _WORD.findall(fold(brief.product_name)) if len(w) >= _MISNAME_MIN}
+    known = set(_WORD.findall(fold(f"{brief.facts}\n{brief.advertiser}")))
+    found: list[str] = []
+    for word in _WORD.findall(c.text):
+        w = fold(word)
+        if not word[0].isupper() or w in known or w in found or len(w) < _MISNAME_MIN - 1:
+            continue
+        for n in names:
+            if w.startswith(n) or n.startswith(w):  # the name itself, a plural, a cut
+                continue
+            if w[:3] == n[:3] and SequenceMatcher(None, w, n).ratio() >= _MISNAME_SIMILARITY:
+                found.append(word)
+                break
+    return found
 
 
 def shouting(c: Creative, brief: Brief) -> str | None:
