@@ -206,6 +206,10 @@ def test_a_misspelt_product_name_is_rejected_with_the_word() -> None:
     result = review(pad_ad("The Pixelgo controller is a wireless gamepad for PC."), PAD)
     assert result.rules == {Rule.missing_product_name}
     assert "Pixelgo" in str(result.rejections[0])
+    twice = review(pad_ad("The Pixelgo controller: PIXELGO quality."), PAD)
+    assert (
+        str(twice.rejections[0]).count("Pixelgo") + str(twice.rejections[0]).count("PIXELGO") == 1
+    )
 
 
 @pytest.mark.parametrize(

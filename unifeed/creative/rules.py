@@ -90,7 +90,7 @@ def misnamed(c: Creative, brief: Brief) -> list[str]:
     """Capitalised words that look like a word of the product's name but are not it."""
     names = {w for w in _WORD.findall(fold(brief.product_name)) if len(w) >= _MISNAME_MIN}
     known = set(_WORD.findall(fold(f"{brief.facts}\n{brief.advertiser}")))
-    found: list[str] = []
+    found: dict[str, str] = {}  # folded: as written, the first time
     for word in _WORD.findall(c.text):
         w = fold(word)
         if not word[0].isupper() or w in known or w in found or len(w) < _MISNAME_MIN - 1:
@@ -99,9 +99,9 @@ def misnamed(c: Creative, brief: Brief) -> list[str]:
             if w.startswith(n) or n.startswith(w):  # the name itself, a plural, a cut
                 continue
             if w[:3] == n[:3] and SequenceMatcher(None, w, n).ratio() >= _MISNAME_SIMILARITY:
-                found.append(word)
+                found[w] = word
                 break
-    return found
+    return list(found.values())
 
 
 def shouting(c: Creative, brief: Brief) -> str | None:
