@@ -279,10 +279,11 @@ class Bidder:
         # tiny asks bring the pace down at once (`_follows_curve`).
         left = max(obs.end_hours - last.hours, obs.hours - last.hours)
         per_interval = max(obs.budget - last.spent, 0.0) * (obs.hours - last.hours) / left
-        norm = (asked if self._follows_curve(obs) else max(asked, per_interval)) + 1.0
+        follows = self._follows_curve(obs)
+        norm = (asked if follows else max(asked, per_interval)) + 1.0
         g_budget = clamp((got - asked) / norm, -1.0, s.max_overspend)
         move = -s.budget_step * g_budget
-        if self._follows_curve(obs) and last.spent <= 0 and got > asked:
+        if follows and last.spent <= 0 and got > asked:
             # The period's first spend measures a market its starting pace
             # guessed at: the pace falls by the whole ratio at once, not
             # by a bounded step an interval, or a guess that buys several
