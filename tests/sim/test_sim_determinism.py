@@ -12,22 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from tests.sim.test_run import TINY
 from unifeed.serving.catalogue import CatalogueView
 from unifeed.serving.rankers import RandomRanker
 from unifeed.settings import Settings
-from unifeed.sim import SimConfig, run_simulation
+from unifeed.sim import run_simulation
 from unifeed.sim.run import DayStats, SimResult, _Quiet
 
-TINY = SimConfig(
-    n_users=30,
-    n_creators=6,
-    n_topics=6,
-    days=2,
-    items_per_day=30,
-    feed_size=5,
-    train_epochs=2,
-    train_dim=16,
-)
 TIMINGS = ("seconds", "train_seconds")
 
 
