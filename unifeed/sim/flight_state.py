@@ -68,17 +68,27 @@ class FlightState:
         self._n = 0
         self.feeds = self.ad_impressions = self.conversions = 0
 
+    @property
+    def window(self) -> tuple[str, str]:
+        """The flight's start and end as the API takes them."""
+        fmt = "%Y-%m-%dT%H:%M:%SZ"
+        return self.cfg.flight_start.strftime(fmt), self.cfg.flight_end.strftime(fmt)
+
+    def open_account(self, a: Advertiser, base_url: str) -> httpx.Client:
+        """Sign `a` up with the service and keep a client that calls it with `a`'s key."""
+        key = _post(self.client, "/v1/advertisers", {"id": a.id, "name": a.name})["api_key"]
+        adv = httpx.Client(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=httpx.Timeout(120.0),
+        )
+        self.advertiser_clients[a.id] = adv
+        return adv
+
     def sign_up(self, base_url: str) -> None:
-        start = self.cfg.flight_start.strftime("%Y-%m-%dT%H:%M:%SZ")
-        end = self.cfg.flight_end.strftime("%Y-%m-%dT%H:%M:%SZ")
+        start, end = self.window
         for a in self.advertisers.values():
-            key = _post(self.client, "/v1/advertisers", {"id": a.id, "name": a.name})["api_key"]
-            adv = httpx.Client(
-                base_url=base_url,
-                headers={"Authorization": f"Bearer {key}"},
-                timeout=httpx.Timeout(120.0),
-            )
-            self.advertiser_clients[a.id] = adv
+            adv = self.open_account(a, base_url)
             body = a.campaign_body(self.world, self.cfg.budget_minor, start, end)
             cid = _post(adv, "/v1/campaigns", body)["id"]
             self.campaigns[a.id] = cid

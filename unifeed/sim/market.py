@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import httpx
 import numpy as np
 
 from unifeed.sim.advertisers import PRODUCTS, Advertiser
@@ -196,17 +195,10 @@ def _sign_up(
     flight: FlightState, base_url: str, advertisers: list[Advertiser], cfg: MarketConfig
 ) -> dict[str, float]:
     """Each advertiser's account and brief-only campaign; campaign id -> when it was asked."""
-    start = flight.cfg.flight_start.strftime("%Y-%m-%dT%H:%M:%SZ")
-    end = flight.cfg.flight_end.strftime("%Y-%m-%dT%H:%M:%SZ")
+    start, end = flight.window
     asked: dict[str, float] = {}
     for k, a in enumerate(advertisers):
-        key = _post(flight.client, "/v1/advertisers", {"id": a.id, "name": a.name})["api_key"]
-        adv = httpx.Client(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=httpx.Timeout(120.0),
-        )
-        flight.advertiser_clients[a.id] = adv
+        adv = flight.open_account(a, base_url)
         body = {
             "name": a.campaign_name,
             "objective": a.objective,
